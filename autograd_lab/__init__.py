@@ -1,0 +1,54 @@
+"""autograd_lab: reverse-mode automatic differentiation on NumPy, the PyTorch way.
+
+>>> import autograd_lab as al
+>>> x = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> y = (x * x).sum()
+>>> y.backward()
+>>> x.grad
+tensor([2., 4., 6.])
+"""
+
+from . import _tensor_methods as _tensor_methods  # binds ops onto Tensor
+from . import autograd
+from ._creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                        linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randn,
+                        randn_like, scalar_tensor, tensor, zeros, zeros_like)
+from ._dtypes import bool, dtype, float32, float64, get_default_dtype, int64, set_default_dtype
+from ._tensor import Tensor
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .ops.conversion import clone, detach
+from .ops.indexing import cat, stack
+from .ops.linalg import bmm, dot, matmul, mm, outer
+from .ops.pointwise import (abs, acos, add, asin, atan, clamp, cos, cosh, div, eq, exp, expm1,
+                            ge, gt, le, log, log1p, logical_and, logical_not, logical_or, lt,
+                            maximum, minimum, mul, ne, neg, pow, reciprocal, relu, rsqrt, rsub,
+                            sigmoid, sign, sin, sinh, sqrt, square, sub, tan, tanh, where)
+from .ops.reductions import amax, amin, argmax, argmin, max, mean, min, sum, sum_to_size
+from .ops.views import (broadcast_to, expand, flatten, movedim, permute, reshape, squeeze, t,
+                        transpose, unsqueeze)
+
+clip = clamp
+double = float64
+float = float32  # noqa: A001 - mirrors torch.float
+long = int64
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "autograd", "dtype", "float32", "float64", "int64", "bool", "double", "float",
+    "long", "get_default_dtype", "set_default_dtype",
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
+    "eye", "zeros_like", "ones_like", "full_like", "empty_like", "rand", "randn", "randint",
+    "rand_like", "randn_like", "manual_seed", "scalar_tensor",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+    "is_inference_mode_enabled",
+    "add", "sub", "rsub", "mul", "div", "neg", "pow", "exp", "expm1", "log", "log1p", "sqrt",
+    "rsqrt", "reciprocal", "square", "abs", "sign", "sin", "cos", "tan", "sinh", "cosh", "asin",
+    "acos", "atan", "tanh", "sigmoid", "relu", "clamp", "clip", "maximum", "minimum", "where",
+    "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not",
+    "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "sum_to_size",
+    "matmul", "mm", "bmm", "dot", "outer",
+    "reshape", "transpose", "permute", "t", "expand", "broadcast_to", "squeeze", "unsqueeze",
+    "flatten", "movedim", "cat", "stack", "clone", "detach",
+]

@@ -1,0 +1,208 @@
+"""Creation functions: ``tensor``, ``zeros``, ``arange``, ``randn`` and friends.
+
+Python float data gets the default dtype (float32); NumPy arrays keep their dtype
+when we support it. Random numbers come from one seeded generator (``manual_seed``).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _dtypes
+from ._tensor import Tensor
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
+           "linspace", "eye", "zeros_like", "ones_like", "full_like", "empty_like", "rand",
+           "randn", "randint", "rand_like", "randn_like", "manual_seed", "scalar_tensor"]
+
+_rng = np.random.default_rng(0)
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed the generator behind rand, randn and randint (for reproducible notebooks)."""
+    global _rng
+    _rng = np.random.default_rng(int(seed))
+    return _rng
+
+
+def _resolve(dtype, fallback: np.dtype | None = None) -> np.dtype | None:
+    if dtype is None:
+        return fallback
+    return _dtypes.to_numpy_dtype(dtype)
+
+
+def _from_python(data) -> np.ndarray:
+    if isinstance(data, Tensor):
+        return data._data.copy()
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        data = _nested_values(data)
+    arr = np.array(data)
+    if arr.dtype == object:
+        raise TypeError(
+            "tensor(): could not build a tensor from this data; give numbers, nested lists of "
+            "equal length, or a NumPy array."
+        )
+    if arr.dtype.kind == "f":  # Python floats take the default dtype, as in PyTorch
+        return arr.astype(_dtypes._default.np)
+    return _dtypes.normalize_array(arr)
+
+
+def _flat(data):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _nested_values(data):
+    if isinstance(data, Tensor):
+        return data._data.tolist() if data._data.ndim else data._data.item()
+    if isinstance(data, (list, tuple)):
+        return [_nested_values(x) for x in data]
+    return data
+
+
+def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    out = Tensor(arr)
+    if requires_grad:
+        out.requires_grad = True  # the property checks that the dtype is floating point
+    return out
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (numbers, nested lists, arrays or tensors).
+
+    >>> import autograd_lab as al
+    >>> al.tensor([1.0, 2.0], requires_grad=True)
+    tensor([1., 2.], requires_grad=True)
+    """
+    if isinstance(data, np.ndarray):
+        arr = data.copy() if data.dtype in _dtypes._FROM_NP else _dtypes.normalize_array(data).copy()
+    else:
+        arr = _from_python(data)
+    np_dtype = _resolve(dtype)
+    if np_dtype is not None and arr.dtype != np_dtype:
+        arr = arr.astype(np_dtype)
+    return _finish(arr, requires_grad)
+
+
+def scalar_tensor(value, dtype=None) -> Tensor:
+    return tensor(value, dtype=dtype)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory with a NumPy array (or returns a Tensor as is)."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and data.dtype in _dtypes._FROM_NP:
+        np_dtype = _resolve(dtype, data.dtype)
+        return Tensor(data if np_dtype == data.dtype else data.astype(np_dtype))
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    _dtypes.from_numpy_dtype(array.dtype)  # a clear error for unsupported dtypes
+    return Tensor(array)
+
+
+def _shape(size) -> tuple:
+    if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+        size = tuple(size[0])
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+    return shape
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(_shape(size), _resolve(dtype, _dtypes._default.np)), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(_shape(size), _resolve(dtype, _dtypes._default.np)), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.empty(_shape(size), _resolve(dtype, _dtypes._default.np)), requires_grad)
+
+
+def _fill_dtype(value) -> np.dtype:
+    if isinstance(value, bool):
+        return np.dtype(np.bool_)
+    if isinstance(value, numbers.Integral):
+        return np.dtype(np.int64)
+    return _dtypes._default.np
+
+
+def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    np_dtype = _resolve(dtype, _fill_dtype(fill_value))
+    return _finish(np.full(_shape((size,)), fill_value, np_dtype), requires_grad)
+
+
+def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(input.shape, _resolve(dtype, input._data.dtype)), requires_grad)
+
+
+def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(input.shape, _resolve(dtype, input._data.dtype)), requires_grad)
+
+
+def empty_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.empty(input.shape, _resolve(dtype, input._data.dtype)), requires_grad)
+
+
+def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.full(input.shape, fill_value, _resolve(dtype, input._data.dtype)), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` up to (not including) ``end``; int64 for integer arguments."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+    fallback = np.dtype(np.int64) if ints else _dtypes._default.np
+    return _finish(np.arange(start, end, step).astype(_resolve(dtype, fallback)), requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.linspace(start, end, steps).astype(_resolve(dtype, _dtypes._default.np)),
+                   requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.eye(n, m, dtype=_resolve(dtype, _dtypes._default.np)), requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    np_dtype = _resolve(dtype, _dtypes._default.np)
+    return _finish(_rng.random(_shape(size)).astype(np_dtype), requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples."""
+    np_dtype = _resolve(dtype, _dtypes._default.np)
+    return _finish(_rng.standard_normal(_shape(size)).astype(np_dtype), requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=None) -> Tensor:
+    """Integers in [low, high)."""
+    if high is None:
+        low, high = 0, low
+    return Tensor(_rng.integers(low, high, size=_shape((size,))).astype(_resolve(dtype, np.dtype(np.int64))))
+
+
+def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)

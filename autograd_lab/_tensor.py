@@ -1,0 +1,243 @@
+"""Tensor state: the data, its dtype, and the autograd fields. No maths lives here.
+
+Ops, operators, ``backward`` and hooks are bound onto ``Tensor`` by
+``_tensor_methods.py``, so this file stays a readable list of what a tensor *is*:
+
+- ``_data``: the NumPy array holding the values;
+- ``_requires_grad``: set by the user on a leaf, or true for any tensor an op made
+  from inputs that require grad (then ``grad_fn`` is set);
+- ``_grad_fn`` and ``_output_nr``: the Node that made this tensor and which of its
+  outputs this tensor is (non-leaves only);
+- ``_grad``: accumulated gradient (leaves, and non-leaves that ``retain_grad()``);
+- ``_base`` and ``_vc``: the tensor this one is a view of, and the version counter
+  shared with it (see Note [Version counters] in _views.py).
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import _dtypes
+from ._format import format_tensor
+from ._views import VersionCounter
+
+__all__ = ["Tensor"]
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Build tensors with ``autograd_lab.tensor(...)`` and the other creation functions;
+    ``Tensor(array)`` wraps a NumPy array of a supported dtype as is (no copy).
+    """
+
+    __slots__ = (
+        "_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_base", "_vc",
+        "_retains_grad", "_hooks", "_post_acc_hooks", "_grad_acc", "_name", "__weakref__",
+    )
+    __array_ufunc__ = None  # make NumPy defer to our reflected operators (2.0 * t)
+
+    def __init__(self, data: np.ndarray, requires_grad: bool = False) -> None:
+        self._data = data
+        self._requires_grad = requires_grad
+        self._grad = None
+        self._grad_fn = None
+        self._output_nr = 0
+        self._base = None
+        self._vc = None
+        self._retains_grad = False
+        self._hooks = None
+        self._post_acc_hooks = None
+        self._grad_acc = None
+        self._name = None
+
+    # -- shape and type ---------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return self._data.shape
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    @property
+    def dtype(self) -> _dtypes.dtype:
+        return _dtypes.from_numpy_dtype(self._data.dtype)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    # -- autograd state -----------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients; this tensor is "
+                f"{self.dtype}. Convert it first, e.g. t.double() or t.float()."
+            )
+        self._requires_grad = bool(value)
+
+    @property
+    def grad_fn(self):
+        """The Node that created this tensor, or None for a leaf."""
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op; only leaves accumulate ``.grad``."""
+        return self._grad_fn is None
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not self._retains_grad:
+            import warnings
+
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: grad is {tuple(value.shape)}, "
+                    f"tensor is {tuple(self.shape)}"
+                )
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (shared with views)."""
+        return 0 if self._vc is None else self._vc.value
+
+    def _version_counter(self) -> VersionCounter:
+        """The shared counter, created on first use so that most tensors never pay for one."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = VersionCounter()
+        return vc
+
+    def is_view(self) -> bool:
+        """True if this tensor shares memory with ``_base`` (PyTorch spells it ``_base is not None``)."""
+        return self._base is not None
+
+    @property
+    def data(self) -> "Tensor":
+        """The same values outside the graph (prefer ``detach()``)."""
+        out = Tensor(self._data)
+        out._vc = self._version_counter()
+        return out
+
+    # -- leaving the array world -----------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The NumPy array behind this tensor (shared memory, as in PyTorch)."""
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar; "
+                "item() needs exactly one element (index or reduce first)."
+            )
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self._data.size} values is ambiguous; "
+                "use .any() or .all(), or compare a single element."
+            )
+        return bool(self._data.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.item())
+
+    def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        suffixes = []
+        if self._grad_fn is not None:
+            suffixes.append(f"grad_fn=<{self._grad_fn.name()}>")
+        elif self._requires_grad:
+            suffixes.append("requires_grad=True")
+        return format_tensor(self._data, suffixes, _dtypes.get_default_dtype().name)
+
+    def _set_grad_accumulator(self, node) -> None:
+        self._grad_acc = weakref.ref(node)
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    """Turn a possibly negative ``dim`` into an index, or raise PyTorch's IndexError."""
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not lo <= dim <= hi:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})"
+        )
+    return dim % max(ndim, 1)

@@ -1,0 +1,122 @@
+"""The one place that binds ops onto ``Tensor`` as methods and operators.
+
+Keeping this separate from ``_tensor.py`` means the Tensor class reads as a list of
+state, and each op is written once, as a function, in its family module.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtypes
+from ._tensor import Tensor
+from .autograd import engine, tensor_hooks
+from .ops import conversion, indexing, linalg, pointwise, reductions, views
+
+__all__: list[str] = []
+
+
+def _reflected(fn):
+    def method(self, other):
+        return fn(other, self)
+
+    method.__name__ = f"r{fn.__name__}"
+    return method
+
+
+def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradient of this tensor into the leaves' ``.grad``.
+
+    >>> import autograd_lab as al
+    >>> x = al.tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4.])
+    """
+    engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
+                    create_graph, inputs)
+
+
+def _requires_grad_(self, requires_grad: bool = True):
+    self.requires_grad = requires_grad
+    return self
+
+
+def _detach_(self):
+    """Make this tensor a leaf that does not require grad, in place."""
+    if self._base is not None and self._grad_fn is not None:
+        raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+    self._grad_fn = None
+    self._requires_grad = False
+    return self
+
+
+def _T(self):  # noqa: N802
+    return views.permute(self, tuple(reversed(range(self._data.ndim))))
+
+
+def _logical_not(self):
+    if self._data.dtype != np.bool_:
+        raise TypeError("~ (bitwise not) is only supported for bool tensors here")
+    return pointwise.logical_not(self)
+
+
+_METHODS = {
+    # pointwise
+    "add": pointwise.add, "sub": pointwise.sub, "mul": pointwise.mul, "div": pointwise.div,
+    "neg": pointwise.neg, "pow": pointwise.pow, "exp": pointwise.exp, "log": pointwise.log,
+    "expm1": pointwise.expm1, "log1p": pointwise.log1p, "sqrt": pointwise.sqrt,
+    "rsqrt": pointwise.rsqrt, "reciprocal": pointwise.reciprocal, "square": pointwise.square,
+    "abs": pointwise.abs, "sign": pointwise.sign, "sin": pointwise.sin, "cos": pointwise.cos,
+    "tan": pointwise.tan, "sinh": pointwise.sinh, "cosh": pointwise.cosh, "asin": pointwise.asin,
+    "acos": pointwise.acos, "atan": pointwise.atan, "tanh": pointwise.tanh,
+    "sigmoid": pointwise.sigmoid, "relu": pointwise.relu, "clamp": pointwise.clamp,
+    "clip": pointwise.clamp, "maximum": pointwise.maximum, "minimum": pointwise.minimum,
+    "where": lambda self, condition, other: pointwise.where(condition, self, other),
+    "eq": pointwise.eq, "ne": pointwise.ne, "lt": pointwise.lt, "le": pointwise.le,
+    "gt": pointwise.gt, "ge": pointwise.ge, "logical_not": pointwise.logical_not,
+    # reductions
+    "sum": reductions.sum, "mean": reductions.mean, "max": reductions.max, "min": reductions.min,
+    "amax": reductions.amax, "amin": reductions.amin, "argmax": reductions.argmax,
+    "argmin": reductions.argmin, "sum_to_size": reductions.sum_to_size,
+    # linear algebra
+    "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
+    "outer": linalg.outer,
+    # shapes
+    "reshape": views.reshape, "view": views.view, "transpose": views.transpose,
+    "permute": views.permute, "t": views.t, "expand": views.expand, "expand_as": views.expand_as,
+    "broadcast_to": views.broadcast_to, "squeeze": views.squeeze, "unsqueeze": views.unsqueeze,
+    "flatten": views.flatten, "movedim": views.movedim,
+    # copies and conversions
+    "clone": conversion.clone, "to": conversion.to, "detach": conversion.detach,
+    "double": lambda self: conversion.to(self, _dtypes.float64),
+    "float": lambda self: conversion.to(self, _dtypes.float32),
+    "long": lambda self: conversion.to(self, _dtypes.int64),
+    "type_as": lambda self, other: conversion.to(self, other.dtype),
+    "contiguous": lambda self: self,
+    # autograd
+    "backward": _backward, "requires_grad_": _requires_grad_, "detach_": _detach_,
+    "retain_grad": tensor_hooks.retain_grad, "register_hook": tensor_hooks.register_hook,
+    "register_post_accumulate_grad_hook": tensor_hooks.register_post_accumulate_grad_hook,
+}
+
+_OPERATORS = {
+    "__add__": pointwise.add, "__radd__": _reflected(pointwise.add),
+    "__sub__": pointwise.sub, "__rsub__": _reflected(pointwise.sub),
+    "__mul__": pointwise.mul, "__rmul__": _reflected(pointwise.mul),
+    "__truediv__": pointwise.div, "__rtruediv__": _reflected(pointwise.div),
+    "__pow__": pointwise.pow, "__rpow__": _reflected(pointwise.pow),
+    "__matmul__": linalg.matmul, "__rmatmul__": _reflected(linalg.matmul),
+    "__neg__": pointwise.neg, "__pos__": lambda self: self, "__abs__": pointwise.abs,
+    "__eq__": pointwise.eq, "__ne__": pointwise.ne, "__lt__": pointwise.lt,
+    "__le__": pointwise.le, "__gt__": pointwise.gt, "__ge__": pointwise.ge,
+    "__and__": pointwise.logical_and, "__or__": pointwise.logical_or,
+    "__invert__": _logical_not,
+    "__getitem__": indexing.getitem,
+}
+
+for _name, _fn in {**_METHODS, **_OPERATORS}.items():
+    setattr(Tensor, _name, _fn)
+
+Tensor.T = property(_T)
+Tensor.mT = property(views.mT)

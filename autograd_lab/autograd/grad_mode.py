@@ -1,0 +1,137 @@
+"""Grad mode: whether ops record the graph. Thread-local, like PyTorch's.
+
+``no_grad``, ``enable_grad``, ``set_grad_enabled`` and ``inference_mode`` are
+context managers and also decorators. The flag lives in a ``threading.local`` so a
+``no_grad`` block in one thread does not switch off recording in another.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled"]
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.enabled = True
+        self.inference = False
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph in this thread."""
+    return state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    return state.inference
+
+
+class _GradModeContext:
+    """Base of the grad-mode switches: a context manager usable as a decorator."""
+
+    def __call__(self, fn):
+        if inspect.isclass(fn):
+            raise TypeError(f"{type(self).__name__} decorates functions, not classes")
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def gen_wrapper(*args, **kwargs):
+                gen = fn(*args, **kwargs)
+                with self._clone():
+                    value = next(gen)
+                while True:
+                    try:
+                        with self._clone():
+                            sent = yield value
+                        with self._clone():
+                            value = gen.send(sent)
+                    except StopIteration as stop:
+                        return stop.value
+            return gen_wrapper
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self._clone():
+                return fn(*args, **kwargs)
+        return wrapper
+
+    def _clone(self):
+        return type(self)()
+
+    def __enter__(self):
+        self._prev = (state.enabled, state.inference)
+        self._switch()
+        return None
+
+    def __exit__(self, *exc) -> bool:
+        state.enabled, state.inference = self._prev
+        return False
+
+    def _switch(self) -> None:
+        raise NotImplementedError
+
+
+class no_grad(_GradModeContext):  # noqa: N801
+    """Ops inside do not record the graph (for evaluation and parameter updates)."""
+
+    def _switch(self) -> None:
+        state.enabled = False
+
+
+class enable_grad(_GradModeContext):  # noqa: N801
+    """Ops inside record the graph, even within a ``no_grad`` block."""
+
+    def _switch(self) -> None:
+        state.enabled = True
+
+
+class set_grad_enabled(_GradModeContext):  # noqa: N801
+    """Set grad mode to ``mode``; takes effect at once, so it also works as a plain call."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self._prev = (state.enabled, state.inference)
+        state.enabled = self.mode
+
+    def _clone(self):
+        return set_grad_enabled(self.mode)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc) -> bool:
+        state.enabled, state.inference = self._prev
+        return False
+
+    def __call__(self, fn):
+        # Used as a decorator: undo the switch made by __init__, apply it per call.
+        state.enabled, state.inference = self._prev
+        return super().__call__(fn)
+
+
+class inference_mode(_GradModeContext):  # noqa: N801
+    """Like ``no_grad``: PyTorch's faster no-recording mode.
+
+    autograd_lab keeps it simple: recording is off inside (``mode=False`` leaves grad
+    mode as it was) and ``is_inference_mode_enabled()`` reports it. PyTorch also marks
+    tensors made inside as inference tensors; we do not track that.
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = bool(mode)
+
+    def _clone(self):
+        return inference_mode(self.mode)
+
+    def _switch(self) -> None:
+        if self.mode:
+            state.enabled = False
+            state.inference = True
+        else:
+            state.inference = False

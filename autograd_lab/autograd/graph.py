@@ -1,0 +1,238 @@
+"""The recorded graph: ``Node``, ``AccumulateGrad``, hook handles, saved-tensor hooks.
+
+A ``Node`` is one backward step. ``next_functions[i]`` is the edge ``(node, input_nr)``
+along which the gradient for the node's i-th input flows; ``(None, 0)`` marks an input
+that does not require grad. Leaves end in an ``AccumulateGrad`` node that adds the
+gradient into ``variable.grad``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import weakref
+from typing import Any, Callable
+
+from .grad_mode import state
+
+__all__ = ["Node", "AccumulateGrad", "GraphRoot", "RemovableHandle", "saved_tensors_hooks",
+           "grad_accumulator", "gradient_edge"]
+
+# Sequence numbers order nodes by creation: the engine runs later nodes first when
+# several are ready, as PyTorch does, and drawings use them as stable names.
+_sequence = itertools.count()
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``-style calls; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks_ref", "id")
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict) -> None:
+        self._hooks_ref = weakref.ref(hooks) if hasattr(hooks, "__weakref__") else (lambda: hooks)
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        hooks = self._hooks_ref()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+class _HookDict(dict):
+    """A dict that can be weakly referenced by its handles."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _add_hook(hooks: _HookDict | None, fn: Callable) -> tuple[_HookDict, RemovableHandle]:
+    if hooks is None:
+        hooks = _HookDict()
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return hooks, handle
+
+
+class Node:
+    """One step of the backward pass: maps gradients of outputs to gradients of inputs.
+
+    Subclasses implement ``apply(grad_outputs) -> grad_inputs`` (sequences with one
+    entry per output and per input); the engine does the rest.
+    """
+
+    __slots__ = ("next_functions", "_sequence_nr", "_output_meta", "_pre_hooks", "_post_hooks",
+                 "_tensor_pre_hooks", "_retains_grad", "_metadata", "_anomaly_trace", "__weakref__")
+
+    def __init__(self) -> None:
+        self.next_functions: tuple = ()
+        self._sequence_nr = next(_sequence)
+        self._output_meta: tuple = ()
+        self._pre_hooks = None
+        self._post_hooks = None
+        self._tensor_pre_hooks = None
+        self._retains_grad = None
+        self._metadata = None
+        self._anomaly_trace = None
+
+    def name(self) -> str:
+        """PyTorch's name for this kind of node, e.g. ``MulBackward0``."""
+        return type(self).__name__
+
+    def apply(self, grad_outputs: list) -> tuple:
+        raise NotImplementedError(f"{self.name()} does not implement apply()")
+
+    def __call__(self, *grad_outputs):
+        """Run this step by hand on the given output gradients."""
+        return self.apply(list(grad_outputs))
+
+    def _release_variables(self) -> None:
+        """Free what was saved for backward (called after backward unless retain_graph)."""
+
+    @property
+    def metadata(self) -> dict:
+        """A dict for the user's own annotations (the graph never reads it)."""
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
+    @property
+    def num_outputs(self) -> int:
+        return len(self._output_meta)
+
+    def register_hook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; it may return new grad_inputs."""
+        self._post_hooks, handle = _add_hook(self._post_hooks, fn)
+        return handle
+
+    def register_prehook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_outputs)`` runs before this node; it may return new grad_outputs."""
+        self._pre_hooks, handle = _add_hook(self._pre_hooks, fn)
+        return handle
+
+    def _register_tensor_hook(self, output_nr: int, fn: Callable) -> RemovableHandle:
+        """A hook of the tensor that is output ``output_nr`` of this node."""
+        if self._tensor_pre_hooks is None:
+            self._tensor_pre_hooks = {}
+        hooks = self._tensor_pre_hooks.get(output_nr)
+        hooks, handle = _add_hook(hooks, fn)
+        self._tensor_pre_hooks[output_nr] = hooks
+        return handle
+
+    def _tensor_hooks_for(self, output_nr: int):
+        hooks = self._tensor_pre_hooks
+        return None if hooks is None else hooks.get(output_nr)
+
+    def _retain_grad_for(self, output_nr: int, tensor) -> None:
+        if self._retains_grad is None:
+            self._retains_grad = {}
+        self._retains_grad[output_nr] = weakref.ref(tensor)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object #{self._sequence_nr}>"
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf: adds the incoming gradient into ``variable.grad``.
+
+    Tensor hooks of the leaf run before accumulation; post-accumulate-grad hooks after.
+    """
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable) -> None:
+        super().__init__()
+        self.variable = variable
+        self._output_meta = ((variable._data.shape, variable._data.dtype),)
+
+    def _tensor_hooks_for(self, output_nr: int):
+        return self.variable._hooks
+
+    def apply(self, grad_outputs: list) -> tuple:
+        grad = grad_outputs[0]
+        if grad is None:
+            return ()
+        var = self.variable
+        old = var._grad
+        if old is None:
+            # Store a fresh Tensor object (sharing memory) so that a later accumulation,
+            # which replaces its array, never alters a tensor the caller still holds.
+            var._grad = grad if state.enabled else type(grad)(grad._data)
+        elif state.enabled:
+            var._grad = old + grad  # create_graph: keep the graph of the sum
+        else:
+            old._data = old._data + grad._data
+            old._version_counter().bump()
+        if var._post_acc_hooks:
+            for hook in tuple(var._post_acc_hooks.values()):
+                hook(var)
+        return ()
+
+
+class GraphRoot(Node):
+    """The engine's virtual first node: its outputs are the gradients of the roots."""
+
+    __slots__ = ("_grads",)
+
+    def __init__(self, edges: tuple, grads: list) -> None:
+        super().__init__()
+        self.next_functions = edges
+        self._grads = grads
+
+    def apply(self, grad_outputs: list) -> tuple:
+        return tuple(self._grads)
+
+
+def grad_accumulator(tensor) -> AccumulateGrad:
+    """The leaf's AccumulateGrad, made on first use and kept alive only by the graph."""
+    ref = tensor._grad_acc
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(tensor)
+        tensor._grad_acc = weakref.ref(node)
+    return node
+
+
+def gradient_edge(tensor) -> tuple:
+    """The edge a gradient for ``tensor`` flows along: ``(grad_fn, output_nr)``,
+    ``(AccumulateGrad, 0)`` for a leaf that requires grad, ``(None, 0)`` otherwise."""
+    if tensor is None or not tensor._requires_grad:
+        return (None, 0)
+    fn = tensor._grad_fn
+    if fn is not None:
+        return (fn, tensor._output_nr)
+    return (grad_accumulator(tensor), 0)
+
+
+# -- saved-tensor hooks -----------------------------------------------------------------
+class _SavedHooksState(threading.local):
+    def __init__(self) -> None:
+        self.stack: list[tuple[Callable, Callable]] = []
+
+
+saved_hooks_state = _SavedHooksState()
+
+
+class saved_tensors_hooks:  # noqa: N801 - mirrors torch.autograd.graph.saved_tensors_hooks
+    """Inside this block, every tensor saved for backward is stored as ``pack_hook(t)``
+    and brought back with ``unpack_hook(packed)`` when backward needs it.
+
+    Useful to offload, compress or log saved activations.
+    """
+
+    def __init__(self, pack_hook: Callable[[Any], Any], unpack_hook: Callable[[Any], Any]) -> None:
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        saved_hooks_state.stack.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        saved_hooks_state.stack.pop()
+        return False

@@ -1,0 +1,82 @@
+"""A tensor saved for backward: its value plus the version it had when saved.
+
+See Note [Version counters] in ``_views.py``. Saving an op's *output* must not keep
+a strong reference from the node back to that output (the output already points at
+the node: that would be a reference cycle that only the garbage collector can free),
+so for outputs we keep the array and rebuild a Tensor, pointing at the node, on unpack.
+"""
+
+from __future__ import annotations
+
+from .._tensor import Tensor
+from .graph import saved_hooks_state
+
+__all__ = ["SavedTensor", "freed_graph_error"]
+
+
+def freed_graph_error() -> RuntimeError:
+    return RuntimeError(
+        "Trying to backward through the graph a second time (or directly access saved tensors "
+        "after they have already been freed). Saved intermediate values of the graph are freed "
+        "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+        "backward through the graph a second time or if you need to access saved tensors after "
+        "calling backward."
+    )
+
+
+class SavedTensor:
+    """One saved value. ``unpack(node)`` returns it, or raises if it was modified in place."""
+
+    __slots__ = ("_tensor", "_data", "_vc", "_version", "_output_nr", "_packed", "_unpack_hook")
+
+    def __init__(self, tensor, is_output: bool) -> None:
+        vc = tensor._vc
+        if vc is None:
+            vc = tensor._version_counter()
+        self._vc = vc
+        self._version = vc.value
+        self._unpack_hook = None
+        if saved_hooks_state.stack:
+            pack_hook, self._unpack_hook = saved_hooks_state.stack[-1]
+            self._packed = pack_hook(tensor)
+            self._tensor = self._data = None
+            return
+        if is_output:
+            self._tensor = None
+            self._data = tensor._data
+            self._output_nr = tensor._output_nr
+        else:
+            self._tensor = tensor
+            self._data = None
+
+    def unpack(self, node):
+        """The saved tensor, checked against in-place modification since it was saved."""
+        if self._unpack_hook is not None:
+            return self._unpack_hook(self._packed)
+        if self._vc.value != self._version:
+            raise self._modified_error(node)
+        tensor = self._tensor
+        if tensor is not None:
+            return tensor
+        # A saved output is rebuilt as a non-leaf of ``node``.
+        tensor = Tensor(self._data, True)
+        tensor._grad_fn = node
+        tensor._output_nr = self._output_nr
+        tensor._vc = self._vc
+        return tensor
+
+    def _modified_error(self, node) -> RuntimeError:
+        shape = list(self._data.shape if self._tensor is None else self._tensor._data.shape)
+        dtype = (self._data if self._tensor is None else self._tensor._data).dtype.name
+        where = ""
+        if self._tensor is None:
+            where = f", which is output {self._output_nr} of {node.name()},"
+        elif self._tensor._grad_fn is not None:
+            where = f", which is output {self._tensor._output_nr} of {self._tensor._grad_fn.name()},"
+        return RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{dtype} tensor of shape {shape}]{where} is at version "
+            f"{self._vc.value}; expected version {self._version} instead. Hint: the tensor was "
+            f"saved by {node.name()}; change the in-place op to its out-of-place form "
+            "(e.g. x = x + 1 instead of x += 1), or clone() the tensor before modifying it."
+        )

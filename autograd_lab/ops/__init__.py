@@ -1,0 +1,1 @@
+"""Built-in ops, one family per module; ``_table`` holds the derivative-table machinery."""

@@ -1,0 +1,207 @@
+"""The derivative table machinery: one ``defop`` per built-in op.
+
+An entry gives the op's forward (NumPy arrays in, a NumPy array out) and its backward
+formula, written with Tensor ops so that ``create_graph=True`` differentiates the
+backward itself. Names follow PyTorch's ``derivatives.yaml``: a formula receives the
+incoming gradient ``grad``, then the values listed in ``save`` (``self``, ``other``,
+... for inputs, ``result`` for the output), then the op's non-tensor arguments.
+It returns one gradient per tensor input (a single value for a one-input op).
+
+``apply_op`` runs an entry: it computes the forward and, when grad mode is on and an
+input requires grad, makes a ``<Name>Backward0`` node through ``autograd.function.attach``,
+the same path user Functions take.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import _dtypes
+from .._tensor import Tensor
+from ..autograd.function import attach
+from ..autograd.grad_mode import state
+from ..autograd.graph import Node
+from ..autograd.saved import SavedTensor, freed_graph_error
+
+__all__ = ["OpNode", "OpSpec", "defop", "apply_op", "REGISTRY"]
+
+REGISTRY: dict[str, "OpSpec"] = {}
+_F64 = np.dtype(np.float64)
+
+
+class OpNode(Node):
+    """The node of a built-in op: saved values plus the op's backward formula."""
+
+    __slots__ = ("_saved", "_attrs")
+    _spec: "OpSpec"
+
+    def apply(self, grad_outputs: list) -> tuple:
+        saved = self._saved
+        if saved is None:
+            raise freed_graph_error()
+        values = [s.unpack(self) for s in saved]
+        grads = self._spec.backward(grad_outputs[0], *values, *self._attrs)
+        return grads if type(grads) is tuple else (grads,)
+
+    def _release_variables(self) -> None:
+        if self._saved:
+            self._saved = None
+
+    def __getattr__(self, name: str):
+        # ``node._saved_self``, ``node._saved_dim``: what PyTorch shows for saved values.
+        if name.startswith("_saved_"):
+            key = name[len("_saved_"):]
+            spec = type(self)._spec
+            if key in spec.save:
+                if self._saved is None:
+                    raise freed_graph_error()
+                return self._saved[spec.save.index(key)].unpack(self)
+            if key in spec.attrs:
+                return self._attrs[spec.attrs.index(key)]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __dir__(self):
+        spec = type(self)._spec
+        return [*super().__dir__(), *(f"_saved_{k}" for k in spec.save + spec.attrs)]
+
+
+class OpSpec:
+    """One row of the derivative table."""
+
+    __slots__ = ("name", "forward", "backward", "inputs", "save", "attrs", "node_cls",
+                 "_save_plan", "view")
+
+    def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view) -> None:
+        self.name = name
+        self.forward = forward
+        self.backward = backward
+        self.inputs = tuple(inputs)
+        self.save = tuple(save)
+        self.attrs = tuple(attrs)
+        self.view = view
+        # -1 stands for the op's result; otherwise the position of the saved input.
+        self._save_plan = tuple(-1 if s == "result" else self.inputs.index(s) for s in self.save)
+        self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "_spec": self,
+                                                   "__module__": "autograd_lab.ops"})
+
+    def __repr__(self) -> str:
+        return f"OpSpec({self.name!r} -> {self.node_cls.__name__})"
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
+          save: Sequence[str] = (), attrs: Sequence[str] = (), node_name: str | None = None,
+          view: bool = False):
+    """Decorator for a backward formula: registers the op ``name`` with its forward.
+
+    ``inputs`` names the tensor arguments, ``attrs`` the non-tensor ones (passed to the
+    forward after the arrays and kept on the node), ``save`` what backward needs.
+    ``view=True`` marks ops whose result shares memory with their input.
+    """
+
+    def register(backward: Callable) -> OpSpec:
+        spec = OpSpec(name, forward, backward, inputs, save, attrs,
+                      node_name or f"{_camel(name)}Backward0", view)
+        REGISTRY[name] = spec
+        return spec
+
+    return register
+
+
+def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
+    """Run ``spec`` on ``tensors``; record a node when any of them requires grad."""
+    try:
+        out = spec.forward(*[t._data for t in tensors], *attrs)
+    except (ValueError, IndexError, TypeError) as err:
+        raise _explain(spec, tensors, err) from None
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if out.dtype == _F64 and _dtypes._default is not _dtypes.float64:
+        out = _keep_default_float(out, tensors)
+    result = Tensor(out)
+    if spec.view:
+        base = tensors[0]
+        result._base = base._base if base._base is not None else base
+        result._vc = base._version_counter()
+    if state.enabled:
+        for t in tensors:
+            if t._requires_grad:
+                node = spec.node_cls()
+                attach(node, tensors, (result,))
+                node._saved = tuple([
+                    SavedTensor(result, True) if i < 0 else SavedTensor(tensors[i], False)
+                    for i in spec._save_plan
+                ])
+                node._attrs = attrs
+                break
+    return result
+
+
+def _explain(spec: OpSpec, tensors: tuple, err: Exception) -> Exception:
+    """Turn a NumPy failure inside a forward into an error that names the op and shapes."""
+    shapes = [list(t._data.shape) for t in tensors]
+    text = str(err)
+    if "broadcast" in text and len(tensors) >= 2:
+        a, b = tensors[0]._data.shape, tensors[1]._data.shape
+        for back in range(1, max(len(a), len(b)) + 1):
+            da = a[-back] if back <= len(a) else 1
+            db = b[-back] if back <= len(b) else 1
+            if da != db and 1 not in (da, db):
+                dim = max(len(a), len(b)) - back
+                return RuntimeError(
+                    f"The size of tensor a ({da}) must match the size of tensor b ({db}) at "
+                    f"non-singleton dimension {dim} (in {spec.name}, shapes {shapes})"
+                )
+    kind = type(err) if isinstance(err, IndexError) else RuntimeError
+    return kind(f"{spec.name}: {text} (input shapes {shapes})")
+
+
+def _keep_default_float(out: np.ndarray, tensors: tuple) -> np.ndarray:
+    """NumPy promotes int tensors (and int with float scalars) to float64; PyTorch
+    uses the default float dtype unless an input already was float64."""
+    for t in tensors:
+        if t._data.dtype == _F64:
+            return out
+    return out.astype(_dtypes._default.np)
+
+
+def unbroadcast_shape(*shapes) -> tuple:
+    """The broadcast shape of ``shapes``, with PyTorch's message when they don't fit."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(
+            "The size of tensors must match or be broadcastable: shapes "
+            + ", ".join(str(list(s)) for s in shapes)
+        ) from None
+
+
+_SCALARS = (int, float, bool, np.number, np.bool_)
+
+
+def is_scalar(x) -> bool:
+    """Python and NumPy numbers: kept as plain values, not graph inputs."""
+    return isinstance(x, _SCALARS)
+
+
+def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
+    """A Tensor for an argument that must be one (lists and arrays become constants).
+
+    A scalar next to a tensor ``like`` takes its dtype, as PyTorch's wrapped numbers do.
+    """
+    if isinstance(x, Tensor):
+        return x
+    if like is not None and is_scalar(x):
+        dtype = like._data.dtype
+        if isinstance(x, float) and dtype.kind != "f":
+            dtype = _dtypes._default.np
+        return Tensor(np.asarray(x, dtype=dtype))
+    arr = np.asarray(x)
+    if arr.dtype == _F64 and not isinstance(x, np.ndarray):
+        arr = arr.astype(_dtypes._default.np)
+    return Tensor(_dtypes.normalize_array(arr) if not isinstance(x, np.ndarray) else arr)

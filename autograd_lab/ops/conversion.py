@@ -1,0 +1,51 @@
+"""Copies and dtype conversions: ``clone``, ``to``, ``detach``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtypes
+from .._tensor import Tensor
+from ._table import apply_op, defop
+
+__all__ = ["clone", "to", "detach"]
+
+
+@defop("clone", np.copy)
+def _clone_backward(grad):
+    """A copy passes the gradient through unchanged."""
+    return grad
+
+
+@defop("to", lambda a, np_dtype, self_np_dtype: a.astype(np_dtype), attrs=("dtype", "self_dtype"),
+       node_name="ToCopyBackward0")
+def _to_backward(grad, dtype, self_dtype):
+    """Converting back: the gradient has the input's dtype."""
+    return to(grad, self_dtype)
+
+
+def clone(input: Tensor) -> Tensor:
+    return apply_op(_clone_backward, (input,))
+
+
+def to(input: Tensor, dtype=None, *args, **kwargs) -> Tensor:
+    """A tensor of ``dtype`` (the same tensor if it already has it). Devices other than
+    "cpu" are not supported."""
+    if isinstance(dtype, str):
+        if dtype != "cpu":
+            raise RuntimeError(f"autograd_lab runs on the CPU only; got device {dtype!r}")
+        dtype = args[0] if args else kwargs.get("dtype")
+    dtype = kwargs.get("dtype", dtype)
+    if dtype is None:
+        return input
+    np_dtype = _dtypes.to_numpy_dtype(dtype)
+    if np_dtype == input._data.dtype:
+        return input
+    return apply_op(_to_backward, (input,), (np_dtype, input._data.dtype))
+
+
+def detach(input: Tensor) -> Tensor:
+    """The same memory (and version counter) outside the graph."""
+    out = Tensor(input._data)
+    out._vc = input._version_counter()
+    return out

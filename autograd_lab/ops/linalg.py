@@ -1,0 +1,79 @@
+"""Matrix products. ``matmul`` covers 1-D, 2-D and batched (broadcast) operands."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._table import apply_op, defop
+from .views import squeeze, transpose, unsqueeze
+
+__all__ = ["matmul", "mm", "bmm", "dot", "outer"]
+
+
+def _mT(x: Tensor) -> Tensor:  # noqa: N802
+    return transpose(x, -2, -1)
+
+
+@defop("matmul", np.matmul, inputs=("self", "other"), save=("self", "other"),
+       node_name="MmBackward0")
+def _matmul_backward(grad, self, other):
+    """C = A @ B gives dA = dC @ B^T and dB = A^T @ dC.
+
+    1-D operands are treated as a row (left) or a column (right) that is then dropped;
+    batch dimensions broadcast, and the engine sums them back to each input's shape.
+    """
+    if self.ndim == 1 and other.ndim == 1:
+        return grad * other, grad * self
+    if self.ndim == 1:
+        return (squeeze(unsqueeze(grad, -2) @ _mT(other), -2),
+                unsqueeze(self, -1) @ unsqueeze(grad, -2))
+    if other.ndim == 1:
+        return (unsqueeze(grad, -1) @ unsqueeze(other, -2),
+                squeeze(_mT(self) @ unsqueeze(grad, -1), -1))
+    return grad @ _mT(other), _mT(self) @ grad
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Matrix product with NumPy's (and PyTorch's) rules for 1-D and batched operands."""
+    a, b = input._data, other._data
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        left = "x".join(map(str, a.shape if a.ndim > 1 else (1,) + a.shape))
+        right = "x".join(map(str, b.shape if b.ndim > 1 else b.shape + (1,)))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({left} and {right})")
+    node_spec = _matmul_backward if a.ndim == 2 and b.ndim == 2 else _matmul_nd
+    return apply_op(node_spec, (input, other))
+
+
+# Same formula; PyTorch names the node after the kernel it ran (mm for 2-D @ 2-D).
+_matmul_nd = defop("matmul_nd", np.matmul, inputs=("self", "other"), save=("self", "other"),
+                   node_name="MatmulBackward0")(_matmul_backward.backward)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"mm: expected 2D tensors, got {input.ndim}D and {mat2.ndim}D")
+    return matmul(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError(f"bmm: expected 3D tensors, got {input.ndim}D and {mat2.ndim}D")
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {input.shape[0]} and {mat2.shape[0]}")
+    return matmul(input, mat2)
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    return matmul(input, other)
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    return unsqueeze(input, -1) * unsqueeze(vec2, 0)

@@ -1,0 +1,413 @@
+"""Elementwise ops and their derivatives.
+
+Binary ops come in two rows, as in PyTorch's ``derivatives.yaml``: tensor-tensor, and
+tensor-scalar (the Python number is an attribute, not a graph input, so backward does
+no work for it). Broadcasting needs nothing here: the engine sums every gradient back
+to its input's shape (see ``_validate_grad`` in ``autograd/engine.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._table import apply_op, as_tensor_arg, defop, is_scalar
+
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sign",
+           "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum", "where",
+           "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not", "rsub",
+           "log1p", "expm1", "rsqrt", "tan", "sinh", "cosh", "asin", "acos", "atan", "reciprocal",
+           "square"]
+
+
+# --- add, sub, rsub --------------------------------------------------------------------
+@defop("add", np.add, inputs=("self", "other"))
+def _add_backward(grad, ):
+    """d(self + other) = grad for both."""
+    return grad, grad
+
+
+@defop("add_scalar", np.add, attrs=("other",), node_name="AddBackward0")
+def _add_scalar_backward(grad, other):
+    return grad
+
+
+@defop("sub", np.subtract, inputs=("self", "other"))
+def _sub_backward(grad):
+    """d(self - other)/dself = 1, /dother = -1."""
+    return grad, -grad
+
+
+@defop("sub_scalar", np.subtract, attrs=("other",), node_name="SubBackward0")
+def _sub_scalar_backward(grad, other):
+    return grad
+
+
+@defop("rsub_scalar", lambda a, s: np.subtract(s, a), attrs=("other",), node_name="RsubBackward1")
+def _rsub_scalar_backward(grad, other):
+    """d(other - self)/dself = -1."""
+    return -grad
+
+
+# --- mul, div --------------------------------------------------------------------------
+@defop("mul", np.multiply, inputs=("self", "other"), save=("self", "other"))
+def _mul_backward(grad, self, other):
+    """d(self*other)/dself = other, d(self*other)/dother = self."""
+    return grad * other, grad * self
+
+
+@defop("mul_scalar", np.multiply, attrs=("other",), node_name="MulBackward0")
+def _mul_scalar_backward(grad, other):
+    return grad * other
+
+
+@defop("div", np.true_divide, inputs=("self", "other"), save=("self", "other"))
+def _div_backward(grad, self, other):
+    """d(self/other)/dself = 1/other, d(self/other)/dother = -self/other**2."""
+    return grad / other, -grad * self / (other * other)
+
+
+@defop("div_scalar", np.true_divide, attrs=("other",), node_name="DivBackward0")
+def _div_scalar_backward(grad, other):
+    return grad / other
+
+
+@defop("rdiv_scalar", lambda a, s: np.true_divide(s, a), save=("self",), attrs=("other",),
+       node_name="DivBackward1")
+def _rdiv_scalar_backward(grad, self, other):
+    """d(other/self)/dself = -other/self**2."""
+    return -grad * other / (self * self)
+
+
+@defop("neg", np.negative)
+def _neg_backward(grad):
+    return -grad
+
+
+# --- pow -------------------------------------------------------------------------------
+@defop("pow_scalar", np.power, save=("self",), attrs=("exponent",), node_name="PowBackward0")
+def _pow_scalar_backward(grad, self, exponent):
+    """d(self**p)/dself = p * self**(p-1)."""
+    if exponent == 0:
+        return grad * 0
+    return grad * exponent * self ** (exponent - 1)
+
+
+@defop("pow", np.power, inputs=("self", "exponent"), save=("self", "exponent", "result"),
+       node_name="PowBackward1")
+def _pow_backward(grad, self, exponent, result):
+    """d(s**e)/ds = e * s**(e-1); d(s**e)/de = s**e * log(s) (taken as 0 where s == 0)."""
+    grad_self = grad * exponent * self ** (exponent - 1)
+    safe_log = log(where(self == 0, 1.0, self))
+    return grad_self, grad * result * safe_log
+
+
+@defop("rpow_scalar", lambda a, base: np.power(base, a), save=("result",), attrs=("base",),
+       node_name="PowBackward2")
+def _rpow_scalar_backward(grad, result, base):
+    """d(base**self)/dself = base**self * log(base)."""
+    return grad * result * float(np.log(base))
+
+
+# --- unary maths -----------------------------------------------------------------------
+@defop("exp", np.exp, save=("result",))
+def _exp_backward(grad, result):
+    """d exp(x) = exp(x)."""
+    return grad * result
+
+
+@defop("expm1", np.expm1, save=("result",))
+def _expm1_backward(grad, result):
+    """d (exp(x) - 1) = exp(x) = result + 1."""
+    return grad * (result + 1)
+
+
+@defop("log", np.log, save=("self",))
+def _log_backward(grad, self):
+    """d log(x) = 1/x."""
+    return grad / self
+
+
+@defop("log1p", np.log1p, save=("self",))
+def _log1p_backward(grad, self):
+    """d log(1+x) = 1/(1+x)."""
+    return grad / (self + 1)
+
+
+@defop("sqrt", np.sqrt, save=("result",))
+def _sqrt_backward(grad, result):
+    """d sqrt(x) = 1 / (2 sqrt(x))."""
+    return grad / (2 * result)
+
+
+@defop("rsqrt", lambda a: 1 / np.sqrt(a), save=("result",))
+def _rsqrt_backward(grad, result):
+    """d x**-1/2 = -1/2 x**-3/2 = -result**3 / 2."""
+    return -0.5 * grad * result * result * result
+
+
+@defop("reciprocal", np.reciprocal, save=("result",))
+def _reciprocal_backward(grad, result):
+    """d 1/x = -1/x**2."""
+    return -grad * result * result
+
+
+@defop("square", np.square, save=("self",), node_name="PowBackward0")
+def _square_backward(grad, self):
+    return grad * 2 * self
+
+
+@defop("abs", np.abs, save=("self",))
+def _abs_backward(grad, self):
+    """d|x| = sign(x) (0 at 0, as PyTorch)."""
+    return grad * sign(self)
+
+
+@defop("sign", np.sign)
+def _sign_backward(grad):
+    """sign is flat almost everywhere: its gradient is zero."""
+    return grad * 0
+
+
+@defop("sin", np.sin, save=("self",))
+def _sin_backward(grad, self):
+    """d sin(x) = cos(x)."""
+    return grad * cos(self)
+
+
+@defop("cos", np.cos, save=("self",))
+def _cos_backward(grad, self):
+    """d cos(x) = -sin(x)."""
+    return -grad * sin(self)
+
+
+@defop("tan", np.tan, save=("result",))
+def _tan_backward(grad, result):
+    """d tan(x) = 1 + tan(x)**2."""
+    return grad * (1 + result * result)
+
+
+@defop("sinh", np.sinh, save=("self",))
+def _sinh_backward(grad, self):
+    return grad * cosh(self)
+
+
+@defop("cosh", np.cosh, save=("self",))
+def _cosh_backward(grad, self):
+    return grad * sinh(self)
+
+
+@defop("asin", np.arcsin, save=("self",))
+def _asin_backward(grad, self):
+    """d asin(x) = 1/sqrt(1 - x**2)."""
+    return grad * rsqrt(1 - self * self)
+
+
+@defop("acos", np.arccos, save=("self",))
+def _acos_backward(grad, self):
+    """d acos(x) = -1/sqrt(1 - x**2)."""
+    return -grad * rsqrt(1 - self * self)
+
+
+@defop("atan", np.arctan, save=("self",))
+def _atan_backward(grad, self):
+    """d atan(x) = 1/(1 + x**2)."""
+    return grad / (1 + self * self)
+
+
+@defop("tanh", np.tanh, save=("result",))
+def _tanh_backward(grad, result):
+    """d tanh(x) = 1 - tanh(x)**2."""
+    return grad * (1 - result * result)
+
+
+def _sigmoid_forward(a: np.ndarray) -> np.ndarray:
+    # exp of a negative number only: no overflow warning for large |a|.
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+@defop("sigmoid", _sigmoid_forward, save=("result",))
+def _sigmoid_backward(grad, result):
+    """d sigmoid(x) = sigmoid(x) (1 - sigmoid(x))."""
+    return grad * result * (1 - result)
+
+
+@defop("relu", lambda a: np.maximum(a, 0), save=("result",))
+def _relu_backward(grad, result):
+    """d relu(x) = 1 where x > 0, else 0."""
+    return grad * (result > 0)
+
+
+@defop("clamp", lambda a, lo, hi: np.clip(a, lo, hi), save=("self",), attrs=("min", "max"))
+def _clamp_backward(grad, self, min, max):  # noqa: A002 - PyTorch's argument names
+    """Gradient passes where min <= x <= max, and is 0 where the clamp cut it off."""
+    mask = self == self
+    if min is not None:
+        mask = mask & (self >= min)
+    if max is not None:
+        mask = mask & (self <= max)
+    return grad * mask
+
+
+# --- two-tensor selections -------------------------------------------------------------
+@defop("maximum", np.maximum, inputs=("self", "other"), save=("self", "other"))
+def _maximum_backward(grad, self, other):
+    """The larger input gets the gradient; on ties each gets half (as PyTorch)."""
+    share = (self > other) + (self == other) * 0.5
+    return grad * share, grad * (1 - share)
+
+
+@defop("minimum", np.minimum, inputs=("self", "other"), save=("self", "other"))
+def _minimum_backward(grad, self, other):
+    """The smaller input gets the gradient; on ties each gets half."""
+    share = (self < other) + (self == other) * 0.5
+    return grad * share, grad * (1 - share)
+
+
+@defop("where", np.where, inputs=("condition", "self", "other"), save=("condition",))
+def _where_backward(grad, condition):
+    """where(c, a, b): the gradient goes to a where c holds, to b elsewhere."""
+    zero = grad * 0
+    return None, where(condition, grad, zero), where(condition, zero, grad)
+
+
+# --- public functions ------------------------------------------------------------------
+def _binary(tensor_spec, scalar_spec, reflected_spec, input, other):
+    """Dispatch ``input OP other`` to the tensor-tensor or the tensor-scalar row."""
+    if isinstance(input, Tensor):
+        if is_scalar(other):
+            return apply_op(scalar_spec, (input,), (other,))
+        return apply_op(tensor_spec, (input, as_tensor_arg(other)))
+    if is_scalar(input) and isinstance(other, Tensor) and reflected_spec is not None:
+        return apply_op(reflected_spec, (other,), (input,))
+    return apply_op(tensor_spec, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
+
+
+def add(input, other, *, alpha=1):
+    """``input + alpha * other`` with broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _binary(_add_backward, _add_scalar_backward, _add_scalar_backward, input, other)
+
+
+def sub(input, other, *, alpha=1):
+    """``input - alpha * other`` with broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _binary(_sub_backward, _sub_scalar_backward, _rsub_scalar_backward, input, other)
+
+
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input``."""
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input, other):
+    return _binary(_mul_backward, _mul_scalar_backward, _mul_scalar_backward, input, other)
+
+
+def div(input, other):
+    return _binary(_div_backward, _div_scalar_backward, _rdiv_scalar_backward, input, other)
+
+
+def pow(input, exponent):  # noqa: A001 - mirrors torch.pow
+    if isinstance(input, Tensor) and is_scalar(exponent):
+        if exponent == 2:
+            return apply_op(_pow_scalar_backward, (input,), (2,))
+        return apply_op(_pow_scalar_backward, (input,), (exponent,))
+    if is_scalar(input) and isinstance(exponent, Tensor):
+        if input <= 0:
+            raise ValueError(f"pow: a scalar base must be positive to differentiate; got {input}")
+        return apply_op(_rpow_scalar_backward, (exponent,), (input,))
+    return apply_op(_pow_backward, (as_tensor_arg(input, exponent), as_tensor_arg(exponent, input)))
+
+
+def _unary(spec):
+    def fn(input: Tensor) -> Tensor:
+        return apply_op(spec, (input,))
+
+    fn.__name__ = fn.__qualname__ = spec.name
+    fn.__doc__ = f"Elementwise {spec.name}; backward: {(spec.backward.__doc__ or '').strip()}"
+    return fn
+
+
+neg = _unary(_neg_backward)
+exp = _unary(_exp_backward)
+expm1 = _unary(_expm1_backward)
+log = _unary(_log_backward)
+log1p = _unary(_log1p_backward)
+sqrt = _unary(_sqrt_backward)
+rsqrt = _unary(_rsqrt_backward)
+reciprocal = _unary(_reciprocal_backward)
+square = _unary(_square_backward)
+abs = _unary(_abs_backward)  # noqa: A001
+sign = _unary(_sign_backward)
+sin = _unary(_sin_backward)
+cos = _unary(_cos_backward)
+tan = _unary(_tan_backward)
+sinh = _unary(_sinh_backward)
+cosh = _unary(_cosh_backward)
+asin = _unary(_asin_backward)
+acos = _unary(_acos_backward)
+atan = _unary(_atan_backward)
+tanh = _unary(_tanh_backward)
+sigmoid = _unary(_sigmoid_backward)
+relu = _unary(_relu_backward)
+
+
+def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
+    """Limit values to [min, max]; at least one bound must be given."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, as_tensor_arg(min, input))
+        if max is not None:
+            out = minimum(out, as_tensor_arg(max, input))
+        return out
+    return apply_op(_clamp_backward, (input,), (min, max))
+
+
+def maximum(input, other):
+    return apply_op(_maximum_backward, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
+
+
+def minimum(input, other):
+    return apply_op(_minimum_backward, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
+
+
+def where(condition, input, other):
+    """Pick ``input`` where ``condition`` holds, else ``other`` (scalars allowed)."""
+    condition = as_tensor_arg(condition)
+    if condition._data.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype}")
+    like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else None
+    return apply_op(_where_backward, (condition, as_tensor_arg(input, like), as_tensor_arg(other, like)))
+
+
+# --- comparisons and logic: no gradient --------------------------------------------------
+def _compare(np_fn, name):
+    def fn(input, other):
+        a = input._data if isinstance(input, Tensor) else input
+        b = other._data if isinstance(other, Tensor) else other
+        return Tensor(np.asarray(np_fn(a, b)))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name}; returns a bool tensor outside the graph."
+    return fn
+
+
+eq = _compare(np.equal, "eq")
+ne = _compare(np.not_equal, "ne")
+lt = _compare(np.less, "lt")
+le = _compare(np.less_equal, "le")
+gt = _compare(np.greater, "gt")
+ge = _compare(np.greater_equal, "ge")
+logical_and = _compare(np.logical_and, "logical_and")
+logical_or = _compare(np.logical_or, "logical_or")
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return Tensor(np.logical_not(input._data))
