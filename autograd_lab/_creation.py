@@ -36,17 +36,59 @@ def _resolve(dtype, fallback: np.dtype | None = None) -> np.dtype | None:
 def _from_python(data) -> np.ndarray:
     if isinstance(data, Tensor):
         return data._data.copy()
+    original = data
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
         data = _nested_values(data)
-    arr = np.array(data)
+    try:
+        arr = np.array(data)
+    except ValueError:
+        raise ValueError(
+            "tensor(): expected nested sequences of equal length (a rectangular shape); "
+            f"got ragged data: {_shape_report(data)}"
+        ) from None
     if arr.dtype == object:
         raise TypeError(
             "tensor(): could not build a tensor from this data; give numbers, nested lists of "
             "equal length, or a NumPy array."
         )
-    if arr.dtype.kind == "f":  # Python floats take the default dtype, as in PyTorch
-        return arr.astype(_dtypes._default.np)
+    if arr.dtype.kind == "f":
+        return arr.astype(_float_dtype(original))
     return _dtypes.normalize_array(arr)
+
+
+def _float_dtype(data) -> np.dtype:
+    """PyTorch's inference for float data: Python floats take the default dtype, NumPy
+    float scalars and tensors keep theirs, and the widest one wins."""
+    elements = _flat(data) if isinstance(data, (list, tuple)) else (data,)
+    wide = False
+    for x in elements:
+        if isinstance(x, (np.floating, np.ndarray, Tensor)):
+            dt = x._data.dtype if isinstance(x, Tensor) else x.dtype
+            if dt == np.float64:
+                wide = True
+                break
+        elif isinstance(x, float) and _dtypes._default is _dtypes.float64:
+            wide = True
+            break
+    return np.dtype(np.float64) if wide else np.dtype(np.float32)
+
+
+def _shape_report(data, dim: int = 0) -> str:
+    """PyTorch's wording for the first ragged dimension of nested lists."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return "no ragged dimension found"
+    lengths = [len(x) if isinstance(x, (list, tuple)) else None for x in data]
+    first = lengths[0]
+    for n in lengths:
+        if n != first:
+            if first is None or n is None:
+                return f"expected all elements at dim {dim + 1} to be numbers or all sequences"
+            return f"expected sequence of length {first} at dim {dim + 1} (got {n})"
+    for x in data:
+        report = _shape_report(x, dim + 1)
+        if report.startswith("expected"):
+            return report
+    return "no ragged dimension found"
 
 
 def _flat(data):
@@ -80,7 +122,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     tensor([1., 2.], requires_grad=True)
     """
     if isinstance(data, np.ndarray):
-        arr = data.copy() if data.dtype in _dtypes._FROM_NP else _dtypes.normalize_array(data).copy()
+        supported = data.dtype in _dtypes._FROM_NP
+        arr = data.copy() if supported else _dtypes.normalize_array(data).copy()
     else:
         arr = _from_python(data)
     np_dtype = _resolve(dtype)
@@ -158,7 +201,8 @@ def empty_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor
 
 
 def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.full(input.shape, fill_value, _resolve(dtype, input._data.dtype)), requires_grad)
+    np_dtype = _resolve(dtype, input._data.dtype)
+    return _finish(np.full(input.shape, fill_value, np_dtype), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -193,11 +237,19 @@ def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     return _finish(_rng.standard_normal(_shape(size)).astype(np_dtype), requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None) -> Tensor:
-    """Integers in [low, high)."""
+def randint(low, high=None, size=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high  # randint(high, size), as PyTorch allows
     if high is None:
         low, high = 0, low
-    return Tensor(_rng.integers(low, high, size=_shape((size,))).astype(_resolve(dtype, np.dtype(np.int64))))
+    if size is None:
+        raise TypeError("randint() missing required argument 'size'")
+    if low >= high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    arr = _rng.integers(low, high, size=_shape((size,))).astype(_resolve(dtype, np.dtype(np.int64)))
+    return _finish(arr, requires_grad)
 
 
 def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:

@@ -38,7 +38,9 @@ def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs
 
 
 def _requires_grad_(self, requires_grad: bool = True):
-    self.requires_grad = requires_grad
+    """Set ``requires_grad`` of a leaf; on a non-leaf only ``True`` (a no-op) is allowed."""
+    if not (requires_grad and self._grad_fn is not None):
+        self.requires_grad = requires_grad
     return self
 
 

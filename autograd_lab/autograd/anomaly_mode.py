@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import traceback
 
-__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled"]
 
 _enabled = False
+_check_nan = True
 
 
 def is_anomaly_enabled() -> bool:
     return _enabled
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    return _enabled and _check_nan
 
 
 def record_forward_trace(node) -> None:
@@ -24,33 +30,41 @@ def record_forward_trace(node) -> None:
         node._anomaly_trace = "".join(traceback.format_stack()[:-3])
 
 
+def _switch(mode: bool, check_nan: bool) -> tuple[bool, bool]:
+    global _enabled, _check_nan
+    prev = (_enabled, _check_nan)
+    _enabled, _check_nan = bool(mode), bool(check_nan)
+    return prev
+
+
 class set_detect_anomaly:  # noqa: N801
     """Switch anomaly detection on or off; works at once and as a context manager."""
 
-    def __init__(self, mode: bool) -> None:
-        global _enabled
-        self._prev = _enabled
-        _enabled = bool(mode)
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self._prev = _switch(mode, check_nan)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> bool:
-        global _enabled
-        _enabled = self._prev
+        _switch(*self._prev)
         return False
 
 
 class detect_anomaly:  # noqa: N801
-    """Context manager: record forward tracebacks and check backward for NaN."""
+    """Context manager: record forward tracebacks and check backward for NaN.
+
+    An error raised by a node's backward also gets a note with that node's forward
+    traceback, as PyTorch's "Error detected in <Node>" message does.
+    """
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
 
     def __enter__(self):
-        global _enabled
-        self._prev = _enabled
-        _enabled = True
+        self._prev = _switch(True, self.check_nan)
         return self
 
     def __exit__(self, *exc) -> bool:
-        global _enabled
-        _enabled = self._prev
+        _switch(*self._prev)
         return False

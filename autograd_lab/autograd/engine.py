@@ -28,6 +28,7 @@ from .._tensor import Tensor
 from . import anomaly_mode
 from .grad_mode import state
 from .graph import AccumulateGrad, GraphRoot, Node, gradient_edge
+from .tensor_hooks import retain_grad
 
 __all__ = ["backward", "grad", "backward_steps", "BackwardStep"]
 
@@ -38,7 +39,8 @@ class BackwardStep:
 
     ``grad_outputs``: gradients that flowed into the node (one per forward output);
     ``grad_inputs``: what it produced (one per ``next_functions`` edge);
-    ``variable_grad``: for an ``AccumulateGrad``, the leaf's ``.grad`` after accumulating.
+    ``variable_grad``: for an ``AccumulateGrad``, a copy of the leaf's ``.grad`` just after
+    accumulating (a copy, so a later backward, which adds in place, cannot change it).
     """
 
     index: int
@@ -62,11 +64,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     targets = captures = None
     if inputs is not None:
         targets, captures = _capture_plan(inputs, "backward")
-    run = _execute(edges, grads, keep_graph=keep_graph, create_graph=create_graph,
-                   targets=targets, captures=captures, accumulate=True)
-    captured = _drain(run)
-    if inputs is not None:
-        _accumulate_non_leaf_inputs(inputs, captured, create_graph)
+        _retain_non_leaf_inputs(inputs)
+    _drain(_execute(edges, grads, keep_graph=keep_graph, create_graph=create_graph,
+                    targets=targets, captures=captures, accumulate=True))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -119,15 +119,12 @@ def backward_steps(tensors, grad_tensors=None, retain_graph=None, create_graph=F
     targets = captures = None
     if inputs is not None:
         inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
         targets, captures = _capture_plan(inputs, "backward")
-    run = _execute(edges, grads, keep_graph=keep_graph, create_graph=create_graph,
-                   targets=targets, captures=captures, accumulate=True, observe=True)
-    try:
-        while True:
-            yield next(run)
-    except StopIteration as done:
-        if inputs is not None:
-            _accumulate_non_leaf_inputs(inputs, done.value, create_graph)
+        _retain_non_leaf_inputs(inputs)
+    yield from _execute(edges, grads, keep_graph=keep_graph, create_graph=create_graph,
+                        targets=targets, captures=captures, accumulate=True, observe=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -197,14 +194,11 @@ def _capture_plan(inputs: tuple, api: str) -> tuple[set, dict]:
     return targets, captures
 
 
-def _accumulate_non_leaf_inputs(inputs: tuple, captured: list, create_graph: bool) -> None:
-    """backward(inputs=[non_leaf]) fills that tensor's .grad as if it were a leaf."""
-    for t, g in zip(inputs, captured):
-        if t._grad_fn is None or g is None:
-            continue
-        if not create_graph:
-            g = Tensor(g._data)
-        t._grad = g if t._grad is None else t._grad + g
+def _retain_non_leaf_inputs(inputs: tuple) -> None:
+    """backward(inputs=[non_leaf]) fills that tensor's .grad: as PyTorch, by retain_grad()."""
+    for t in inputs:
+        if t._grad_fn is not None:
+            retain_grad(t)
 
 
 def _drain(run) -> list:
@@ -266,6 +260,9 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
     """Generator running the backward pass; returns the captured gradients.
 
     Yields a ``BackwardStep`` after each node when ``observe`` is true.
+    For each node, in PyTorch's order (see Note [Hook order]): tensor hooks and
+    retain_grad, then capture (for ``grad``/``inputs=``), then, if the node must run,
+    its pre-hooks, its backward, its post-hooks.
     """
     root = GraphRoot(edges, grads)
     deps = _count_dependencies(root)
@@ -279,11 +276,14 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
     try:
         while ready:
             node = heapq.heappop(ready)[2]
-            grad_outputs = buffers.pop(node, None) if node is not root else []
-            if node is not root and (node._pre_hooks is not None or node._retains_grad is not None
-                                     or node._tensor_pre_hooks is not None
-                                     or type(node) is AccumulateGrad):
-                grad_outputs = _run_pre_hooks(node, grad_outputs)
+            if node is root:
+                grad_inputs = root.apply(())
+                _route(node, grad_inputs, buffers, deps, ready, needed, targets)
+                continue
+            grad_outputs = buffers.pop(node)
+            if (node._tensor_pre_hooks is not None or node._retains_grad is not None
+                    or type(node) is AccumulateGrad):
+                grad_outputs = _run_tensor_pre_hooks(node, grad_outputs)
             if captures is not None and node in captures:
                 for nr, index in captures[node]:
                     captured[index] = grad_outputs[nr]
@@ -291,6 +291,8 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
                 accumulate and type(node) is AccumulateGrad and node in targets
             ):
                 continue
+            if node._pre_hooks is not None:
+                grad_outputs = _run_node_pre_hooks(node, grad_outputs)
             grad_inputs = _apply(node, grad_outputs, keep_graph)
             if observe:
                 state.enabled = outer_mode
@@ -308,14 +310,21 @@ def _apply(node: Node, grad_outputs, keep_graph: bool) -> tuple:
     if node._output_meta and all(g is None for g in grad_outputs):
         grad_inputs = (None,) * len(node.next_functions)  # no gradient reached this node
     else:
-        grad_inputs = node.apply(grad_outputs)
         if anomaly_mode._enabled:
-            _check_nan(node, grad_inputs)
+            try:
+                grad_inputs = node.apply(grad_outputs)
+            except Exception as err:
+                err.add_note(f"Error detected in {node.name()}. {_forward_trace(node)}")
+                raise
+            if anomaly_mode._check_nan:
+                _check_nan(node, grad_inputs)
+        else:
+            grad_inputs = node.apply(grad_outputs)
     if node._post_hooks is not None:
         for hook in tuple(node._post_hooks.values()):
             result = hook(tuple(grad_inputs), tuple(grad_outputs))
             if result is not None:
-                grad_inputs = tuple(result)
+                grad_inputs = _hook_result(result, len(grad_inputs), hook, node)
     if not keep_graph:
         node._release_variables()
     return grad_inputs
@@ -373,50 +382,81 @@ def _validate_grad(g, fn: Node, nr: int, producer: Node, index: int):
     return g
 
 
-def _run_pre_hooks(node: Node, grad_outputs) -> list:
-    """Tensor hooks (per output), then retain_grad, then the node's own pre-hooks."""
+# Note [Hook order]
+# As in PyTorch: when a node's gradients are complete, the hooks of the tensors it made
+# run first (per output, in registration order, each seeing the previous one's result),
+# then retain_grad stores the (hooked) gradient, then grad()/inputs= capture it. Only if
+# the node runs do its own pre-hooks, its backward and its post-hooks run. A leaf's
+# tensor hooks belong to its AccumulateGrad node, so they run even under grad().
+def _run_tensor_pre_hooks(node: Node, grad_outputs) -> list:
+    """Tensor hooks (per output), then retain_grad."""
     grad_outputs = list(grad_outputs)
     for nr in range(len(grad_outputs)):
         hooks = node._tensor_hooks_for(nr)
         if hooks:
             for hook in tuple(hooks.values()):
                 g = grad_outputs[nr]
-                if g is None:
-                    break
-                new = hook(g)
+                new = hook(g)  # None for an output no gradient reached, as in PyTorch
                 if new is not None:
-                    if not isinstance(new, Tensor) or new.shape != g.shape:
+                    shape = node._output_meta[nr][0]
+                    if not isinstance(new, Tensor) or new.shape != shape:
                         got = list(new.shape) if isinstance(new, Tensor) else type(new).__name__
                         raise RuntimeError(
-                            f"a hook on output {nr} of {node.name()} returned {got}; a tensor "
-                            f"hook must return None or a Tensor of shape {list(g.shape)}"
+                            f"hook '{getattr(hook, '__name__', hook)}' on output {nr} of "
+                            f"{node.name()} returned {got}; a tensor hook must return None or "
+                            f"a Tensor of shape {list(shape)}"
                         )
                     grad_outputs[nr] = new
     if node._retains_grad is not None:
         for nr, ref in node._retains_grad.items():
             tensor, g = ref(), grad_outputs[nr]
             if tensor is not None and g is not None:
-                if not state.enabled:
-                    g = Tensor(g._data)
-                tensor._grad = g if tensor._grad is None else tensor._grad + g
-    if node._pre_hooks is not None:
-        for hook in tuple(node._pre_hooks.values()):
-            result = hook(tuple(grad_outputs))
-            if result is not None:
-                grad_outputs = list(result)
+                if tensor._grad is None:
+                    # A copy, as PyTorch: .grad must never alias a gradient that flows on.
+                    tensor._grad = g.clone() if state.enabled else Tensor(g._data.copy())
+                else:
+                    tensor._grad = tensor._grad + g
     return grad_outputs
+
+
+def _run_node_pre_hooks(node: Node, grad_outputs) -> list:
+    """``node.register_prehook`` hooks: each may replace the whole grad_outputs."""
+    for hook in tuple(node._pre_hooks.values()):
+        result = hook(tuple(grad_outputs))
+        if result is not None:
+            grad_outputs = list(_hook_result(result, len(grad_outputs), hook, node))
+    return grad_outputs
+
+
+def _hook_result(result, expected: int, hook, node: Node) -> tuple:
+    result = tuple(result)
+    if len(result) != expected:
+        raise RuntimeError(
+            f"hook '{getattr(hook, '__name__', hook)}' on {node.name()} has returned an incorrect "
+            f"number of values (got {len(result)}, but expected {expected})"
+        )
+    return result
 
 
 def _check_nan(node: Node, grad_inputs: Sequence) -> None:
     for i, g in enumerate(grad_inputs):
         if g is not None and np.isnan(g._data).any():
-            trace = node._anomaly_trace or "(no forward trace: the node was made outside detect_anomaly)\n"
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output.\n"
-                f"The forward call that created {node.name()}:\n{trace}"
+                + _forward_trace(node)
             )
 
 
+def _forward_trace(node: Node) -> str:
+    trace = node._anomaly_trace
+    if trace is None:
+        return "(no forward traceback: the node was made outside detect_anomaly)\n"
+    return f"Traceback of forward call that created {node.name()}:\n{trace}"
+
+
 def _make_step(index: int, node: Node, grad_outputs, grad_inputs) -> BackwardStep:
-    var_grad = node.variable._grad if type(node) is AccumulateGrad else None
+    var_grad = None
+    if type(node) is AccumulateGrad and node.variable._grad is not None:
+        # A snapshot: a later backward accumulates into .grad in place.
+        var_grad = Tensor(node.variable._grad._data.copy())
     return BackwardStep(index, node, tuple(grad_outputs), tuple(grad_inputs), var_grad)

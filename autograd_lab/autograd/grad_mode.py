@@ -40,26 +40,40 @@ class _GradModeContext:
         if inspect.isclass(fn):
             raise TypeError(f"{type(self).__name__} decorates functions, not classes")
         if inspect.isgeneratorfunction(fn):
-            @functools.wraps(fn)
-            def gen_wrapper(*args, **kwargs):
-                gen = fn(*args, **kwargs)
-                with self._clone():
-                    value = next(gen)
-                while True:
-                    try:
-                        with self._clone():
-                            sent = yield value
-                        with self._clone():
-                            value = gen.send(sent)
-                    except StopIteration as stop:
-                        return stop.value
-            return gen_wrapper
+            return self._wrap_generator(fn)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with self._clone():
                 return fn(*args, **kwargs)
         return wrapper
+
+    def _wrap_generator(self, fn):
+        """The mode holds while the generator's own code runs, never while it is
+        suspended: the caller's loop body keeps the caller's mode (as PyTorch)."""
+
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            try:
+                with self._clone():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with self._clone():
+                            gen.close()
+                        raise
+                    except BaseException as exc:
+                        with self._clone():
+                            response = gen.throw(exc)
+                    else:
+                        with self._clone():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+        return gen_wrapper
 
     def _clone(self):
         return type(self)()
@@ -77,14 +91,23 @@ class _GradModeContext:
         raise NotImplementedError
 
 
-class no_grad(_GradModeContext):  # noqa: N801
+class _NoParamGradModeContext(_GradModeContext):
+    """Also usable as a bare decorator, ``@no_grad`` without parentheses (as PyTorch)."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamGradModeContext):  # noqa: N801
     """Ops inside do not record the graph (for evaluation and parameter updates)."""
 
     def _switch(self) -> None:
         state.enabled = False
 
 
-class enable_grad(_GradModeContext):  # noqa: N801
+class enable_grad(_NoParamGradModeContext):  # noqa: N801
     """Ops inside record the graph, even within a ``no_grad`` block."""
 
     def _switch(self) -> None:
@@ -122,6 +145,11 @@ class inference_mode(_GradModeContext):  # noqa: N801
     mode as it was) and ``is_inference_mode_enabled()`` reports it. PyTorch also marks
     tensors made inside as inference tensors; we do not track that.
     """
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # bare ``@inference_mode``
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = bool(mode)

@@ -13,6 +13,8 @@ import threading
 import weakref
 from typing import Any, Callable
 
+import numpy as np
+
 from .grad_mode import state
 
 __all__ = ["Node", "AccumulateGrad", "GraphRoot", "RemovableHandle", "saved_tensors_hooks",
@@ -154,19 +156,29 @@ class AccumulateGrad(Node):
         return self.variable._hooks
 
     def apply(self, grad_outputs: list) -> tuple:
+        """``variable.grad += grad``, as PyTorch's AccumulateGrad does it.
+
+        The first gradient is stored as a copy: the incoming tensor may be the caller's
+        own ``gradient=`` argument, or the very object another leaf receives (``x + y``
+        hands the same gradient to both), and ``.grad`` must alias neither. Later ones
+        are added in place (the ``.grad`` object stays the same), except under
+        ``create_graph``, where the sum is recorded out of place so it can be differentiated.
+        """
         grad = grad_outputs[0]
         if grad is None:
             return ()
         var = self.variable
         old = var._grad
         if old is None:
-            # Store a fresh Tensor object (sharing memory) so that a later accumulation,
-            # which replaces its array, never alters a tensor the caller still holds.
-            var._grad = grad if state.enabled else type(grad)(grad._data)
+            var._grad = grad.clone() if state.enabled else type(grad)(grad._data.copy())
         elif state.enabled:
             var._grad = old + grad  # create_graph: keep the graph of the sum
         else:
-            old._data = old._data + grad._data
+            data = old._data
+            if data.flags.writeable and data.shape == grad._data.shape:
+                np.add(data, grad._data, out=data, casting="unsafe")
+            else:  # e.g. a read-only array the user assigned to .grad
+                old._data = data + grad._data
             old._version_counter().bump()
         if var._post_acc_hooks:
             for hook in tuple(var._post_acc_hooks.values()):

@@ -14,7 +14,7 @@ the same path user Functions take.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -25,9 +25,10 @@ from ..autograd.grad_mode import state
 from ..autograd.graph import Node
 from ..autograd.saved import SavedTensor, freed_graph_error
 
-__all__ = ["OpNode", "OpSpec", "defop", "apply_op", "REGISTRY"]
+__all__ = ["OpNode", "OpSpec", "defop", "apply_op", "REGISTRY", "result_type", "promoting",
+           "broadcast_mismatch", "python_scalar", "quiet"]
 
-REGISTRY: dict[str, "OpSpec"] = {}
+REGISTRY: dict[str, OpSpec] = {}
 _F64 = np.dtype(np.float64)
 
 
@@ -35,7 +36,7 @@ class OpNode(Node):
     """The node of a built-in op: saved values plus the op's backward formula."""
 
     __slots__ = ("_saved", "_attrs")
-    _spec: "OpSpec"
+    _spec: OpSpec
 
     def apply(self, grad_outputs: list) -> tuple:
         saved = self._saved
@@ -71,10 +72,14 @@ class OpSpec:
     """One row of the derivative table."""
 
     __slots__ = ("name", "forward", "backward", "inputs", "save", "attrs", "node_cls",
-                 "_save_plan", "view")
+                 "_save_plan", "view", "exact_dtype")
 
-    def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view) -> None:
+    def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
+                 exact_dtype: bool = False) -> None:
         self.name = name
+        # exact_dtype: the forward's dtype is the answer (``to``); otherwise a float64
+        # result from non-float64 inputs is NumPy's promotion and becomes the default.
+        self.exact_dtype = exact_dtype
         self.forward = forward
         self.backward = backward
         self.inputs = tuple(inputs)
@@ -96,17 +101,18 @@ def _camel(name: str) -> str:
 
 def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
           save: Sequence[str] = (), attrs: Sequence[str] = (), node_name: str | None = None,
-          view: bool = False):
+          view: bool = False, exact_dtype: bool = False):
     """Decorator for a backward formula: registers the op ``name`` with its forward.
 
     ``inputs`` names the tensor arguments, ``attrs`` the non-tensor ones (passed to the
     forward after the arrays and kept on the node), ``save`` what backward needs.
-    ``view=True`` marks ops whose result shares memory with their input.
+    ``view=True`` marks ops whose result shares memory with their input;
+    ``exact_dtype=True`` keeps a float64 result even from float32 inputs (conversions).
     """
 
     def register(backward: Callable) -> OpSpec:
         spec = OpSpec(name, forward, backward, inputs, save, attrs,
-                      node_name or f"{_camel(name)}Backward0", view)
+                      node_name or f"{_camel(name)}Backward0", view, exact_dtype)
         REGISTRY[name] = spec
         return spec
 
@@ -121,7 +127,7 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
         raise _explain(spec, tensors, err) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if out.dtype == _F64 and _dtypes._default is not _dtypes.float64:
+    if out.dtype == _F64 and _dtypes._default is not _dtypes.float64 and not spec.exact_dtype:
         out = _keep_default_float(out, tensors)
     result = Tensor(out)
     if spec.view:
@@ -147,18 +153,29 @@ def _explain(spec: OpSpec, tensors: tuple, err: Exception) -> Exception:
     shapes = [list(t._data.shape) for t in tensors]
     text = str(err)
     if "broadcast" in text and len(tensors) >= 2:
-        a, b = tensors[0]._data.shape, tensors[1]._data.shape
-        for back in range(1, max(len(a), len(b)) + 1):
-            da = a[-back] if back <= len(a) else 1
-            db = b[-back] if back <= len(b) else 1
-            if da != db and 1 not in (da, db):
-                dim = max(len(a), len(b)) - back
-                return RuntimeError(
-                    f"The size of tensor a ({da}) must match the size of tensor b ({db}) at "
-                    f"non-singleton dimension {dim} (in {spec.name}, shapes {shapes})"
-                )
+        mismatch = broadcast_mismatch([t._data.shape for t in tensors])
+        if mismatch is not None:
+            return RuntimeError(f"{mismatch} (in {spec.name}, shapes {shapes})")
     kind = type(err) if isinstance(err, IndexError) else RuntimeError
     return kind(f"{spec.name}: {text} (input shapes {shapes})")
+
+
+def broadcast_mismatch(shapes) -> str | None:
+    """PyTorch's message for the first dimension (from the right) where ``shapes``
+    cannot broadcast, or None when they can."""
+    ndim = max(len(s) for s in shapes)
+    for back in range(1, ndim + 1):
+        first = None
+        for s in shapes:
+            size = s[-back] if back <= len(s) else 1
+            if size == 1:
+                continue
+            if first is None:
+                first = size
+            elif size != first:
+                return (f"The size of tensor a ({first}) must match the size of tensor b ({size}) "
+                        f"at non-singleton dimension {ndim - back}")
+    return None
 
 
 def _keep_default_float(out: np.ndarray, tensors: tuple) -> np.ndarray:
@@ -168,6 +185,87 @@ def _keep_default_float(out: np.ndarray, tensors: tuple) -> np.ndarray:
         if t._data.dtype == _F64:
             return out
     return out.astype(_dtypes._default.np)
+
+
+# Note [Type promotion]
+# PyTorch and NumPy 2 agree on tensor-with-Python-scalar promotion (the scalar is
+# "weak": float32 tensor * 2.5 stays float32), but not on tensors: PyTorch lets a
+# 0-d tensor change the result's dtype only when it is of a higher *category*
+# (bool < integer < floating) than every tensor with dimensions, so
+# float32[3] + float64[] is float32 in PyTorch and float64 in NumPy; and int64 with
+# float32 is float32 in PyTorch, float64 in NumPy. ``result_type`` follows PyTorch
+# (c10's ``result_type``/``combine_categories``) for the four dtypes we support.
+_RANK = {np.dtype(np.bool_): 0, np.dtype(np.int64): 1, np.dtype(np.float32): 2, _F64: 3}
+_BY_RANK = tuple(sorted(_RANK, key=_RANK.get))
+
+
+def _category(d) -> int:
+    return 0 if d.kind == "b" else 1 if d.kind in "iu" else 2
+
+
+def _promote(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return _BY_RANK[max(_RANK.get(a, 3), _RANK.get(b, 3))]
+
+
+def _combine_categories(higher, lower):
+    if higher is not None and _category(higher) == 2:
+        return higher
+    if higher is None or higher.kind == "b" or (lower is not None and _category(lower) == 2):
+        return _promote(higher, lower)
+    return higher
+
+
+def result_type(*operands) -> np.dtype:
+    """The dtype PyTorch gives an elementwise op on ``operands`` (arrays or Python numbers)."""
+    dim = zero = wrapped = None
+    for x in operands:
+        if isinstance(x, np.ndarray):
+            if x.ndim:
+                dim = _promote(dim, x.dtype)
+            else:
+                zero = _promote(zero, x.dtype)
+        else:
+            if isinstance(x, (bool, np.bool_)):
+                d = np.dtype(np.bool_)
+            elif isinstance(x, (int, np.integer)):
+                d = np.dtype(np.int64)
+            else:
+                d = _dtypes._default.np
+            wrapped = _promote(wrapped, d)
+    return _combine_categories(dim, _combine_categories(zero, wrapped))
+
+
+def promoting(np_fn, *, skip: int = 0, int_to_float: bool = False, name: str | None = None):
+    """A forward that casts its array arguments (after the first ``skip``) to PyTorch's
+    ``result_type`` before calling ``np_fn``; ``int_to_float`` for true division."""
+
+    def forward(*arrays):
+        head, operands = arrays[:skip], arrays[skip:]
+        dtype = result_type(*operands)
+        if int_to_float and dtype.kind != "f":
+            dtype = _dtypes._default.np
+        cast = [a.astype(dtype) if a.dtype != dtype else a for a in operands]
+        out = np_fn(*head, *cast)
+        return out if out.dtype == dtype else out.astype(dtype)
+
+    forward.__name__ = forward.__qualname__ = name or getattr(np_fn, "__name__", "forward")
+    return forward
+
+
+def quiet(np_fn, name: str | None = None):
+    """``np_fn`` without NumPy's floating-point warnings: PyTorch gives inf and nan for
+    1/0, log(0), sqrt(-1) or overflow silently (anomaly mode is where nan is caught)."""
+
+    def forward(*args):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np_fn(*args)
+
+    forward.__name__ = forward.__qualname__ = name or getattr(np_fn, "__name__", "forward")
+    return forward
 
 
 def unbroadcast_shape(*shapes) -> tuple:
@@ -189,6 +287,11 @@ def is_scalar(x) -> bool:
     return isinstance(x, _SCALARS)
 
 
+def python_scalar(x):
+    """NumPy scalars as the Python number they hold (both are "weak" in promotion)."""
+    return x.item() if isinstance(x, (np.number, np.bool_)) else x
+
+
 def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     """A Tensor for an argument that must be one (lists and arrays become constants).
 
@@ -197,9 +300,12 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if like is not None and is_scalar(x):
+        x = python_scalar(x)
         dtype = like._data.dtype
         if isinstance(x, float) and dtype.kind != "f":
             dtype = _dtypes._default.np
+        elif isinstance(x, int) and not isinstance(x, bool) and dtype.kind == "b":
+            dtype = np.dtype(np.int64)
         return Tensor(np.asarray(x, dtype=dtype))
     arr = np.asarray(x)
     if arr.dtype == _F64 and not isinstance(x, np.ndarray):

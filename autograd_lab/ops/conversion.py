@@ -18,7 +18,7 @@ def _clone_backward(grad):
 
 
 @defop("to", lambda a, np_dtype, self_np_dtype: a.astype(np_dtype), attrs=("dtype", "self_dtype"),
-       node_name="ToCopyBackward0")
+       node_name="ToCopyBackward0", exact_dtype=True)
 def _to_backward(grad, dtype, self_dtype):
     """Converting back: the gradient has the input's dtype."""
     return to(grad, self_dtype)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
-from ._table import apply_op, defop
+from ._table import apply_op, defop, result_type
 
 __all__ = ["getitem", "cat", "stack", "index_put_zeros"]
 
@@ -26,7 +26,9 @@ def _normalize_index(index) -> tuple[tuple, bool]:
             part = part._data
         elif isinstance(part, list):
             part = np.asarray(part)
-            if part.dtype == np.float64:
+            if part.size == 0:
+                part = part.astype(np.int64)  # x[[]] selects nothing
+            if part.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if isinstance(part, np.ndarray):
             if part.dtype.kind == "f":
@@ -79,7 +81,7 @@ def getitem(input: Tensor, index) -> Tensor:
     shape = input._data.shape
     if advanced:
         spec = _index_spec
-    elif len(index) == 1 and isinstance(index[0], (int, np.integer)):
+    elif index and all(isinstance(i, (int, np.integer)) for i in index):
         spec = _select_spec
     else:
         spec = _slice_spec
@@ -93,9 +95,15 @@ def getitem(input: Tensor, index) -> Tensor:
 
 
 # --- joining ---------------------------------------------------------------------------
+def _common(arrays) -> list:
+    """The arrays cast to PyTorch's result dtype (int64 with float32 is float32)."""
+    dtype = result_type(*arrays)
+    return [a if a.dtype == dtype else a.astype(dtype) for a in arrays]
+
+
 def _cat_forward(*args):
     *arrays, dim, sizes = args
-    return np.concatenate(arrays, axis=dim)
+    return np.concatenate(_common(arrays), axis=dim)
 
 
 def _cat_backward_fn(grad, dim, sizes):
@@ -113,7 +121,7 @@ _cat_spec = defop("cat", _cat_forward, inputs=(), attrs=("dim", "sizes"))(_cat_b
 
 def _stack_forward(*args):
     *arrays, dim = args
-    return np.stack(arrays, axis=dim)
+    return np.stack(_common(arrays), axis=dim)
 
 
 def _stack_backward_fn(grad, dim):
@@ -132,7 +140,8 @@ def _check_sequence(tensors, name: str) -> tuple:
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"{name}(): expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+            raise TypeError(f"{name}(): expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
     return tuple(tensors)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from ._table import apply_op, defop
+from ._table import apply_op, broadcast_mismatch, defop
 from .views import squeeze, transpose, unsqueeze
 
 __all__ = ["matmul", "mm", "bmm", "dot", "outer"]
@@ -39,13 +39,18 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     a, b = input._data, other._data
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
-            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
+            "both arguments to matmul need to be at least 1D, but they are "
+            f"{a.ndim}D and {b.ndim}D")
     k_a = a.shape[-1]
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_a != k_b:
         left = "x".join(map(str, a.shape if a.ndim > 1 else (1,) + a.shape))
         right = "x".join(map(str, b.shape if b.ndim > 1 else b.shape + (1,)))
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({left} and {right})")
+    mismatch = broadcast_mismatch([a.shape[:-2], b.shape[:-2]])
+    if mismatch is not None:
+        raise RuntimeError(f"{mismatch} (batch dimensions of matmul, shapes {list(a.shape)} "
+                           f"and {list(b.shape)})")
     node_spec = _matmul_backward if a.ndim == 2 and b.ndim == 2 else _matmul_nd
     return apply_op(node_spec, (input, other))
 

@@ -8,10 +8,22 @@ to its input's shape (see ``_validate_grad`` in ``autograd/engine.py``).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .. import _dtypes
 from .._tensor import Tensor
-from ._table import apply_op, as_tensor_arg, defop, is_scalar
+from ._table import (
+    apply_op,
+    as_tensor_arg,
+    broadcast_mismatch,
+    defop,
+    is_scalar,
+    promoting,
+    python_scalar,
+    quiet,
+)
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sign",
            "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum", "where",
@@ -21,8 +33,8 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs"
 
 
 # --- add, sub, rsub --------------------------------------------------------------------
-@defop("add", np.add, inputs=("self", "other"))
-def _add_backward(grad, ):
+@defop("add", promoting(np.add), inputs=("self", "other"))
+def _add_backward(grad):
     """d(self + other) = grad for both."""
     return grad, grad
 
@@ -32,7 +44,7 @@ def _add_scalar_backward(grad, other):
     return grad
 
 
-@defop("sub", np.subtract, inputs=("self", "other"))
+@defop("sub", promoting(np.subtract), inputs=("self", "other"))
 def _sub_backward(grad):
     """d(self - other)/dself = 1, /dother = -1."""
     return grad, -grad
@@ -50,7 +62,7 @@ def _rsub_scalar_backward(grad, other):
 
 
 # --- mul, div --------------------------------------------------------------------------
-@defop("mul", np.multiply, inputs=("self", "other"), save=("self", "other"))
+@defop("mul", promoting(np.multiply), inputs=("self", "other"), save=("self", "other"))
 def _mul_backward(grad, self, other):
     """d(self*other)/dself = other, d(self*other)/dother = self."""
     return grad * other, grad * self
@@ -61,19 +73,20 @@ def _mul_scalar_backward(grad, other):
     return grad * other
 
 
-@defop("div", np.true_divide, inputs=("self", "other"), save=("self", "other"))
+@defop("div", quiet(promoting(np.true_divide, int_to_float=True), "true_divide"),
+       inputs=("self", "other"), save=("self", "other"))
 def _div_backward(grad, self, other):
     """d(self/other)/dself = 1/other, d(self/other)/dother = -self/other**2."""
     return grad / other, -grad * self / (other * other)
 
 
-@defop("div_scalar", np.true_divide, attrs=("other",), node_name="DivBackward0")
+@defop("div_scalar", quiet(np.true_divide), attrs=("other",), node_name="DivBackward0")
 def _div_scalar_backward(grad, other):
     return grad / other
 
 
-@defop("rdiv_scalar", lambda a, s: np.true_divide(s, a), save=("self",), attrs=("other",),
-       node_name="DivBackward1")
+@defop("rdiv_scalar", quiet(lambda a, s: np.true_divide(s, a), "rdiv"), save=("self",),
+       attrs=("other",), node_name="DivBackward1")
 def _rdiv_scalar_backward(grad, self, other):
     """d(other/self)/dself = -other/self**2."""
     return -grad * other / (self * self)
@@ -85,7 +98,7 @@ def _neg_backward(grad):
 
 
 # --- pow -------------------------------------------------------------------------------
-@defop("pow_scalar", np.power, save=("self",), attrs=("exponent",), node_name="PowBackward0")
+@defop("pow_scalar", quiet(np.power), save=("self",), attrs=("exponent",), node_name="PowBackward0")
 def _pow_scalar_backward(grad, self, exponent):
     """d(self**p)/dself = p * self**(p-1)."""
     if exponent == 0:
@@ -93,60 +106,79 @@ def _pow_scalar_backward(grad, self, exponent):
     return grad * exponent * self ** (exponent - 1)
 
 
-@defop("pow", np.power, inputs=("self", "exponent"), save=("self", "exponent", "result"),
-       node_name="PowBackward1")
+@defop("pow", quiet(promoting(np.power), "power"), inputs=("self", "exponent"),
+       save=("self", "exponent", "result"), node_name="PowBackward1")
 def _pow_backward(grad, self, exponent, result):
-    """d(s**e)/ds = e * s**(e-1); d(s**e)/de = s**e * log(s) (taken as 0 where s == 0)."""
-    grad_self = grad * exponent * self ** (exponent - 1)
-    safe_log = log(where(self == 0, 1.0, self))
-    return grad_self, grad * result * safe_log
+    """d(s**e)/ds = e * s**(e-1) (0 where e == 0); d(s**e)/de = s**e * log(s) (0 where s == 0)."""
+    with np.errstate(invalid="ignore"):  # 0 * inf in the branch that where() drops
+        grad_self = grad * where(exponent == 0, 0.0, exponent * self ** (exponent - 1))
+        safe_log = log(where(self == 0, 1.0, self))
+        return grad_self, grad * result * safe_log
 
 
-@defop("rpow_scalar", lambda a, base: np.power(base, a), save=("result",), attrs=("base",),
-       node_name="PowBackward2")
-def _rpow_scalar_backward(grad, result, base):
-    """d(base**self)/dself = base**self * log(base)."""
-    return grad * result * float(np.log(base))
+@defop("rpow_scalar", quiet(lambda a, base: np.power(base, a), "rpow"), inputs=("exponent",),
+       save=("exponent", "result"), attrs=("self",), node_name="PowBackward2")
+def _rpow_scalar_backward(grad, exponent, result, self):
+    """d(base**e)/de = base**e * log(base); for base 0, 0 where e >= 0 (as PyTorch)."""
+    if self == 0:
+        with np.errstate(invalid="ignore"):  # 0 * -inf in the branch that where() drops
+            return grad * where(exponent >= 0, 0.0, result * float("-inf"))
+    log_base = math.log(self) if self > 0 else float("nan")
+    return grad * result * log_base
 
 
 # --- unary maths -----------------------------------------------------------------------
-@defop("exp", np.exp, save=("result",))
+def _floating(np_fn, name=None):
+    """A forward for a float-valued op: int and bool inputs are computed in the default
+    float dtype, as PyTorch does (exp of an int tensor is float32, never truncated)."""
+
+    def forward(a, *args):
+        if a.dtype.kind != "f":
+            a = a.astype(_dtypes._default.np)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np_fn(a, *args)  # inf and nan without warnings, as PyTorch
+
+    forward.__name__ = forward.__qualname__ = name or getattr(np_fn, "__name__", "forward")
+    return forward
+
+
+@defop("exp", _floating(np.exp), save=("result",))
 def _exp_backward(grad, result):
     """d exp(x) = exp(x)."""
     return grad * result
 
 
-@defop("expm1", np.expm1, save=("result",))
+@defop("expm1", _floating(np.expm1), save=("result",))
 def _expm1_backward(grad, result):
     """d (exp(x) - 1) = exp(x) = result + 1."""
     return grad * (result + 1)
 
 
-@defop("log", np.log, save=("self",))
+@defop("log", _floating(np.log), save=("self",))
 def _log_backward(grad, self):
     """d log(x) = 1/x."""
     return grad / self
 
 
-@defop("log1p", np.log1p, save=("self",))
+@defop("log1p", _floating(np.log1p), save=("self",))
 def _log1p_backward(grad, self):
     """d log(1+x) = 1/(1+x)."""
     return grad / (self + 1)
 
 
-@defop("sqrt", np.sqrt, save=("result",))
+@defop("sqrt", _floating(np.sqrt), save=("result",))
 def _sqrt_backward(grad, result):
     """d sqrt(x) = 1 / (2 sqrt(x))."""
     return grad / (2 * result)
 
 
-@defop("rsqrt", lambda a: 1 / np.sqrt(a), save=("result",))
+@defop("rsqrt", _floating(lambda a: 1 / np.sqrt(a)), save=("result",))
 def _rsqrt_backward(grad, result):
     """d x**-1/2 = -1/2 x**-3/2 = -result**3 / 2."""
     return -0.5 * grad * result * result * result
 
 
-@defop("reciprocal", np.reciprocal, save=("result",))
+@defop("reciprocal", _floating(np.reciprocal), save=("result",))
 def _reciprocal_backward(grad, result):
     """d 1/x = -1/x**2."""
     return -grad * result * result
@@ -163,59 +195,66 @@ def _abs_backward(grad, self):
     return grad * sign(self)
 
 
-@defop("sign", np.sign)
+def _sign_forward(a: np.ndarray) -> np.ndarray:
+    if a.dtype.kind == "b":
+        return a.copy()
+    out = np.sign(a)
+    return np.where(np.isnan(out), 0, out).astype(a.dtype) if a.dtype.kind == "f" else out
+
+
+@defop("sign", _sign_forward)
 def _sign_backward(grad):
     """sign is flat almost everywhere: its gradient is zero."""
     return grad * 0
 
 
-@defop("sin", np.sin, save=("self",))
+@defop("sin", _floating(np.sin), save=("self",))
 def _sin_backward(grad, self):
     """d sin(x) = cos(x)."""
     return grad * cos(self)
 
 
-@defop("cos", np.cos, save=("self",))
+@defop("cos", _floating(np.cos), save=("self",))
 def _cos_backward(grad, self):
     """d cos(x) = -sin(x)."""
     return -grad * sin(self)
 
 
-@defop("tan", np.tan, save=("result",))
+@defop("tan", _floating(np.tan), save=("result",))
 def _tan_backward(grad, result):
     """d tan(x) = 1 + tan(x)**2."""
     return grad * (1 + result * result)
 
 
-@defop("sinh", np.sinh, save=("self",))
+@defop("sinh", _floating(np.sinh), save=("self",))
 def _sinh_backward(grad, self):
     return grad * cosh(self)
 
 
-@defop("cosh", np.cosh, save=("self",))
+@defop("cosh", _floating(np.cosh), save=("self",))
 def _cosh_backward(grad, self):
     return grad * sinh(self)
 
 
-@defop("asin", np.arcsin, save=("self",))
+@defop("asin", _floating(np.arcsin), save=("self",))
 def _asin_backward(grad, self):
     """d asin(x) = 1/sqrt(1 - x**2)."""
     return grad * rsqrt(1 - self * self)
 
 
-@defop("acos", np.arccos, save=("self",))
+@defop("acos", _floating(np.arccos), save=("self",))
 def _acos_backward(grad, self):
     """d acos(x) = -1/sqrt(1 - x**2)."""
     return -grad * rsqrt(1 - self * self)
 
 
-@defop("atan", np.arctan, save=("self",))
+@defop("atan", _floating(np.arctan), save=("self",))
 def _atan_backward(grad, self):
     """d atan(x) = 1/(1 + x**2)."""
     return grad / (1 + self * self)
 
 
-@defop("tanh", np.tanh, save=("result",))
+@defop("tanh", _floating(np.tanh), save=("result",))
 def _tanh_backward(grad, result):
     """d tanh(x) = 1 - tanh(x)**2."""
     return grad * (1 - result * result)
@@ -227,7 +266,7 @@ def _sigmoid_forward(a: np.ndarray) -> np.ndarray:
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
 
 
-@defop("sigmoid", _sigmoid_forward, save=("result",))
+@defop("sigmoid", _floating(_sigmoid_forward), save=("result",))
 def _sigmoid_backward(grad, result):
     """d sigmoid(x) = sigmoid(x) (1 - sigmoid(x))."""
     return grad * result * (1 - result)
@@ -235,11 +274,12 @@ def _sigmoid_backward(grad, result):
 
 @defop("relu", lambda a: np.maximum(a, 0), save=("result",))
 def _relu_backward(grad, result):
-    """d relu(x) = 1 where x > 0, else 0."""
-    return grad * (result > 0)
+    """d relu(x) = 0 where x <= 0, else 1 (a nan passes its gradient, as in PyTorch)."""
+    return grad * ~(result <= 0)
 
 
-@defop("clamp", lambda a, lo, hi: np.clip(a, lo, hi), save=("self",), attrs=("min", "max"))
+@defop("clamp", lambda a, lo, hi: np.clip(a, lo, hi), save=("self",), attrs=("min", "max"),
+       node_name="ClampBackward1")
 def _clamp_backward(grad, self, min, max):  # noqa: A002 - PyTorch's argument names
     """Gradient passes where min <= x <= max, and is 0 where the clamp cut it off."""
     mask = self == self
@@ -250,22 +290,56 @@ def _clamp_backward(grad, self, min, max):  # noqa: A002 - PyTorch's argument na
     return grad * mask
 
 
+# clamp with tensor bounds: the bounds are graph inputs too (PyTorch's clamp.Tensor).
+# A bound gets the gradient where it was the value chosen, the input where it was kept.
+@defop("clamp_tensor", promoting(lambda a, lo, hi: np.minimum(np.maximum(a, lo), hi)),
+       inputs=("self", "min", "max"), save=("self", "min", "max"), node_name="ClampBackward0")
+def _clamp_tensor_backward(grad, self, min, max):  # noqa: A002
+    """d/dself = [min <= x <= max], d/dmin = [x < min and min < max],
+    d/dmax = [x > max or max < min]."""
+    zero = grad * 0
+    return (where((self >= min) & (self <= max), grad, zero),
+            where((self < min) & (min < max), grad, zero),
+            where((self > max) | (max < min), grad, zero))
+
+
+@defop("clamp_min_tensor", promoting(np.maximum), inputs=("self", "min"), save=("self", "min"),
+       node_name="ClampBackward0")
+def _clamp_min_tensor_backward(grad, self, min):  # noqa: A002
+    """d/dself = [x >= min]; d/dmin = [x < min]."""
+    zero = grad * 0
+    return where(self >= min, grad, zero), where(self < min, grad, zero)
+
+
+@defop("clamp_max_tensor", promoting(np.minimum), inputs=("self", "max"), save=("self", "max"),
+       node_name="ClampBackward0")
+def _clamp_max_tensor_backward(grad, self, max):  # noqa: A002
+    """d/dself = [x <= max]; d/dmax = [x > max]."""
+    zero = grad * 0
+    return where(self <= max, grad, zero), where(self > max, grad, zero)
+
+
 # --- two-tensor selections -------------------------------------------------------------
-@defop("maximum", np.maximum, inputs=("self", "other"), save=("self", "other"))
+@defop("maximum", promoting(np.maximum), inputs=("self", "other"), save=("self", "other"))
 def _maximum_backward(grad, self, other):
-    """The larger input gets the gradient; on ties each gets half (as PyTorch)."""
-    share = (self > other) + (self == other) * 0.5
-    return grad * share, grad * (1 - share)
+    """The larger input gets the gradient; on ties each gets half (as PyTorch).
+
+    Written as "all of it unless the other one wins" so that a nan (no winner) passes
+    its gradient to both, exactly as PyTorch's formula does.
+    """
+    tie = 1 - (self == other) * 0.5
+    return grad * (~(self < other) * tie), grad * (~(self > other) * tie)
 
 
-@defop("minimum", np.minimum, inputs=("self", "other"), save=("self", "other"))
+@defop("minimum", promoting(np.minimum), inputs=("self", "other"), save=("self", "other"))
 def _minimum_backward(grad, self, other):
     """The smaller input gets the gradient; on ties each gets half."""
-    share = (self < other) + (self == other) * 0.5
-    return grad * share, grad * (1 - share)
+    tie = 1 - (self == other) * 0.5
+    return grad * (~(self > other) * tie), grad * (~(self < other) * tie)
 
 
-@defop("where", np.where, inputs=("condition", "self", "other"), save=("condition",))
+@defop("where", promoting(np.where, skip=1), inputs=("condition", "self", "other"),
+       save=("condition",))
 def _where_backward(grad, condition):
     """where(c, a, b): the gradient goes to a where c holds, to b elsewhere."""
     zero = grad * 0
@@ -277,11 +351,15 @@ def _binary(tensor_spec, scalar_spec, reflected_spec, input, other):
     """Dispatch ``input OP other`` to the tensor-tensor or the tensor-scalar row."""
     if isinstance(input, Tensor):
         if is_scalar(other):
-            return apply_op(scalar_spec, (input,), (other,))
+            return apply_op(scalar_spec, (input,), (python_scalar(other),))
         return apply_op(tensor_spec, (input, as_tensor_arg(other)))
     if is_scalar(input) and isinstance(other, Tensor) and reflected_spec is not None:
-        return apply_op(reflected_spec, (other,), (input,))
+        return apply_op(reflected_spec, (other,), (python_scalar(input),))
     return apply_op(tensor_spec, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
+
+
+def _is_bool(x) -> bool:
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
 
 
 def add(input, other, *, alpha=1):
@@ -293,6 +371,11 @@ def add(input, other, *, alpha=1):
 
 def sub(input, other, *, alpha=1):
     """``input - alpha * other`` with broadcasting."""
+    if _is_bool(input) or _is_bool(other):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     if alpha != 1:
         other = mul(other, alpha)
     return _binary(_sub_backward, _sub_scalar_backward, _rsub_scalar_backward, input, other)
@@ -312,15 +395,22 @@ def div(input, other):
 
 
 def pow(input, exponent):  # noqa: A001 - mirrors torch.pow
+    """``input ** exponent``; either one may be a Python number."""
     if isinstance(input, Tensor) and is_scalar(exponent):
-        if exponent == 2:
-            return apply_op(_pow_scalar_backward, (input,), (2,))
-        return apply_op(_pow_scalar_backward, (input,), (exponent,))
+        return apply_op(_pow_scalar_backward, (input,), (python_scalar(exponent),))
     if is_scalar(input) and isinstance(exponent, Tensor):
-        if input <= 0:
-            raise ValueError(f"pow: a scalar base must be positive to differentiate; got {input}")
-        return apply_op(_rpow_scalar_backward, (exponent,), (input,))
+        return apply_op(_rpow_scalar_backward, (exponent,), (python_scalar(input),))
     return apply_op(_pow_backward, (as_tensor_arg(input, exponent), as_tensor_arg(exponent, input)))
+
+
+def neg(input: Tensor) -> Tensor:
+    """``-input``."""
+    if _is_bool(input):
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return apply_op(_neg_backward, (input,))
 
 
 def _unary(spec):
@@ -332,7 +422,6 @@ def _unary(spec):
     return fn
 
 
-neg = _unary(_neg_backward)
 exp = _unary(_exp_backward)
 expm1 = _unary(_expm1_backward)
 log = _unary(_log_backward)
@@ -361,13 +450,13 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, as_tensor_arg(min, input))
-        if max is not None:
-            out = minimum(out, as_tensor_arg(max, input))
-        return out
-    return apply_op(_clamp_backward, (input,), (min, max))
+        if max is None:
+            return apply_op(_clamp_min_tensor_backward, (input, as_tensor_arg(min, input)))
+        if min is None:
+            return apply_op(_clamp_max_tensor_backward, (input, as_tensor_arg(max, input)))
+        return apply_op(_clamp_tensor_backward,
+                        (input, as_tensor_arg(min, input), as_tensor_arg(max, input)))
+    return apply_op(_clamp_backward, (input,), (python_scalar(min), python_scalar(max)))
 
 
 def maximum(input, other):
@@ -382,9 +471,11 @@ def where(condition, input, other):
     """Pick ``input`` where ``condition`` holds, else ``other`` (scalars allowed)."""
     condition = as_tensor_arg(condition)
     if condition._data.dtype != np.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype}")
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {condition.dtype}")
     like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else None
-    return apply_op(_where_backward, (condition, as_tensor_arg(input, like), as_tensor_arg(other, like)))
+    return apply_op(_where_backward,
+                    (condition, as_tensor_arg(input, like), as_tensor_arg(other, like)))
 
 
 # --- comparisons and logic: no gradient --------------------------------------------------
@@ -392,7 +483,14 @@ def _compare(np_fn, name):
     def fn(input, other):
         a = input._data if isinstance(input, Tensor) else input
         b = other._data if isinstance(other, Tensor) else other
-        return Tensor(np.asarray(np_fn(a, b)))
+        try:
+            return Tensor(np.asarray(np_fn(a, b)))
+        except ValueError:
+            mismatch = broadcast_mismatch([np.shape(a), np.shape(b)])
+            if mismatch is None:
+                raise
+            raise RuntimeError(f"{mismatch} (in {name}, shapes {list(np.shape(a))} and "
+                               f"{list(np.shape(b))})") from None
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {name}; returns a bool tensor outside the graph."

@@ -32,6 +32,8 @@ def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
     axes = tuple(sorted(_wrap_dim(int(d), ndim) for d in dims))
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+    if ndim == 0:
+        return ()  # a 0-d tensor accepts dim 0 or -1 (as PyTorch) and has nothing to reduce
     return axes
 
 
@@ -53,6 +55,11 @@ def _sum_backward(grad, dim, keepdim, self_sym_sizes):
     return expand(_restore_dims(grad, self_sym_sizes, dim, keepdim), self_sym_sizes)
 
 
+# PyTorch names the node SumBackward0 for sum() and SumBackward1 for sum(dim).
+_sum_dim_spec = defop("sum_dim", _sum_forward, attrs=("dim", "keepdim", "self_sym_sizes"),
+                      node_name="SumBackward1")(_sum_backward.backward)
+
+
 def _mean_forward(a, dims, keepdim, self_shape, count):
     return np.mean(a, axis=dims, keepdims=keepdim)
 
@@ -61,6 +68,11 @@ def _mean_forward(a, dims, keepdim, self_shape, count):
 def _mean_backward(grad, dim, keepdim, self_sym_sizes, count):
     """d mean = 1/N for each of the N elements averaged."""
     return expand(_restore_dims(grad, self_sym_sizes, dim, keepdim), self_sym_sizes) / count
+
+
+_mean_dim_spec = defop("mean_dim", _mean_forward,
+                       attrs=("dim", "keepdim", "self_sym_sizes", "count"),
+                       node_name="MeanBackward1")(_mean_backward.backward)
 
 
 def _amax_forward(a, dims, keepdim):
@@ -83,10 +95,17 @@ _amax_spec = defop("amax", _amax_forward, save=("self", "result"), attrs=("dim",
     _extreme_backward)
 _amin_spec = defop("amin", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"))(
     _extreme_backward)
+def _evenly_distribute_backward(grad, self, result, dim, keepdim):
+    """max()/min() of everything: ties share the gradient; if the result is nan, the nan
+    elements share it (PyTorch's evenly_distribute_backward)."""
+    hit = (self == result) | ((self != self) & (result != result))
+    return grad * hit / hit.sum()
+
+
 _max_all_spec = defop("max", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"),
-                      node_name="MaxBackward1")(_extreme_backward)
+                      node_name="MaxBackward1")(_evenly_distribute_backward)
 _min_all_spec = defop("min", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"),
-                      node_name="MinBackward1")(_extreme_backward)
+                      node_name="MinBackward1")(_evenly_distribute_backward)
 
 
 def _take_forward(a, dim, keepdim, indices):
@@ -134,7 +153,8 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     elif input._data.dtype.kind == "b":
         input = input.to(np.int64)
     dims = normalize_dims(dim, input._data.ndim)
-    return apply_op(_sum_backward, (input,), (dims, bool(keepdim), input._data.shape))
+    spec = _sum_backward if dim is None else _sum_dim_spec
+    return apply_op(spec, (input,), (dims, bool(keepdim), input._data.shape))
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -149,12 +169,14 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     dims = normalize_dims(dim, input._data.ndim)
     shape = input._data.shape
     count = int(np.prod([shape[d] for d in dims])) if shape else 1
-    return apply_op(_mean_backward, (input,), (dims, bool(keepdim), shape, count))
+    spec = _mean_backward if dim is None else _mean_dim_spec
+    return apply_op(spec, (input,), (dims, bool(keepdim), shape, count))
 
 
 def _extreme(input, dim, keepdim, all_spec, dim_spec, arg_fn, result_type, name):
     if input._data.size == 0:
-        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                         "input.numel() == 0. "
                          "Specify the reduction dim with the 'dim' argument.")
     if dim is None:
         return apply_op(all_spec, (input,), (normalize_dims(None, input.ndim), False))
@@ -235,6 +257,7 @@ def sum_to_size(input: Tensor, *size) -> Tensor:
         if np.broadcast_shapes(size, input._data.shape) != input._data.shape:
             raise ValueError
     except ValueError:
-        raise RuntimeError(f"size {list(size)} is not expandable to size {list(input.shape)}") from None
+        raise RuntimeError(
+            f"size {list(size)} is not expandable to size {list(input.shape)}") from None
     return apply_op(_sum_to_size_backward, (input,), (size, input._data.shape))
 

@@ -54,10 +54,22 @@ def _view_backward(grad, size, self_sym_sizes):
     return reshape(grad, self_sym_sizes)
 
 
-@defop("reshape", lambda a, shape, self_shape: np.reshape(a, shape),
-       attrs=("size", "self_sym_sizes"), node_name="ViewBackward0")
+# reshape that has to copy (PyTorch: clone, then _unsafe_view); when memory allows,
+# reshape is a true view and uses the ``view`` row above.
+@defop("reshape", lambda a, shape, self_shape: np.reshape(a, shape).copy(),
+       attrs=("size", "self_sym_sizes"), node_name="UnsafeViewBackward0")
 def _reshape_backward(grad, size, self_sym_sizes):
     return reshape(grad, self_sym_sizes)
+
+
+def _viewable(a: np.ndarray, shape: tuple) -> bool:
+    """Can ``a`` take ``shape`` without copying (NumPy decides from the strides)?"""
+    out = a.view()
+    try:
+        out.shape = shape
+    except AttributeError:
+        return False
+    return True
 
 
 @defop("transpose", lambda a, d0, d1: np.swapaxes(a, d0, d1), attrs=("dim0", "dim1"), view=True)
@@ -72,8 +84,8 @@ def _permute_backward(grad, dims):
     return permute(grad, tuple(np.argsort(dims)))
 
 
-@defop("expand", lambda a, shape, self_shape: np.broadcast_to(a, shape), attrs=("size", "self_sym_sizes"),
-       view=True)
+@defop("expand", lambda a, shape, self_shape: np.broadcast_to(a, shape),
+       attrs=("size", "self_sym_sizes"), view=True)
 def _expand_backward(grad, size, self_sym_sizes):
     """Every copy of an element sends its gradient back: sum them."""
     return grad.sum_to_size(self_sym_sizes)
@@ -94,7 +106,8 @@ def _unsqueeze_backward(grad, dim):
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (a view when memory allows, else a copy)."""
     shape = _infer_shape(_sizes(shape), input._data.size)
-    return apply_op(_reshape_backward, (input,), (shape, input._data.shape))
+    spec = _view_backward if _viewable(input._data, shape) else _reshape_backward
+    return apply_op(spec, (input,), (shape, input._data.shape))
 
 
 def view(input: Tensor, *shape) -> Tensor:
@@ -108,19 +121,24 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return apply_op(_transpose_backward, (input,), (_wrap_dim(dim0, n), _wrap_dim(dim1, n)))
 
 
+@defop("t", lambda a: a.T, view=True)
+def _t_backward(grad):
+    """Transposing is its own inverse."""
+    return t(grad)
+
+
 def t(input: Tensor) -> Tensor:
-    """Transpose a tensor of at most 2 dimensions."""
+    """Transpose a tensor of at most 2 dimensions (0-d and 1-D come back as they are)."""
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    if input._data.ndim < 2:
-        return apply_op(_transpose_backward, (input,), (0, 0))
-    return apply_op(_transpose_backward, (input,), (0, 1))
+    return apply_op(_t_backward, (input,))
 
 
 def mT(input: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name
     """Swap the last two dimensions (batched matrix transpose)."""
     if input._data.ndim < 2:
-        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                           "Got 1-D tensor.")
     return transpose(input, -2, -1)
 
 
@@ -188,7 +206,8 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         dims = tuple(i for i, s in enumerate(shape) if s == 1)
     else:
         wanted = (dim,) if isinstance(dim, int) else tuple(dim)
-        dims = tuple(d for d in (_wrap_dim(w, len(shape)) for w in wanted) if shape and shape[d] == 1)
+        axes = (_wrap_dim(w, len(shape)) for w in wanted)
+        dims = tuple(d for d in axes if shape and shape[d] == 1)
     return apply_op(_squeeze_backward, (input,), (dims, shape))
 
 
