@@ -901,3 +901,14 @@ def test_torch_agrees_on_gradients():
          lambda a, b: (a[[0, 0, 2]][:, 1:3] * b.log().T[:, :2].sum()).amax())
     both(lambda a, b: al.cat([a.sigmoid(), b.T.sqrt()], 0).max(dim=1).values.sum(),
          lambda a, b: torch.cat([a.sigmoid(), b.T.sqrt()], 0).max(dim=1).values.sum())
+
+
+def test_matmul_skips_the_gradient_nobody_needs():
+    """A batch of inputs that does not require grad gets no gradient computed at all."""
+    batch = al.randn(4, 3, dtype=al.float64)
+    w = al.randn(3, 2, dtype=al.float64, requires_grad=True)
+    node = (batch @ w).grad_fn
+    assert node.needs_input_grad == (False, True)
+    grad_batch, grad_w = node(al.ones(4, 2, dtype=al.float64))
+    assert grad_batch is None
+    np.testing.assert_allclose(grad_w.numpy(), batch.numpy().T @ np.ones((4, 2)))

@@ -307,7 +307,7 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
 
 def _apply(node: Node, grad_outputs, keep_graph: bool) -> tuple:
     """Run one node: its backward, then its post-hooks; free its saved values."""
-    if node._output_meta and all(g is None for g in grad_outputs):
+    if node._output_meta and _all_none(grad_outputs):
         grad_inputs = (None,) * len(node.next_functions)  # no gradient reached this node
     else:
         if anomaly_mode._enabled:
@@ -328,6 +328,13 @@ def _apply(node: Node, grad_outputs, keep_graph: bool) -> tuple:
     if not keep_graph:
         node._release_variables()
     return grad_inputs
+
+
+def _all_none(grads) -> bool:
+    for g in grads:
+        if g is not None:
+            return False
+    return True
 
 
 def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
@@ -366,6 +373,8 @@ def _validate_grad(g, fn: Node, nr: int, producer: Node, index: int):
         )
     shape, dtype = fn._output_meta[nr]
     data = g._data
+    if data.shape == shape and data.dtype is dtype:
+        return g  # the common case
     if data.shape != shape:
         try:
             ok = np.broadcast_shapes(shape, data.shape) == data.shape

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from . import anomaly_mode
 from .anomaly_mode import record_forward_trace
 from .graph import Node, gradient_edge
 
@@ -22,13 +23,22 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
     ``(None, 0)``. Each output becomes a non-leaf whose gradient flows into ``node``.
     """
     node.next_functions = tuple([gradient_edge(t) for t in inputs])
-    meta = []
-    for output_nr, out in enumerate(outputs):
+    if len(outputs) == 1:  # the common case, kept short: every op runs through here
+        out = outputs[0]
         out._grad_fn = node
-        out._output_nr = output_nr
+        out._output_nr = 0
         out._requires_grad = True
         data = out._data
-        meta.append((data.shape, data.dtype))
-    node._output_meta = tuple(meta)
-    record_forward_trace(node)
+        node._output_meta = ((data.shape, data.dtype),)
+    else:
+        meta = []
+        for output_nr, out in enumerate(outputs):
+            out._grad_fn = node
+            out._output_nr = output_nr
+            out._requires_grad = True
+            data = out._data
+            meta.append((data.shape, data.dtype))
+        node._output_meta = tuple(meta)
+    if anomaly_mode._enabled:
+        record_forward_trace(node)
     return node

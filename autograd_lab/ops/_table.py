@@ -14,6 +14,8 @@ the same path user Functions take.
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -43,8 +45,18 @@ class OpNode(Node):
         if saved is None:
             raise freed_graph_error()
         values = [s.unpack(self) for s in saved]
-        grads = self._spec.backward(grad_outputs[0], *values, *self._attrs)
+        spec = self._spec
+        if spec.wants_needs_input_grad:
+            grads = spec.backward(grad_outputs[0], *values, *self._attrs,
+                                  needs_input_grad=self.needs_input_grad)
+        else:
+            grads = spec.backward(grad_outputs[0], *values, *self._attrs)
         return grads if type(grads) is tuple else (grads,)
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """Which inputs a gradient is wanted for (an edge leads somewhere)."""
+        return tuple([fn is not None for fn, _ in self.next_functions])
 
     def _release_variables(self) -> None:
         if self._saved:
@@ -72,7 +84,7 @@ class OpSpec:
     """One row of the derivative table."""
 
     __slots__ = ("name", "forward", "backward", "inputs", "save", "attrs", "node_cls",
-                 "_save_plan", "view", "exact_dtype")
+                 "_save_plan", "view", "exact_dtype", "wants_needs_input_grad")
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:
@@ -86,6 +98,9 @@ class OpSpec:
         self.save = tuple(save)
         self.attrs = tuple(attrs)
         self.view = view
+        # A formula that can skip work for inputs needing no gradient (matmul's are costly)
+        # declares a keyword-only ``needs_input_grad`` parameter, as ctx has in PyTorch.
+        self.wants_needs_input_grad = "needs_input_grad" in inspect.signature(backward).parameters
         # -1 stands for the op's result; otherwise the position of the saved input.
         self._save_plan = tuple(-1 if s == "result" else self.inputs.index(s) for s in self.save)
         self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "_spec": self,
@@ -127,7 +142,8 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
         raise _explain(spec, tensors, err) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if out.dtype == _F64 and _dtypes._default is not _dtypes.float64 and not spec.exact_dtype:
+    if (out.dtype is _F64 and tensors[0]._data.dtype is not _F64 and not spec.exact_dtype
+            and _dtypes._default is not _dtypes.float64):
         out = _keep_default_float(out, tensors)
     result = Tensor(out)
     if spec.view:
@@ -244,6 +260,10 @@ def promoting(np_fn, *, skip: int = 0, int_to_float: bool = False, name: str | N
     ``result_type`` before calling ``np_fn``; ``int_to_float`` for true division."""
 
     def forward(*arrays):
+        if not skip and len(arrays) == 2 and arrays[0].dtype is arrays[1].dtype and (
+            not int_to_float or arrays[0].dtype.kind == "f"
+        ):
+            return np_fn(*arrays)  # the common case: nothing to promote
         head, operands = arrays[:skip], arrays[skip:]
         dtype = result_type(*operands)
         if int_to_float and dtype.kind != "f":
@@ -256,13 +276,20 @@ def promoting(np_fn, *, skip: int = 0, int_to_float: bool = False, name: str | N
     return forward
 
 
+# Note [Floating-point warnings]
+# PyTorch gives inf and nan for 1/0, log(0), sqrt(-1) or overflow silently (anomaly mode
+# is where a nan is caught). NumPy warns instead. ``np.errstate`` around every call would
+# cost more than the op itself on small tensors, so we ignore NumPy's RuntimeWarnings
+# raised from our own ops modules (NumPy attributes them to the calling module), once.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"autograd_lab\.ops(\.|$)")
+
+
 def quiet(np_fn, name: str | None = None):
-    """``np_fn`` without NumPy's floating-point warnings: PyTorch gives inf and nan for
-    1/0, log(0), sqrt(-1) or overflow silently (anomaly mode is where nan is caught)."""
+    """``np_fn`` called from an ops module, so its floating-point warnings are silenced
+    (see Note [Floating-point warnings]); the wrapper also gives it a readable name."""
 
     def forward(*args):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np_fn(*args)
+        return np_fn(*args)
 
     forward.__name__ = forward.__qualname__ = name or getattr(np_fn, "__name__", "forward")
     return forward

@@ -17,21 +17,27 @@ def _mT(x: Tensor) -> Tensor:  # noqa: N802
 
 @defop("matmul", np.matmul, inputs=("self", "other"), save=("self", "other"),
        node_name="MmBackward0")
-def _matmul_backward(grad, self, other):
+def _matmul_backward(grad, self, other, *, needs_input_grad=(True, True)):
     """C = A @ B gives dA = dC @ B^T and dB = A^T @ dC.
 
     1-D operands are treated as a row (left) or a column (right) that is then dropped;
     batch dimensions broadcast, and the engine sums them back to each input's shape.
+    A gradient nobody needs (say, for a batch of inputs) is not computed at all.
     """
+    want_self, want_other = needs_input_grad
     if self.ndim == 1 and other.ndim == 1:
-        return grad * other, grad * self
-    if self.ndim == 1:
-        return (squeeze(unsqueeze(grad, -2) @ _mT(other), -2),
-                unsqueeze(self, -1) @ unsqueeze(grad, -2))
-    if other.ndim == 1:
-        return (unsqueeze(grad, -1) @ unsqueeze(other, -2),
-                squeeze(_mT(self) @ unsqueeze(grad, -1), -1))
-    return grad @ _mT(other), _mT(self) @ grad
+        grad_self = grad * other if want_self else None
+        grad_other = grad * self if want_other else None
+    elif self.ndim == 1:
+        grad_self = squeeze(unsqueeze(grad, -2) @ _mT(other), -2) if want_self else None
+        grad_other = unsqueeze(self, -1) @ unsqueeze(grad, -2) if want_other else None
+    elif other.ndim == 1:
+        grad_self = unsqueeze(grad, -1) @ unsqueeze(other, -2) if want_self else None
+        grad_other = squeeze(_mT(self) @ unsqueeze(grad, -1), -1) if want_other else None
+    else:
+        grad_self = grad @ _mT(other) if want_self else None
+        grad_other = _mT(self) @ grad if want_other else None
+    return grad_self, grad_other
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:

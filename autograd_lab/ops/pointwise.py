@@ -110,10 +110,9 @@ def _pow_scalar_backward(grad, self, exponent):
        save=("self", "exponent", "result"), node_name="PowBackward1")
 def _pow_backward(grad, self, exponent, result):
     """d(s**e)/ds = e * s**(e-1) (0 where e == 0); d(s**e)/de = s**e * log(s) (0 where s == 0)."""
-    with np.errstate(invalid="ignore"):  # 0 * inf in the branch that where() drops
-        grad_self = grad * where(exponent == 0, 0.0, exponent * self ** (exponent - 1))
-        safe_log = log(where(self == 0, 1.0, self))
-        return grad_self, grad * result * safe_log
+    grad_self = grad * where(exponent == 0, 0.0, exponent * self ** (exponent - 1))
+    safe_log = log(where(self == 0, 1.0, self))
+    return grad_self, grad * result * safe_log
 
 
 @defop("rpow_scalar", quiet(lambda a, base: np.power(base, a), "rpow"), inputs=("exponent",),
@@ -121,8 +120,7 @@ def _pow_backward(grad, self, exponent, result):
 def _rpow_scalar_backward(grad, exponent, result, self):
     """d(base**e)/de = base**e * log(base); for base 0, 0 where e >= 0 (as PyTorch)."""
     if self == 0:
-        with np.errstate(invalid="ignore"):  # 0 * -inf in the branch that where() drops
-            return grad * where(exponent >= 0, 0.0, result * float("-inf"))
+        return grad * where(exponent >= 0, 0.0, result * float("-inf"))
     log_base = math.log(self) if self > 0 else float("nan")
     return grad * result * log_base
 
@@ -135,8 +133,7 @@ def _floating(np_fn, name=None):
     def forward(a, *args):
         if a.dtype.kind != "f":
             a = a.astype(_dtypes._default.np)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np_fn(a, *args)  # inf and nan without warnings, as PyTorch
+        return np_fn(a, *args)  # inf and nan without warnings: Note [Floating-point warnings]
 
     forward.__name__ = forward.__qualname__ = name or getattr(np_fn, "__name__", "forward")
     return forward
@@ -350,6 +347,8 @@ def _where_backward(grad, condition):
 def _binary(tensor_spec, scalar_spec, reflected_spec, input, other):
     """Dispatch ``input OP other`` to the tensor-tensor or the tensor-scalar row."""
     if isinstance(input, Tensor):
+        if type(other) is float or type(other) is int:  # fast path for the common case
+            return apply_op(scalar_spec, (input,), (other,))
         if is_scalar(other):
             return apply_op(scalar_spec, (input,), (python_scalar(other),))
         return apply_op(tensor_spec, (input, as_tensor_arg(other)))
