@@ -320,3 +320,14 @@ def test_oracle_graph_shape_matches_pytorch():
         return sorted(lines, key=repr)
 
     assert describe(al) == describe(torch)
+
+
+@pytest.mark.parametrize("make", [lambda x: x * 2, lambda x: 2 * x, lambda x: x + 1,
+                                  lambda x: x - 1, lambda x: x / 2])
+def test_python_number_operand_shows_an_empty_edge_as_pytorch(make):
+    """PyTorch wraps the 2 of ``x * 2`` in a tensor: the node has a second edge (None, 0)."""
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    edges = make(x).grad_fn.next_functions
+    assert len(edges) == 2
+    assert edges[0][0].name() == "AccumulateGrad" and edges[0][0].variable is x
+    assert edges[1] == (None, 0)

@@ -84,7 +84,7 @@ class OpSpec:
     """One row of the derivative table."""
 
     __slots__ = ("name", "forward", "backward", "inputs", "save", "attrs", "node_cls",
-                 "_save_plan", "view", "exact_dtype", "wants_needs_input_grad")
+                 "_save_plan", "view", "exact_dtype", "wants_needs_input_grad", "wrapped_number")
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:
@@ -92,6 +92,7 @@ class OpSpec:
         # exact_dtype: the forward's dtype is the answer (``to``); otherwise a float64
         # result from non-float64 inputs is NumPy's promotion and becomes the default.
         self.exact_dtype = exact_dtype
+        self.wrapped_number = False
         self.forward = forward
         self.backward = backward
         self.inputs = tuple(inputs)
@@ -116,18 +117,21 @@ def _camel(name: str) -> str:
 
 def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
           save: Sequence[str] = (), attrs: Sequence[str] = (), node_name: str | None = None,
-          view: bool = False, exact_dtype: bool = False):
+          view: bool = False, exact_dtype: bool = False, wrapped_number: bool = False):
     """Decorator for a backward formula: registers the op ``name`` with its forward.
 
     ``inputs`` names the tensor arguments, ``attrs`` the non-tensor ones (passed to the
     forward after the arrays and kept on the node), ``save`` what backward needs.
     ``view=True`` marks ops whose result shares memory with their input;
-    ``exact_dtype=True`` keeps a float64 result even from float32 inputs (conversions).
+    ``exact_dtype=True`` keeps a float64 result even from float32 inputs (conversions);
+    ``wrapped_number=True`` gives the node a second, empty edge ``(None, 0)`` for its
+    Python-number operand, as PyTorch shows for ``x + 2`` (it wraps the 2 in a tensor).
     """
 
     def register(backward: Callable) -> OpSpec:
         spec = OpSpec(name, forward, backward, inputs, save, attrs,
                       node_name or f"{_camel(name)}Backward0", view, exact_dtype)
+        spec.wrapped_number = wrapped_number
         REGISTRY[name] = spec
         return spec
 
@@ -154,7 +158,7 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
         for t in tensors:
             if t._requires_grad:
                 node = spec.node_cls()
-                attach(node, tensors, (result,))
+                attach(node, (tensors[0], None) if spec.wrapped_number else tensors, (result,))
                 node._saved = tuple([
                     SavedTensor(result, True) if i < 0 else SavedTensor(tensors[i], False)
                     for i in spec._save_plan
