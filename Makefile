@@ -34,7 +34,7 @@ TEST_PATHS := $(wildcard tests) $(wildcard notebooks)
 NBVAL_ARGS := $(if $(wildcard notebooks),--nbval --nbval-current-env) \
 	$(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebooks/sanitize.cfg)
 
-.PHONY: help venv setup-lab setup-test dot lab test bench clean
+.PHONY: help venv setup-lab setup-test dot lab lint test bench clean
 
 help:
 	@echo "make lab    # set up .venv and open JupyterLab on notebooks/ (LAB_ARGS=--no-browser ...)"
@@ -92,7 +92,10 @@ dot:
 lab: setup-lab dot
 	$(VENV)/bin/jupyter lab notebooks/ $(LAB_ROOT_ARGS) $(LAB_ARGS)
 
-test: setup-test $(ORACLE_STAMP) dot
+lint: setup-test
+	$(VENV)/bin/ruff check autograd_lab tests benchmarks
+
+test: setup-test $(ORACLE_STAMP) dot lint
 	@color=; [ -t 1 ] || color=--color=no; \
 	set -x; $(VPY) -m pytest $$color --doctest-modules autograd_lab $(TEST_PATHS) $(NBVAL_ARGS) $(PYTEST_ARGS)
 

@@ -10,23 +10,98 @@ tensor([2., 4., 6.])
 
 from . import _tensor_methods as _tensor_methods  # binds ops onto Tensor
 from . import autograd
-from ._creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                        linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randn,
-                        randn_like, scalar_tensor, tensor, zeros, zeros_like)
+from ._creation import (
+                        arange,
+                        as_tensor,
+                        empty,
+                        empty_like,
+                        eye,
+                        from_numpy,
+                        full,
+                        full_like,
+                        linspace,
+                        manual_seed,
+                        ones,
+                        ones_like,
+                        rand,
+                        rand_like,
+                        randint,
+                        randn,
+                        randn_like,
+                        scalar_tensor,
+                        tensor,
+                        zeros,
+                        zeros_like,
+)
 from ._dtypes import bool, dtype, float32, float64, get_default_dtype, int64, set_default_dtype
 from ._tensor import Tensor
-from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
-                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .autograd.grad_mode import (
+                        enable_grad,
+                        inference_mode,
+                        is_grad_enabled,
+                        is_inference_mode_enabled,
+                        no_grad,
+                        set_grad_enabled,
+)
 from .ops.conversion import clone, detach
 from .ops.indexing import cat, stack
 from .ops.linalg import bmm, dot, matmul, mm, outer
-from .ops.pointwise import (abs, acos, add, asin, atan, clamp, cos, cosh, div, eq, exp, expm1,
-                            ge, gt, le, log, log1p, logical_and, logical_not, logical_or, lt,
-                            maximum, minimum, mul, ne, neg, pow, reciprocal, relu, rsqrt, rsub,
-                            sigmoid, sign, sin, sinh, sqrt, square, sub, tan, tanh, where)
+from .ops.pointwise import (
+                        abs,
+                        acos,
+                        add,
+                        asin,
+                        atan,
+                        clamp,
+                        cos,
+                        cosh,
+                        div,
+                        eq,
+                        exp,
+                        expm1,
+                        ge,
+                        gt,
+                        le,
+                        log,
+                        log1p,
+                        logical_and,
+                        logical_not,
+                        logical_or,
+                        lt,
+                        maximum,
+                        minimum,
+                        mul,
+                        ne,
+                        neg,
+                        pow,
+                        reciprocal,
+                        relu,
+                        rsqrt,
+                        rsub,
+                        sigmoid,
+                        sign,
+                        sin,
+                        sinh,
+                        sqrt,
+                        square,
+                        sub,
+                        tan,
+                        tanh,
+                        where,
+)
 from .ops.reductions import amax, amin, argmax, argmin, max, mean, min, sum, sum_to_size
-from .ops.views import (broadcast_to, expand, flatten, movedim, permute, reshape, squeeze, t,
-                        transpose, unsqueeze)
+from .ops.views import (
+                        broadcast_to,
+                        expand,
+                        flatten,
+                        movedim,
+                        permute,
+                        reshape,
+                        squeeze,
+                        t,
+                        transpose,
+                        unsqueeze,
+)
 
 clip = clamp
 double = float64

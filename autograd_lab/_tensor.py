@@ -25,6 +25,10 @@ from ._views import VersionCounter
 
 __all__ = ["Tensor"]
 
+_NUMPY_NEEDS_DETACH = (
+    "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+)
+
 
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
@@ -138,8 +142,8 @@ class Tensor:
     def grad(self, value) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
-                                f"{type(value).__name__}")
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
             if value.shape != self.shape:
                 raise RuntimeError(
                     f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of "
@@ -171,11 +175,11 @@ class Tensor:
         return vc
 
     def is_view(self) -> bool:
-        """True if this tensor shares memory with ``_base`` (PyTorch spells it ``_base is not None``)."""
+        """True if this tensor shares memory with ``_base`` (PyTorch: ``_base is not None``)."""
         return self._base is not None
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """The same values outside the graph (prefer ``detach()``)."""
         out = Tensor(self._data)
         out._vc = self._version_counter()
@@ -186,7 +190,7 @@ class Tensor:
         """The NumPy array behind this tensor (shared memory, as in PyTorch)."""
         if self._requires_grad:
             raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+                _NUMPY_NEEDS_DETACH
             )
         return self._data
 
@@ -223,7 +227,7 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         if self._requires_grad:
             raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+                _NUMPY_NEEDS_DETACH
             )
         return self._data if dtype is None else self._data.astype(dtype)
 

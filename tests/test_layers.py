@@ -88,7 +88,8 @@ def test_import_reader_resolves_relative_imports(tmp_path):
     """The reader itself works, so a violation could not slip through unseen."""
     (tmp_path / "autograd").mkdir()
     fake = tmp_path / "autograd" / "engine.py"
-    fake.write_text("from ..ops import pointwise\nfrom .graph import Node\nfrom .. import _tensor\n")
+    fake.write_text(
+        "from ..ops import pointwise\nfrom .graph import Node\nfrom .. import _tensor\n")
     imports = package_imports(fake, root=tmp_path)
     assert imports == ["ops", "autograd.graph", "_tensor"]
     assert layer_of("ops") > layer_of("autograd.engine")

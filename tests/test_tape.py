@@ -6,7 +6,6 @@ against ``autograd_lab.autograd.grad`` on the very same expressions.
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -52,7 +52,8 @@ class BackwardStep:
 
 # ---------------------------------------------------------------------------------------
 # public entry points
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             inputs=None) -> None:
     """Accumulate d(tensors)/d(leaf) into ``.grad`` of every leaf (or of ``inputs``)."""
     tensors = _as_tuple(tensors)
     if inputs is not None:
@@ -79,8 +80,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     (tensor(6.),)
     """
     if materialize_grads and allow_unused is False:
-        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
-                         "but got: allow_unused=False.")
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
     allow_unused = bool(allow_unused) or materialize_grads
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
@@ -93,7 +94,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                    targets=targets, captures=captures, accumulate=False)
     captured = _drain(run)
     result = []
-    for index, (tensor, g) in enumerate(zip(inputs, captured)):
+    for index, (tensor, g) in enumerate(zip(inputs, captured, strict=True)):
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
@@ -151,7 +152,7 @@ def _roots(tensors: tuple, grad_tensors) -> tuple[tuple, list]:
                 "(or None) per tensor."
             )
     edges, grads = [], []
-    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors, strict=True)):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected a Tensor at position {i} of tensors, got {type(t).__name__}")
         if not t._requires_grad:
@@ -185,9 +186,11 @@ def _capture_plan(inputs: tuple, api: str) -> tuple[set, dict]:
     captures: dict = {}
     for index, t in enumerate(inputs):
         if not isinstance(t, Tensor):
-            raise TypeError(f"inputs to {api}() must be Tensors; got {type(t).__name__} at index {index}")
+            raise TypeError(
+                f"inputs to {api}() must be Tensors; got {type(t).__name__} at index {index}")
         if not t._requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad (index {index})")
+            raise RuntimeError(
+                f"One of the differentiated Tensors does not require grad (index {index})")
         node, nr = gradient_edge(t)
         targets.add(node)
         captures.setdefault(node, []).append((nr, index))

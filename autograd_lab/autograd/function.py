@@ -7,7 +7,7 @@ same kind of Node, with the same edges, saved tensors and hooks.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import anomaly_mode
 from .anomaly_mode import record_forward_trace

@@ -72,7 +72,8 @@ class SavedTensor:
         if self._tensor is None:
             where = f", which is output {self._output_nr} of {node.name()},"
         elif self._tensor._grad_fn is not None:
-            where = f", which is output {self._tensor._output_nr} of {self._tensor._grad_fn.name()},"
+            producer = self._tensor._grad_fn.name()
+            where = f", which is output {self._tensor._output_nr} of {producer},"
         return RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: [{dtype} tensor of shape {shape}]{where} is at version "

@@ -7,7 +7,7 @@ in its ``AccumulateGrad`` before the gradient is added to ``.grad``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .graph import RemovableHandle, _add_hook
 

@@ -39,7 +39,8 @@ def _add_backward(grad):
     return grad, grad
 
 
-@defop("add_scalar", wrapped_number=True, forward=np.add, attrs=("other",), node_name="AddBackward0")
+@defop("add_scalar", np.add, attrs=("other",), node_name="AddBackward0",
+       wrapped_number=True)
 def _add_scalar_backward(grad, other):
     return grad
 
@@ -50,7 +51,8 @@ def _sub_backward(grad):
     return grad, -grad
 
 
-@defop("sub_scalar", wrapped_number=True, forward=np.subtract, attrs=("other",), node_name="SubBackward0")
+@defop("sub_scalar", np.subtract, attrs=("other",), node_name="SubBackward0",
+       wrapped_number=True)
 def _sub_scalar_backward(grad, other):
     return grad
 
@@ -68,7 +70,8 @@ def _mul_backward(grad, self, other):
     return grad * other, grad * self
 
 
-@defop("mul_scalar", wrapped_number=True, forward=np.multiply, attrs=("other",), node_name="MulBackward0")
+@defop("mul_scalar", np.multiply, attrs=("other",), node_name="MulBackward0",
+       wrapped_number=True)
 def _mul_scalar_backward(grad, other):
     return grad * other
 
@@ -80,7 +83,8 @@ def _div_backward(grad, self, other):
     return grad / other, -grad * self / (other * other)
 
 
-@defop("div_scalar", wrapped_number=True, forward=quiet(np.true_divide), attrs=("other",), node_name="DivBackward0")
+@defop("div_scalar", quiet(np.true_divide), attrs=("other",), node_name="DivBackward0",
+       wrapped_number=True)
 def _div_scalar_backward(grad, other):
     return grad / other
 
