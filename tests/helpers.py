@@ -27,7 +27,7 @@ ATOL = 1e-5
 RTOL = 1e-4
 
 __all__ = ["EPS", "ATOL", "RTOL", "check_vjp", "check_gradgrad", "numeric_vjp", "rand64",
-           "assert_close"]
+           "assert_close", "arr", "close"]
 
 
 def rand64(*shape, low=None, high=None, seed=0, requires_grad=True, away_from=None,
@@ -187,3 +187,15 @@ def check_gradgrad(f: Callable, inputs: Sequence[al.Tensor], *, seed: int = 0,
         assert g2.dtype == t.dtype
         assert_close(g2.detach().numpy(), n, atol=atol, rtol=rtol,
                      what=f"second derivative wrt {label}")
+
+
+def arr(t: al.Tensor) -> np.ndarray:
+    return t.detach().numpy()
+
+
+def close(t, expected) -> None:
+    """``t`` is a Tensor holding ``expected`` (float32 rounding allowed; zeros stay exact)."""
+    assert isinstance(t, al.Tensor), f"expected a Tensor, got {type(t).__name__}"
+    expected = np.asarray(expected, dtype=np.float64)
+    assert t.shape == expected.shape, (t.shape, expected.shape)
+    np.testing.assert_allclose(arr(t).astype(np.float64), expected, rtol=1e-6, atol=0)

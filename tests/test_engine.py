@@ -16,22 +16,10 @@ import weakref
 
 import numpy as np
 import pytest
+from helpers import arr, close
 
 import autograd_lab as al
 from autograd_lab.autograd import BackwardStep
-
-
-def arr(t):
-    return t.detach().numpy()
-
-
-def close(t, expected):
-    """``t`` holds ``expected`` (float32 rounding allowed; exact zeros stay exact)."""
-    assert isinstance(t, al.Tensor), f"expected a Tensor, got {type(t).__name__}"
-    expected = np.asarray(expected, dtype=np.float64)
-    assert t.shape == expected.shape, (t.shape, expected.shape)
-    np.testing.assert_allclose(arr(t).astype(np.float64), expected, rtol=1e-6, atol=0)
-
 
 SECOND_TIME = "Trying to backward through the graph a second time"
 NOT_SCALAR = "grad can be implicitly created only for scalar outputs"

@@ -6,20 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import arr, close
 
 import autograd_lab as al
 from autograd_lab.autograd.graph import AccumulateGrad, Node
-
-
-def arr(t):
-    return t.detach().numpy()
-
-
-def close(t, expected):
-    assert isinstance(t, al.Tensor), f"expected a Tensor, got {type(t).__name__}"
-    expected = np.asarray(expected, dtype=np.float64)
-    assert t.shape == expected.shape, (t.shape, expected.shape)
-    np.testing.assert_allclose(arr(t).astype(np.float64), expected, rtol=1e-6, atol=0)
 
 
 @pytest.fixture
