@@ -39,7 +39,7 @@ class Tensor:
 
     __slots__ = (
         "_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_base", "_vc",
-        "_retains_grad", "_hooks", "_post_acc_hooks", "_grad_acc", "_name", "__weakref__",
+        "_retains_grad", "_hooks", "_post_acc_hooks", "_grad_acc", "__weakref__",
     )
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (2.0 * t)
 
@@ -55,7 +55,6 @@ class Tensor:
         self._hooks = None
         self._post_acc_hooks = None
         self._grad_acc = None
-        self._name = None
 
     # -- shape and type ---------------------------------------------------------
     @property
@@ -76,6 +75,12 @@ class Tensor:
 
     def numel(self) -> int:
         return self._data.size
+
+    def __iter__(self):
+        """Iterate over the first dimension (each item is a view, as in PyTorch)."""
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __len__(self) -> int:
         if self._data.ndim == 0:

@@ -517,3 +517,14 @@ ERRORS = [
 def test_clear_errors(fn, kind, match):
     with pytest.raises(kind, match=match):
         fn()
+
+
+def test_iterating_walks_the_first_dimension_and_keeps_the_graph():
+    x = al.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = list(x)
+    assert [r.tolist() for r in rows] == [[1.0, 2.0], [3.0, 4.0]]
+    assert rows[1].grad_fn.name() == "SelectBackward0"
+    (rows[1] * 2).sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0], [2.0, 2.0]]
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(al.tensor(1.0))
