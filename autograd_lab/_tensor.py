@@ -21,6 +21,7 @@ import numpy as np
 
 from . import _dtypes
 from ._format import format_tensor
+from ._grad_state import state as _grad_state
 from ._views import VersionCounter
 
 __all__ = ["Tensor"]
@@ -193,10 +194,8 @@ class Tensor:
     # -- leaving the array world -----------------------------------------------------
     def numpy(self) -> np.ndarray:
         """The NumPy array behind this tensor (shared memory, as in PyTorch)."""
-        if self._requires_grad:
-            raise RuntimeError(
-                _NUMPY_NEEDS_DETACH
-            )
+        if self._requires_grad and _grad_state.enabled:
+            raise RuntimeError(_NUMPY_NEEDS_DETACH)
         return self._data
 
     def item(self):
@@ -230,10 +229,8 @@ class Tensor:
         return int(self._data.item())
 
     def __array__(self, dtype=None, copy=None):
-        if self._requires_grad:
-            raise RuntimeError(
-                _NUMPY_NEEDS_DETACH
-            )
+        if self._requires_grad and _grad_state.enabled:
+            raise RuntimeError(_NUMPY_NEEDS_DETACH)
         return self._data if dtype is None else self._data.astype(dtype)
 
     __hash__ = object.__hash__

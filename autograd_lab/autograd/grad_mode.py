@@ -9,19 +9,11 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
+
+from .._grad_state import state  # the flags live at the bottom layer
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
            "is_inference_mode_enabled"]
-
-
-class _State(threading.local):
-    def __init__(self) -> None:
-        self.enabled = True
-        self.inference = False
-
-
-state = _State()
 
 
 def is_grad_enabled() -> bool:

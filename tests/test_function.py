@@ -1,0 +1,392 @@
+"""``al.autograd.Function``: both styles, ctx features, errors, and double backward.
+
+Values are checked against hand-derived formulas and, through ``check_vjp``, against
+finite differences written in tests/helpers.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import check_gradgrad, check_vjp, rand64
+
+import autograd_lab as al
+from autograd_lab.autograd.function import once_differentiable
+from autograd_lab.autograd.graph import Node
+
+
+class Cube(al.autograd.Function):
+    """x**3 with a backward written in tensor ops: differentiable twice."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x**2
+
+
+class ScaleNew(al.autograd.Function):
+    """The setup_context style: forward has no ctx; a Python number rides along."""
+
+    @staticmethod
+    def forward(x, scale):
+        return x * scale
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        _, ctx.scale = inputs
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.scale, None
+
+
+class MulAdd(al.autograd.Function):
+    """Two tensor inputs, two outputs: (x*y, x+y)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y, x + y
+
+    @staticmethod
+    def backward(ctx, g_prod, g_sum):
+        x, y = ctx.saved_tensors
+        return g_prod * y + g_sum, g_prod * x + g_sum
+
+
+def test_old_style_forward_and_backward_match_hand_formula():
+    x = al.tensor([1.0, 2.0, -3.0], dtype=al.float64, requires_grad=True)
+    y = Cube.apply(x)
+    assert y.tolist() == [1.0, 8.0, -27.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 12.0, 27.0]
+
+
+def test_function_gradients_match_finite_differences():
+    check_vjp(Cube.apply, [rand64(2, 3)])
+    check_vjp(lambda a, b: MulAdd.apply(a, b)[0] + MulAdd.apply(a, b)[1] * 2,
+              [rand64(3), rand64(3, seed=1)])
+
+
+def test_double_backward_through_a_differentiable_backward():
+    x = al.tensor([1.0, 2.0], dtype=al.float64, requires_grad=True)
+    (g,) = al.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    (h,) = al.autograd.grad(g.sum(), x)
+    assert h.tolist() == [6.0, 12.0]  # d2/dx2 x**3 = 6x
+    check_gradgrad(Cube.apply, [rand64(3)])
+
+
+def test_setup_context_style_and_non_tensor_arguments():
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    y = ScaleNew.apply(x, 2.5)
+    assert y.grad_fn.name() == "ScaleNewBackward"
+    y.sum().backward()
+    assert x.grad.tolist() == [2.5, 2.5]
+
+
+def test_node_is_an_ordinary_node_named_after_the_function():
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    y = Cube.apply(x)
+    node = y.grad_fn
+    assert isinstance(node, Node)
+    assert node.name() == "CubeBackward"
+    assert repr(y) == "tensor([1., 8.], grad_fn=<CubeBackward>)"
+    (edge,) = node.next_functions
+    assert edge[0].name() == "AccumulateGrad" and edge[0].variable is x
+    seen = []
+    node.register_hook(lambda grad_inputs, grad_outputs: seen.append(grad_outputs[0].tolist()))
+    (y * 2).sum().backward()
+    assert seen == [[2.0, 2.0]]
+
+
+def test_multiple_outputs_and_a_function_inside_a_graph():
+    x = al.tensor([1.0, 2.0], dtype=al.float64, requires_grad=True)
+    y = al.tensor([3.0, 5.0], dtype=al.float64, requires_grad=True)
+    prod, total = MulAdd.apply(x.exp(), y)
+    assert prod.grad_fn is total.grad_fn
+    (prod.sum() + 2 * total.sum()).backward()
+    ex = np.exp([1.0, 2.0])
+    np.testing.assert_allclose(x.grad.numpy(), (np.array([3.0, 5.0]) + 2) * ex)
+    np.testing.assert_allclose(y.grad.numpy(), ex + 2)
+
+
+def test_unused_output_gets_zeros_by_default_and_none_without_materialize():
+    received = {}
+
+    class Pair(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, materialize):
+            ctx.set_materialize_grads(materialize)
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            received["grads"] = (ga, gb)
+            ga = al.zeros_like(gb) if ga is None else ga
+            gb = al.zeros_like(ga) if gb is None else gb
+            return ga * 2 + gb * 3, None
+
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    Pair.apply(x, True)[1].sum().backward()
+    ga, gb = received["grads"]
+    assert ga.tolist() == [0.0, 0.0] and gb.tolist() == [1.0, 1.0]
+    assert x.grad.tolist() == [3.0, 3.0]
+    Pair.apply(x, False)[1].sum().backward()
+    ga, gb = received["grads"]
+    assert ga is None and gb.tolist() == [1.0, 1.0]
+
+
+def test_ctx_keeps_attributes_and_reports_needs_input_grad():
+    seen = {}
+
+    class Probe(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b, c):
+            ctx.anything = "kept"
+            seen["forward"] = ctx.needs_input_grad
+            return a * b * c
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen["backward"] = (ctx.needs_input_grad, ctx.anything)
+            return grad, grad, None
+
+    a = al.tensor([1.0], requires_grad=True)
+    b = al.tensor([2.0])
+    Probe.apply(a, b, 4.0).sum().backward()
+    assert seen["forward"] == (True, False, False)
+    assert seen["backward"] == ((True, False, False), "kept")
+    assert a.grad.tolist() == [1.0]
+
+
+def test_mark_non_differentiable_output_does_not_require_grad():
+    class ValuesAndIndex(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            index = x.argmax()
+            ctx.mark_non_differentiable(index)
+            return x * 1.0, index
+
+        @staticmethod
+        def backward(ctx, grad, grad_index):
+            return grad
+
+    x = al.tensor([1.0, 5.0, 2.0], requires_grad=True)
+    values, index = ValuesAndIndex.apply(x)
+    assert values.requires_grad and not index.requires_grad
+    assert index.item() == 1
+
+
+def test_input_returned_as_is_becomes_a_new_tensor_with_history():
+    class Identity(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    y = Identity.apply(x)
+    assert y is not x and x.is_leaf and x.grad_fn is None
+    assert y.grad_fn.name() == "IdentityBackward"
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_nested_functions_record_only_the_outer_node():
+    """Seed 001's Parent/Child: forward runs without recording, so Child leaves no node."""
+
+    class Child(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, i):
+            return i.log().log()
+
+        @staticmethod
+        def backward(ctx, grad):
+            raise AssertionError("the inner Function is not part of the graph")
+
+    class Parent(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, i):
+            inner = Child.apply(i.exp())
+            assert inner.grad_fn is None
+            ctx.save_for_backward(i)
+            return inner
+
+        @staticmethod
+        def backward(ctx, grad):
+            (i,) = ctx.saved_tensors
+            return grad / i  # d/di log(log(exp(i))) = 1/i
+
+    x = al.tensor([2.0, 3.0], dtype=al.float64, requires_grad=True)
+    y = Parent.apply(x)
+    np.testing.assert_allclose(y.detach().numpy(), np.log([2.0, 3.0]))
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.5, 1 / 3])
+
+
+def test_under_no_grad_no_node_is_recorded():
+    x = al.tensor([1.0], requires_grad=True)
+    with al.no_grad():
+        y = Cube.apply(x)
+    assert y.grad_fn is None and not y.requires_grad
+    z = Cube.apply(al.tensor([2.0]))
+    assert z.grad_fn is None
+
+
+def test_none_gradient_for_a_tensor_input():
+    class FirstOnly(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, None
+
+    a = al.tensor([1.0], requires_grad=True)
+    b = al.tensor([1.0], requires_grad=True)
+    FirstOnly.apply(a, b).sum().backward()
+    assert a.grad.tolist() == [1.0] and b.grad is None
+
+
+def test_once_differentiable_backward_allows_numpy_and_refuses_a_second_derivative():
+    class NumpySin(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return al.tensor(np.sin(x.numpy()), dtype=x.dtype)
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return al.tensor(grad.numpy() * np.cos(x.numpy()), dtype=x.dtype)
+
+    x = al.tensor([0.5, 1.0], dtype=al.float64, requires_grad=True)
+    (g,) = al.autograd.grad(NumpySin.apply(x).sum(), x)
+    np.testing.assert_allclose(g.numpy(), np.cos([0.5, 1.0]))
+    # As in PyTorch, the guard is attached when a gradient flowing in requires grad.
+    v = al.ones(2, dtype=al.float64, requires_grad=True)
+    (g,) = al.autograd.grad(NumpySin.apply(x), x, grad_outputs=v, create_graph=True)
+    assert g.grad_fn.name() == "Error"  # PyTorch: torch::autograd::Error
+    with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was "
+                                           "marked with @once_differentiable"):
+        g.sum().backward()
+
+
+# --- errors --------------------------------------------------------------------------------
+def _returning(*grads_factory):
+    class Returns(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grads_factory[0](grad)
+
+    return Returns
+
+
+def test_too_many_gradients_names_the_function_and_both_counts():
+    fn = _returning(lambda g: (g, g, g))
+    a, b = al.ones(2, requires_grad=True), al.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"ReturnsBackward returned an incorrect number of "
+                                           r"gradients \(expected 2, got 3\)"):
+        fn.apply(a, b).sum().backward()
+
+
+def test_too_few_gradients():
+    fn = _returning(lambda g: g)
+    a, b = al.ones(2, requires_grad=True), al.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\(expected 2, got 1\)"):
+        fn.apply(a, b).sum().backward()
+
+
+def test_trailing_extra_nones_are_allowed():
+    fn = _returning(lambda g: (g, g, None, None))
+    a, b = al.ones(2, requires_grad=True), al.ones(2, requires_grad=True)
+    fn.apply(a, b).sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0]
+
+
+def test_wrong_shape_names_function_index_and_both_shapes():
+    fn = _returning(lambda g: (g, al.ones(3)))
+    a, b = al.ones(2, requires_grad=True), al.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Function ReturnsBackward returned an invalid gradient "
+                                           r"at index 1 - got \[3\] but expected shape compatible "
+                                           r"with \[2\]"):
+        fn.apply(a, b).sum().backward()
+
+
+def test_wrong_dtype_names_function_and_index():
+    fn = _returning(lambda g: (al.ones(2, dtype=al.int64), g))
+    a, b = al.ones(2, requires_grad=True), al.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"ReturnsBackward returned an invalid gradient at "
+                                           r"index 0 - expected a floating-point dtype"):
+        fn.apply(a, b).sum().backward()
+
+
+def test_non_tensor_gradient_is_a_type_error():
+    fn = _returning(lambda g: (g, np.ones(2)))
+    a, b = al.ones(2, requires_grad=True), al.ones(2, requires_grad=True)
+    with pytest.raises(TypeError, match=r"ReturnsBackward returned a ndarray as gradient 1"):
+        fn.apply(a, b).sum().backward()
+
+
+def test_gradient_for_an_input_that_does_not_require_grad_is_ignored():
+    fn = _returning(lambda g: (g, g * 100))
+    a, b = al.ones(2, requires_grad=True), al.ones(2)
+    fn.apply(a, b).sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0] and b.grad is None
+
+
+def test_missing_backward_raises_not_implemented_at_backward_time_only():
+    class ForwardOnly(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.exp()
+
+    x = al.ones(2, requires_grad=True)
+    y = ForwardOnly.apply(x)  # forward is fine
+    assert y.grad_fn.name() == "ForwardOnlyBackward"
+    with pytest.raises(NotImplementedError, match="ForwardOnly does not implement backward"):
+        y.sum().backward()
+
+
+def test_saving_a_non_tensor_is_a_clear_error_when_recording():
+    class SavesNumber(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x, 3.0)
+            return x * 2
+
+    with pytest.raises(TypeError, match="save_for_backward can only save tensors"):
+        SavesNumber.apply(al.ones(1, requires_grad=True))
+    # Seed 001 saves a non-tensor in a forward that is never recorded: that must pass.
+    assert SavesNumber.apply(al.ones(1)).tolist() == [2.0]
+
+
+def test_saved_tensors_are_freed_after_backward():
+    x = al.ones(2, requires_grad=True)
+    y = Cube.apply(x)
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.sum().backward()
+    y2 = Cube.apply(x)
+    y2.sum().backward(retain_graph=True)
+    y2.sum().backward()
+    assert x.grad.tolist() == [9.0, 9.0]
+
+
+def test_instantiating_a_function_is_a_clear_error():
+    with pytest.raises(RuntimeError, match=r"call Cube\.apply"):
+        Cube()
