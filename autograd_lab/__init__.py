@@ -9,7 +9,7 @@ tensor([2., 4., 6.])
 """
 
 from . import _tensor_methods as _tensor_methods  # binds ops onto Tensor
-from . import autograd
+from . import autograd, library, special
 from ._creation import (
                         arange,
                         as_tensor,
@@ -43,6 +43,7 @@ from .autograd.grad_mode import (
                         no_grad,
                         set_grad_enabled,
 )
+from .library.ops_namespace import ops  # al.ops.<ns>.<op>; see Note [al.ops and the ops package]
 from .ops.conversion import clone, detach
 from .ops.indexing import cat, stack
 from .ops.linalg import bmm, dot, matmul, mm, outer
@@ -90,6 +91,7 @@ from .ops.pointwise import (
                         where,
 )
 from .ops.reductions import amax, amin, argmax, argmin, max, mean, min, sum, sum_to_size
+from .ops.sorting import take_along_dim, topk
 from .ops.views import (
                         broadcast_to,
                         expand,
@@ -126,4 +128,5 @@ __all__ = [
     "matmul", "mm", "bmm", "dot", "outer",
     "reshape", "transpose", "permute", "t", "expand", "broadcast_to", "squeeze", "unsqueeze",
     "flatten", "movedim", "cat", "stack", "clone", "detach",
+    "library", "ops", "special", "topk", "take_along_dim",
 ]

@@ -10,7 +10,11 @@ Ops, operators, ``backward`` and hooks are bound onto ``Tensor`` by
   outputs this tensor is (non-leaves only);
 - ``_grad``: accumulated gradient (leaves, and non-leaves that ``retain_grad()``);
 - ``_base`` and ``_vc``: the tensor this one is a view of, and the version counter
-  shared with it (see Note [Version counters] in _views.py).
+  shared with it (see Note [Version counters] in _views.py);
+- ``_view_fn``: for a view, how to rebuild it from ``_base`` (an ``autograd.inplace.ViewFn``),
+  so that its history can be regenerated after an in-place change (see
+  Note [Rebasing history] in autograd/inplace.py); None for a view nobody can replay
+  (a custom Function's output) and for non-views.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ class Tensor:
 
     __slots__ = (
         "_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_base", "_vc",
-        "_retains_grad", "_hooks", "_post_acc_hooks", "_grad_acc", "__weakref__",
+        "_retains_grad", "_hooks", "_post_acc_hooks", "_grad_acc", "_view_fn", "__weakref__",
     )
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (2.0 * t)
 
@@ -56,6 +60,7 @@ class Tensor:
         self._hooks = None
         self._post_acc_hooks = None
         self._grad_acc = None
+        self._view_fn = None
 
     # -- shape and type ---------------------------------------------------------
     @property
@@ -100,8 +105,15 @@ class Tensor:
         return "cpu"
 
     # -- autograd state -----------------------------------------------------------
+    def _sync_view(self) -> None:
+        """A view whose base (or a sibling view) was modified in place since its history
+        was built gets it rebuilt now (Note [Rebasing history] in autograd/inplace.py)."""
+        if self._view_fn is not None:
+            self._view_fn.refresh(self)
+
     @property
     def requires_grad(self) -> bool:
+        self._sync_view()
         return self._requires_grad
 
     @requires_grad.setter
@@ -122,11 +134,13 @@ class Tensor:
     @property
     def grad_fn(self):
         """The Node that created this tensor, or None for a leaf."""
+        self._sync_view()
         return self._grad_fn
 
     @property
     def is_leaf(self) -> bool:
         """True for tensors not made by a recorded op; only leaves accumulate ``.grad``."""
+        self._sync_view()
         return self._grad_fn is None
 
     @property
@@ -186,10 +200,19 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        """The same values outside the graph (prefer ``detach()``)."""
-        out = Tensor(self._data)
-        out._vc = self._version_counter()
-        return out
+        """The same memory outside the graph *and* outside version tracking (prefer ``detach()``).
+
+        As in PyTorch, ``.data`` gets a version counter of its own: changing it in place
+        is not seen by saved tensors, so backward may silently use the new values. That
+        is why ``detach()``, which shares the counter, is the safe spelling.
+        """
+        return Tensor(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}")
+        self._data = value._data
 
     # -- leaving the array world -----------------------------------------------------
     def numpy(self) -> np.ndarray:
@@ -237,8 +260,14 @@ class Tensor:
 
     def __repr__(self) -> str:
         suffixes = []
-        if self._grad_fn is not None:
-            suffixes.append(f"grad_fn=<{self._grad_fn.name()}>")
+        grad_fn = self._grad_fn
+        if self._base is not None:
+            try:
+                grad_fn = self.grad_fn  # a view's history may need regenerating first
+            except RuntimeError:
+                pass  # a repr must not fail: show the history as it was
+        if grad_fn is not None:
+            suffixes.append(f"grad_fn=<{grad_fn.name()}>")
         elif self._requires_grad:
             suffixes.append("requires_grad=True")
         return format_tensor(self._data, suffixes, _dtypes.get_default_dtype().name)

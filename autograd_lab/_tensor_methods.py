@@ -11,7 +11,17 @@ import numpy as np
 from . import _dtypes
 from ._tensor import Tensor
 from .autograd import engine, tensor_hooks
-from .ops import conversion, indexing, linalg, pointwise, reductions, views
+from .ops import (
+    conversion,
+    indexing,
+    inplace,
+    linalg,
+    pointwise,
+    reductions,
+    sorting,
+    special,
+    views,
+)
 
 __all__: list[str] = []
 
@@ -96,6 +106,14 @@ _METHODS = {
     "long": lambda self: conversion.to(self, _dtypes.int64),
     "type_as": lambda self, other: conversion.to(self, other.dtype),
     "contiguous": lambda self: self,
+    "cpu": lambda self: self,  # everything lives on the CPU here
+    "topk": sorting.topk, "take_along_dim": sorting.take_along_dim,
+    "erf": special.erf, "erfinv": special.erfinv,
+    # in place (x.add_(y) ...; see ops/inplace.py)
+    "add_": inplace.add_, "sub_": inplace.sub_, "mul_": inplace.mul_, "div_": inplace.div_,
+    "pow_": inplace.pow_, "neg_": inplace.neg_, "clamp_": inplace.clamp_, "clip_": inplace.clamp_,
+    "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_,
+    **inplace.UNARY_INPLACE,
     # autograd
     "backward": _backward, "requires_grad_": _requires_grad_, "detach_": _detach_,
     "retain_grad": tensor_hooks.retain_grad, "register_hook": tensor_hooks.register_hook,
@@ -114,7 +132,9 @@ _OPERATORS = {
     "__le__": pointwise.le, "__gt__": pointwise.gt, "__ge__": pointwise.ge,
     "__and__": pointwise.logical_and, "__or__": pointwise.logical_or,
     "__invert__": _logical_not,
-    "__getitem__": indexing.getitem,
+    "__getitem__": indexing.getitem, "__setitem__": inplace.setitem,
+    "__iadd__": inplace.iadd, "__isub__": inplace.isub, "__imul__": inplace.imul,
+    "__itruediv__": inplace.itruediv, "__ipow__": inplace.ipow,
 }
 
 for _name, _fn in {**_METHODS, **_OPERATORS}.items():

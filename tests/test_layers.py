@@ -20,7 +20,7 @@ LAYERS = [
     ("_tensor",),
     ("autograd",),
     ("ops", "_creation"),
-    ("_tensor_methods",),
+    ("_tensor_methods", "special"),
     ("nn", "optim", "library"),
     ("viz", "widgets", "trace", "onnx"),
     ("__init__",),

@@ -155,7 +155,7 @@ def _roots(tensors: tuple, grad_tensors) -> tuple[tuple, list]:
     for i, (t, g) in enumerate(zip(tensors, grad_tensors, strict=True)):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected a Tensor at position {i} of tensors, got {type(t).__name__}")
-        if not t._requires_grad:
+        if not t.requires_grad:  # the property: a stale view regenerates its history
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
@@ -188,7 +188,7 @@ def _capture_plan(inputs: tuple, api: str) -> tuple[set, dict]:
         if not isinstance(t, Tensor):
             raise TypeError(
                 f"inputs to {api}() must be Tensors; got {type(t).__name__} at index {index}")
-        if not t._requires_grad:
+        if not t.requires_grad:  # the property: a stale view regenerates its history
             raise RuntimeError(
                 f"One of the differentiated Tensors does not require grad (index {index})")
         node, nr = gradient_edge(t)
@@ -310,7 +310,7 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
 
 def _apply(node: Node, grad_outputs, keep_graph: bool) -> tuple:
     """Run one node: its backward, then its post-hooks; free its saved values."""
-    if node._output_meta and _all_none(grad_outputs):
+    if node._skip_if_no_grad and _all_none(grad_outputs):
         grad_inputs = (None,) * len(node.next_functions)  # no gradient reached this node
     else:
         if anomaly_mode._enabled:

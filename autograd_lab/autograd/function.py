@@ -35,7 +35,7 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
     a ``None`` in ``outputs`` keeps its position (``output_nr``) but joins nothing.
     """
     node.next_functions = tuple([gradient_edge(t) for t in inputs])
-    if len(outputs) == 1:  # the common case, kept short: every op runs through here
+    if len(outputs) == 1 and outputs[0] is not None:  # the common case: every op comes here
         out = outputs[0]
         out._grad_fn = node
         out._output_nr = 0

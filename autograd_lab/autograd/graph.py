@@ -83,6 +83,11 @@ class Node:
         self._metadata = None
         self._anomaly_trace = None
 
+    # Run even when every incoming gradient is None (PyTorch runs every ready node).
+    # Built-in ops opt out: their formulas need a gradient, and "none in" means
+    # "none out" for them.
+    _skip_if_no_grad = False
+
     def name(self) -> str:
         """PyTorch's name for this kind of node, e.g. ``MulBackward0``."""
         return type(self).__name__
@@ -214,7 +219,11 @@ def grad_accumulator(tensor) -> AccumulateGrad:
 def gradient_edge(tensor) -> tuple:
     """The edge a gradient for ``tensor`` flows along: ``(grad_fn, output_nr)``,
     ``(AccumulateGrad, 0)`` for a leaf that requires grad, ``(None, 0)`` otherwise."""
-    if tensor is None or not tensor._requires_grad:
+    if tensor is None:
+        return (None, 0)
+    if tensor._view_fn is not None:  # a view may need its history regenerated first
+        tensor._view_fn.refresh(tensor)  # (Note [Rebasing history] in inplace.py)
+    if not tensor._requires_grad:
         return (None, 0)
     fn = tensor._grad_fn
     if fn is not None:

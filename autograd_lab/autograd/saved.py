@@ -79,5 +79,7 @@ class SavedTensor:
             f"inplace operation: [{dtype} tensor of shape {shape}]{where} is at version "
             f"{self._vc.value}; expected version {self._version} instead. Hint: the tensor was "
             f"saved by {node.name()}; change the in-place op to its out-of-place form "
-            "(e.g. x = x + 1 instead of x += 1), or clone() the tensor before modifying it."
+            "(e.g. x = x + 1 instead of x += 1), or clone() the tensor before modifying it. "
+            "To find the forward op that made it, enable anomaly detection with "
+            "al.autograd.set_detect_anomaly(True)."
         )

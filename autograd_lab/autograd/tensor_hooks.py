@@ -16,6 +16,7 @@ __all__ = ["register_hook", "register_post_accumulate_grad_hook", "retain_grad"]
 
 def register_hook(tensor, hook: Callable) -> RemovableHandle:
     """``hook(grad)`` runs when the gradient of ``tensor`` is computed; it may return a new one."""
+    tensor._sync_view()
     if not tensor._requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     fn = tensor._grad_fn
@@ -37,6 +38,7 @@ def register_post_accumulate_grad_hook(tensor, hook: Callable) -> RemovableHandl
 
 def retain_grad(tensor) -> None:
     """Keep the gradient of a non-leaf in ``.grad`` (leaves keep theirs anyway)."""
+    tensor._sync_view()
     if not tensor._requires_grad:
         raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     if tensor._grad_fn is None or tensor._retains_grad:

@@ -25,6 +25,7 @@ from .._tensor import Tensor
 from ..autograd.function import attach
 from ..autograd.grad_mode import state
 from ..autograd.graph import Node
+from ..autograd.inplace import DEFAULT, NO_GRAD_MODE, ViewFn
 from ..autograd.saved import SavedTensor, freed_graph_error
 
 __all__ = ["OpNode", "OpSpec", "defop", "apply_op", "REGISTRY", "result_type", "promoting",
@@ -39,6 +40,7 @@ class OpNode(Node):
 
     __slots__ = ("_saved", "_attrs")
     _spec: OpSpec
+    _skip_if_no_grad = True
 
     def apply(self, grad_outputs: list) -> tuple:
         saved = self._saved
@@ -151,12 +153,12 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
         out = _keep_default_float(out, tensors)
     result = Tensor(out)
     if spec.view:
-        base = tensors[0]
-        result._base = base._base if base._base is not None else base
-        result._vc = base._version_counter()
+        _mark_view(result, tensors[0], spec, attrs)
     if state.enabled:
         for t in tensors:
-            if t._requires_grad:
+            # A view's requires_grad may be stale (its base was modified in place since);
+            # ``_base`` is read only for inputs that do not require grad.
+            if t._requires_grad or (t._view_fn is not None and _view_requires_grad(t)):
                 node = spec.node_cls()
                 attach(node, (tensors[0], None) if spec.wrapped_number else tensors, (result,))
                 node._saved = tuple([
@@ -166,6 +168,34 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
                 node._attrs = attrs
                 break
     return result
+
+
+def _mark_view(result: Tensor, base: Tensor, spec: OpSpec, attrs: tuple) -> None:
+    """Make ``result`` a view of ``base``'s root: shared version counter, ``_base`` set to
+    the root, and a ``ViewFn`` that can replay this op (after those of ``base``, for a view
+    of a view) to regenerate the view's history after an in-place change."""
+    vc = base._version_counter()
+    meta = DEFAULT if state.enabled else NO_GRAD_MODE
+    root = base._base
+    if root is None:
+        result._base = base
+        result._view_fn = ViewFn(((_replay_view, (spec, attrs)),), vc.value, meta)
+    else:
+        result._base = root
+        parent = base._view_fn  # None: a view nobody can replay, nor then a view of it
+        if parent is not None:
+            result._view_fn = parent.chained(_replay_view, (spec, attrs), vc.value, meta)
+    result._vc = vc
+
+
+def _replay_view(tensor: Tensor, spec: OpSpec, attrs: tuple) -> Tensor:
+    """One step of a ``ViewFn``: the view op ``spec`` again, on ``tensor``."""
+    return apply_op(spec, (tensor,), attrs)
+
+
+def _view_requires_grad(view: Tensor) -> bool:
+    view._view_fn.refresh(view)
+    return view._requires_grad
 
 
 def _explain(spec: OpSpec, tensors: tuple, err: Exception) -> Exception:

@@ -13,10 +13,10 @@ import numpy as np
 from .._tensor import Tensor, _wrap_dim
 from ._table import apply_op, defop, result_type
 
-__all__ = ["getitem", "cat", "stack", "index_put_zeros"]
+__all__ = ["getitem", "cat", "stack", "index_put_zeros", "normalize_index"]
 
 
-def _normalize_index(index) -> tuple[tuple, bool]:
+def normalize_index(index) -> tuple[tuple, bool]:
     """The index as a tuple NumPy understands, and whether it is advanced indexing."""
     if not isinstance(index, tuple):
         index = (index,)
@@ -44,14 +44,22 @@ def _index_forward(a, index, self_shape):
     return a[index]
 
 
+def _basic_index_forward(a, index, self_shape):
+    """``a[index]`` as a view. NumPy returns a scalar copy when every dimension is
+    indexed by an int (``a[1]`` of a 1-D array); a trailing ``...`` keeps it a 0-d view."""
+    if Ellipsis not in index:
+        index = index + (Ellipsis,)
+    return a[index]
+
+
 def _getitem_backward(grad, index, self_sym_sizes):
     """The picked elements send their gradients back to where they came from."""
     return index_put_zeros(grad, index, self_sym_sizes)
 
 
-_select_spec = defop("select", _index_forward, attrs=("index", "self_sym_sizes"),
+_select_spec = defop("select", _basic_index_forward, attrs=("index", "self_sym_sizes"),
                      node_name="SelectBackward0", view=True)(_getitem_backward)
-_slice_spec = defop("slice", _index_forward, attrs=("index", "self_sym_sizes"),
+_slice_spec = defop("slice", _basic_index_forward, attrs=("index", "self_sym_sizes"),
                     node_name="SliceBackward0", view=True)(_getitem_backward)
 _index_spec = defop("index", _index_forward, attrs=("index", "self_sym_sizes"),
                     node_name="IndexBackward0")(_getitem_backward)
@@ -75,9 +83,31 @@ def index_put_zeros(values: Tensor, index: tuple, shape: tuple) -> Tensor:
     return apply_op(_index_put_zeros_backward, (values,), (index, tuple(shape)))
 
 
+def _index_put_forward(a, values, index):
+    out = a.copy()
+    try:
+        out[index] = values  # NumPy broadcasts values and casts them to a's dtype
+    except ValueError:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
+            f"indexing result of shape {list(a[index].shape)}"
+        ) from None
+    return out
+
+
+@defop("index_put", _index_put_forward, inputs=("self", "values"), attrs=("indices",))
+def _index_put_backward(grad, indices):
+    """``self`` with ``values`` written at ``indices``: the overwritten elements of self
+    get no gradient, and values get the gradient of the places they were written to
+    (the engine sums it back over any broadcasting of values)."""
+    zero = Tensor(np.zeros((), dtype=grad._data.dtype))
+    return (apply_op(_index_put_backward, (grad, zero), (indices,)),
+            apply_op(_index_spec, (grad,), (indices, grad._data.shape)))
+
+
 def getitem(input: Tensor, index) -> Tensor:
     """``input[index]`` with NumPy's (and PyTorch's) indexing rules."""
-    index, advanced = _normalize_index(index)
+    index, advanced = normalize_index(index)
     shape = input._data.shape
     if advanced:
         spec = _index_spec

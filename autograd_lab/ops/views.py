@@ -84,8 +84,17 @@ def _permute_backward(grad, dims):
     return permute(grad, tuple(np.argsort(dims)))
 
 
-@defop("expand", lambda a, shape, self_shape: np.broadcast_to(a, shape),
-       attrs=("size", "self_sym_sizes"), view=True)
+def _expand_forward(a: np.ndarray, shape: tuple, self_shape: tuple) -> np.ndarray:
+    """``np.broadcast_to``, but writable like its input: a view that repeats nothing
+    (``x.expand(x.shape)``, new leading 1s) or a slice of one may be written in place, as
+    in PyTorch. Writing where elements repeat (stride 0) is refused by the in-place ops."""
+    out = np.broadcast_to(a, shape)
+    if a.flags.writeable:
+        out = np.lib.stride_tricks.as_strided(a, out.shape, out.strides, writeable=True)
+    return out
+
+
+@defop("expand", _expand_forward, attrs=("size", "self_sym_sizes"), view=True)
 def _expand_backward(grad, size, self_sym_sizes):
     """Every copy of an element sends its gradient back: sum them."""
     return grad.sum_to_size(self_sym_sizes)

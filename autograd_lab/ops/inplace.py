@@ -1,0 +1,350 @@
+"""In-place ops: ``x.add_(y)``, ``x.exp_()``, ``x += 1``, ``x[i] = v``, ``copy_``, ``fill_``...
+
+Each one runs the *out-of-place* row of the derivative table, PyTorch's way
+(``apply_inplace``):
+
+1. check that the memory may be written (not read-only, no element repeated as after
+   ``expand``) and that the graph allows it (``check_inplace``: not a leaf that requires
+   grad, nor a view of one, unless under ``no_grad``);
+2. compute the new values with the row's forward;
+3. when recording, make the row's node and attach it while the tensor still has its old
+   history, so the node's edge for ``self`` leads to that history. A formula that needs
+   the old ``self`` gets a copy of it; one that needs ``result`` saves the tensor itself
+   after the write (so a later in-place change of it is caught at backward);
+4. write the values into the tensor's memory (its base and views see them) and bump the
+   shared version counter once;
+5. ``rebase_history``: the tensor, or for a view its base (through ``CopySlices``), now
+   has the node as its history. See Note [Rebasing history] in ``autograd/inplace.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtypes
+from .._tensor import Tensor
+from ..autograd.function import attach
+from ..autograd.grad_mode import state
+from ..autograd.inplace import bump_version, check_inplace, rebase_history
+from ..autograd.saved import SavedTensor
+from . import pointwise
+from ._table import REGISTRY, _explain, as_tensor_arg, defop, is_scalar, python_scalar
+from .indexing import getitem, normalize_index
+from .views import reshape
+
+__all__ = ["apply_inplace", "add_", "sub_", "mul_", "div_", "pow_", "neg_", "clamp_", "zero_",
+           "fill_", "copy_", "setitem", "iadd", "isub", "imul", "itruediv", "ipow",
+           "UNARY_INPLACE"]
+
+_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation.")
+_PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to "
+                    "tensor refer to a single memory location. Please clone() the tensor before "
+                    "performing the operation.")
+
+
+def apply_inplace(spec, self: Tensor, others: tuple = (), attrs: tuple = (), *,
+                  casting: str = "same_kind") -> Tensor:
+    """Run the row ``spec`` on ``(self, *others)`` and write the result into ``self``.
+
+    ``casting="same_kind"`` refuses results ``self`` cannot hold (a float result in an int
+    tensor), as PyTorch's arithmetic does; ``copy_``, ``fill_`` and ``x[i] = v`` pass
+    ``"unsafe"`` because they convert, as in PyTorch.
+    """
+    _check_writable(self)
+    _check_no_partial_overlap(self._data, others)
+    check_inplace(self, others)
+    tensors = (self, *others)
+    try:
+        out = spec.forward(*[t._data for t in tensors], *attrs)
+    except (ValueError, IndexError, TypeError) as err:
+        raise _explain(spec, tensors, err) from None
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    target = self._data
+    if out.shape != target.shape:
+        raise RuntimeError(
+            f"output with shape {list(target.shape)} doesn't match the broadcast shape "
+            f"{list(out.shape)} (in {spec.name}_); an in-place op cannot change the shape of "
+            "its tensor. Use the out-of-place op instead."
+        )
+    if casting == "same_kind" and not np.can_cast(out.dtype, target.dtype, "same_kind"):
+        raise RuntimeError(
+            f"result type {_result_dtype_name(out, tensors)} can't be cast to the desired output "
+            f"type {_dtypes.from_numpy_dtype(target.dtype).name} (in {spec.name}_). Use the "
+            "out-of-place op, or convert the tensor first (e.g. x = x.float())."
+        )
+    # Only floating-point tensors have gradients: an int tensor that copies a float one
+    # that requires grad stays outside the graph, as in PyTorch.
+    record = state.enabled and target.dtype.kind == "f" and any(t.requires_grad for t in tensors)
+    if record:
+        node, saved = _attach_before_write(spec, self, tensors)
+    np.copyto(target, out, casting="unsafe")
+    bump_version(self)
+    if record:
+        for k, i in enumerate(spec._save_plan):
+            if i < 0:  # ``result`` is self, now: saved at its new version
+                saved[k] = SavedTensor(self, True)
+        node._saved = tuple(saved)
+        node._attrs = attrs
+        rebase_history(self, node)
+    return self
+
+
+def _attach_before_write(spec, self: Tensor, tensors: tuple) -> tuple:
+    """The row's node, attached while ``self`` still has its old history, and its saved
+    inputs (``self`` as a copy of its old values; ``result`` is filled in after the write)."""
+    saved: list = []
+    for i in spec._save_plan:
+        if i == 0:
+            saved.append(SavedTensor(_old_value(self), False))
+        elif i > 0:
+            saved.append(SavedTensor(tensors[i], False))  # if it is self, backward will say so
+        else:
+            saved.append(None)
+    node = spec.node_cls()
+    attach(node, (self, None) if spec.wrapped_number else tensors, (self,))
+    return node, saved
+
+
+def _old_value(tensor: Tensor) -> Tensor:
+    """A copy of ``tensor``'s values with its current history, for formulas that use ``self``
+    (PyTorch's ``original_self``): the tensor itself is about to be overwritten."""
+    old = Tensor(tensor._data.copy(), tensor._requires_grad)
+    old._grad_fn = tensor._grad_fn
+    old._output_nr = tensor._output_nr
+    return old
+
+
+def _check_writable(tensor: Tensor) -> None:
+    data = tensor._data
+    for size, stride in zip(data.shape, data.strides, strict=True):
+        if stride == 0 and size > 1:
+            raise RuntimeError(_OVERLAP)
+    if not data.flags.writeable:
+        raise RuntimeError(
+            "this tensor's memory is read-only (it wraps a read-only NumPy array), so it "
+            "cannot be modified in place. clone() it first."
+        )
+
+
+def _check_no_partial_overlap(target: np.ndarray, others: tuple) -> None:
+    """Refuse an input that shares *some* memory with the tensor written to, as PyTorch
+    does (``x[1:].add_(x[:-1])``): the same memory (``x.mul_(x)``) is fine, and like
+    PyTorch we only look at contiguous tensors (other layouts are "too hard" to decide)."""
+    for other in others:
+        data = other._data
+        if data is target or not np.may_share_memory(target, data):
+            continue
+        same = (data.shape == target.shape and data.strides == target.strides
+                and _address(data) == _address(target))
+        if not same and data.flags.c_contiguous and target.flags.c_contiguous:
+            raise RuntimeError(_PARTIAL_OVERLAP)
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+def _result_dtype_name(out: np.ndarray, tensors: tuple) -> str:
+    """The result dtype as PyTorch would name it: NumPy's float64 from int inputs is
+    PyTorch's default float."""
+    if out.dtype == np.float64 and all(t._data.dtype != np.float64 for t in tensors):
+        return _dtypes.get_default_dtype().name
+    return _dtypes.from_numpy_dtype(out.dtype).name
+
+
+# --- arithmetic ------------------------------------------------------------------------
+def _binary_(name: str, self: Tensor, other) -> Tensor:
+    """``self OP= other`` through the tensor-scalar row ``<name>_scalar`` or the tensor row."""
+    if is_scalar(other):
+        return apply_inplace(REGISTRY[f"{name}_scalar"], self, (), (python_scalar(other),))
+    return apply_inplace(REGISTRY[name], self, (as_tensor_arg(other, self),))
+
+
+def _refuse_bool(self: Tensor, other, op: str, what: str) -> None:
+    if pointwise._is_bool(self) or pointwise._is_bool(other):
+        raise RuntimeError(
+            f"{what}, the `{op}` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
+def add_(self: Tensor, other, *, alpha=1) -> Tensor:
+    """``self += alpha * other``, in place."""
+    if alpha != 1:
+        other = pointwise.mul(other, alpha)
+    return _binary_("add", self, other)
+
+
+def sub_(self: Tensor, other, *, alpha=1) -> Tensor:
+    """``self -= alpha * other``, in place."""
+    _refuse_bool(self, other, "-", "Subtraction")
+    if alpha != 1:
+        other = pointwise.mul(other, alpha)
+    return _binary_("sub", self, other)
+
+
+def mul_(self: Tensor, other) -> Tensor:
+    """``self *= other``, in place."""
+    return _binary_("mul", self, other)
+
+
+def div_(self: Tensor, other) -> Tensor:
+    """``self /= other``, in place (an int tensor cannot hold the quotient: an error)."""
+    return _binary_("div", self, other)
+
+
+def pow_(self: Tensor, exponent) -> Tensor:
+    """``self **= exponent``, in place."""
+    if is_scalar(exponent):
+        return apply_inplace(REGISTRY["pow_scalar"], self, (), (python_scalar(exponent),))
+    return apply_inplace(REGISTRY["pow"], self, (as_tensor_arg(exponent, self),))
+
+
+def neg_(self: Tensor) -> Tensor:
+    """``self = -self``, in place."""
+    if pointwise._is_bool(self):
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return apply_inplace(REGISTRY["neg"], self)
+
+
+def clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Limit the values to [min, max], in place; bounds may be numbers or tensors."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if max is None:
+            return apply_inplace(REGISTRY["clamp_min_tensor"], self, (as_tensor_arg(min, self),))
+        if min is None:
+            return apply_inplace(REGISTRY["clamp_max_tensor"], self, (as_tensor_arg(max, self),))
+        return apply_inplace(REGISTRY["clamp_tensor"], self,
+                             (as_tensor_arg(min, self), as_tensor_arg(max, self)))
+    return apply_inplace(REGISTRY["clamp"], self, (), (python_scalar(min), python_scalar(max)))
+
+
+def _unary_(name: str):
+    spec = REGISTRY[name]
+
+    def fn(self: Tensor) -> Tensor:
+        return apply_inplace(spec, self)
+
+    fn.__name__ = fn.__qualname__ = f"{name}_"
+    fn.__doc__ = f"In-place ``{name}``: ``x.{name}_()`` writes {name}(x) into x and returns x."
+    return fn
+
+
+# The unary ops PyTorch has an in-place method for, as {method name: function}.
+UNARY_INPLACE = {
+    f"{name}_": _unary_(name)
+    for name in ("exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "reciprocal", "square", "abs",
+                 "sign", "sin", "cos", "tan", "sinh", "cosh", "asin", "acos", "atan", "tanh",
+                 "sigmoid", "relu")
+}
+
+
+# --- overwriting: zero_, fill_, copy_ ----------------------------------------------------
+def _zeros_like(grad: Tensor) -> Tensor:
+    return Tensor(np.zeros_like(grad._data))
+
+
+@defop("zero", np.zeros_like, node_name="ZeroBackward0")
+def _zero_backward(grad):
+    """Every element was replaced by a constant: nothing flows back to the old values."""
+    return _zeros_like(grad)
+
+
+@defop("fill", lambda a, value: np.full_like(a, value), attrs=("value",),
+       node_name="FillBackward2")
+def _fill_backward(grad, value):
+    """Filled with a number: nothing flows back to the old values."""
+    return _zeros_like(grad)
+
+
+@defop("fill_tensor", lambda a, value: np.full_like(a, value), inputs=("self", "value"),
+       node_name="FillBackward3")
+def _fill_tensor_backward(grad):
+    """Filled with a 0-d tensor: every element was that value, so it gets the whole sum."""
+    return _zeros_like(grad), grad.sum()
+
+
+@defop("copy", lambda a, src: np.broadcast_to(src, a.shape), inputs=("self", "src"),
+       node_name="CopyBackwards")
+def _copy_backward(grad):
+    """self's old values are gone (zero gradient); src gets the gradient (the engine sums
+    it over any broadcasting and casts it to src's dtype)."""
+    return _zeros_like(grad), grad
+
+
+def zero_(self: Tensor) -> Tensor:
+    """Fill with zeros, in place."""
+    return apply_inplace(_zero_backward, self, casting="unsafe")
+
+
+def fill_(self: Tensor, value) -> Tensor:
+    """Fill with ``value`` (a number or a 0-d tensor), in place."""
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value._data.ndim} dimensions."
+            )
+        return apply_inplace(_fill_tensor_backward, self, (value,), casting="unsafe")
+    return apply_inplace(_fill_backward, self, (), (python_scalar(value),), casting="unsafe")
+
+
+def copy_(self: Tensor, src) -> Tensor:
+    """Copy ``src`` (broadcast to this shape, converted to this dtype) into this tensor."""
+    return apply_inplace(_copy_backward, self, (as_tensor_arg(src, self),), casting="unsafe")
+
+
+# --- t[index] = value ----------------------------------------------------------------------
+def setitem(self: Tensor, index, value) -> None:
+    """``self[index] = value``: a number, a tensor or anything ``tensor()`` accepts.
+
+    Basic indexing (ints, slices, ``None``, ``...``) writes through the view
+    ``self[index]`` with ``copy_``, so ``self`` gets a ``CopySlices`` node, as in PyTorch.
+    Advanced indexing (int or bool tensors and lists) is PyTorch's ``index_put_`` on
+    ``self`` (node ``IndexPutBackward0``). Either way ``value`` receives the gradient of
+    the elements it was written to, and those elements of the old ``self`` receive none.
+    """
+    value = as_tensor_arg(value, self)
+    parts, advanced = normalize_index(index)
+    if advanced:
+        apply_inplace(REGISTRY["index_put"], self, (value,), (parts,), casting="unsafe")
+        return
+    view = getitem(self, index)
+    copy_(view, _drop_leading_ones(value, view._data.ndim))
+
+
+def _drop_leading_ones(value: Tensor, ndim: int) -> Tensor:
+    """``x[0] = v`` accepts a ``v`` of shape (1, n) for a row of n, as PyTorch does."""
+    shape = value._data.shape
+    lead = 0
+    while len(shape) - lead > ndim and shape[lead] == 1:
+        lead += 1
+    return reshape(value, shape[lead:]) if lead else value
+
+
+# --- augmented assignment: x += y is x.add_(y) -------------------------------------------
+def iadd(self: Tensor, other) -> Tensor:
+    return add_(self, other)
+
+
+def isub(self: Tensor, other) -> Tensor:
+    return sub_(self, other)
+
+
+def imul(self: Tensor, other) -> Tensor:
+    return mul_(self, other)
+
+
+def itruediv(self: Tensor, other) -> Tensor:
+    return div_(self, other)
+
+
+def ipow(self: Tensor, other) -> Tensor:
+    return pow_(self, other)

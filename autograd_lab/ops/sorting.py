@@ -1,0 +1,64 @@
+"""Sorting-based selection: ``topk`` and ``take_along_dim``.
+
+Both pick elements by index; the backward of picking is placing the gradient back at
+the same indices (summing where an index was picked twice), and the backward of placing
+is picking again: the two ops are each other's adjoint.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap_dim
+from ._table import apply_op, defop
+
+__all__ = ["topk", "take_along_dim"]
+
+topk_result = namedtuple("topk", ["values", "indices"])
+
+
+def _take(a, indices, dim, self_shape):
+    return np.take_along_axis(a, indices, axis=dim)
+
+
+def _place(g, indices, dim, shape):
+    out = np.zeros(shape, dtype=g.dtype)
+    grid = list(np.indices(indices.shape, sparse=True))
+    grid[dim] = indices
+    np.add.at(out, tuple(grid), g)  # an index picked twice receives both gradients
+    return out
+
+
+@defop("take_along_dim", _take, attrs=("indices", "dim", "self_sym_sizes"))
+def _take_along_dim_backward(grad, indices, dim, self_sym_sizes):
+    """Picked elements send their gradient back to where they were picked from."""
+    return apply_op(_place_along_dim_backward, (grad,), (indices, dim, self_sym_sizes))
+
+
+@defop("place_along_dim", _place, attrs=("indices", "dim", "self_sym_sizes"),
+       node_name="ScatterAddBackward0")
+def _place_along_dim_backward(grad, indices, dim, self_sym_sizes):
+    """Placing is undone by picking the same elements."""
+    return apply_op(_take_along_dim_backward, (grad,), (indices, dim, grad._data.shape))
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int) -> Tensor:
+    """Pick ``input`` elements at ``indices`` along ``dim`` (NumPy's take_along_axis)."""
+    d = _wrap_dim(dim, input.ndim)
+    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    return apply_op(_take_along_dim_backward, (input,), (idx, d, input._data.shape))
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    """The ``k`` largest (or smallest) elements along ``dim`` and their indices."""
+    d = _wrap_dim(dim, max(input.ndim, 1))
+    size = input.shape[d] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError(f"selected index k out of range: k={k} for a dimension of size {size}")
+    data = input._data
+    order = np.argsort(-data if largest else data, axis=d, kind="stable")
+    indices = np.take(order, np.arange(k), axis=d)
+    values = apply_op(_take_along_dim_backward, (input,), (indices, d, data.shape))
+    return topk_result(values, Tensor(indices.astype(np.int64)))

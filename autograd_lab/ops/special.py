@@ -1,0 +1,69 @@
+"""Special functions: ``erf`` and ``erfinv`` (``al.special``).
+
+NumPy has neither, so ``erf`` uses the standard library's ``math.erf`` per element (exact,
+and fast enough for teaching-sized tensors), and ``erfinv`` refines an initial guess
+with Newton steps on ``erf`` until it is exact to the last bits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._table import apply_op, defop
+
+__all__ = ["erf", "erfinv"]
+
+_erf_elementwise = np.frompyfunc(math.erf, 1, 1)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _as_float(a: np.ndarray) -> np.ndarray:
+    from .. import _dtypes
+
+    return a if a.dtype.kind == "f" else a.astype(_dtypes.get_default_dtype().np)
+
+
+def _erf_forward(a: np.ndarray) -> np.ndarray:
+    a = _as_float(a)
+    return _erf_elementwise(a).astype(a.dtype)
+
+
+def _erfinv_forward(a: np.ndarray) -> np.ndarray:
+    a = _as_float(a)
+    y = a.astype(np.float64)
+    # A rough inverse (Winitzki's approximation), then Newton on erf(x) - y = 0.
+    c = 0.147
+    ln = np.log1p(-y * y)
+    t = 2 / (math.pi * c) + ln / 2
+    x = np.sign(y) * np.sqrt(np.sqrt(t * t - ln / c) - t)
+    finite = np.abs(y) < 1
+    for _ in range(4):
+        err = _erf_elementwise(np.where(finite, x, 0.0)).astype(np.float64) - y
+        x = np.where(finite, x - err / (_TWO_OVER_SQRT_PI * np.exp(-x * x)), x)
+    x = np.where(y == 1, np.inf, np.where(y == -1, -np.inf, x))
+    return np.where(np.abs(y) > 1, np.nan, x).astype(a.dtype)
+
+
+@defop("erf", _erf_forward, save=("self",))
+def _erf_backward(grad, self):
+    """d erf(x) = 2/sqrt(pi) * exp(-x**2)."""
+    return grad * _TWO_OVER_SQRT_PI * (-(self * self)).exp()
+
+
+@defop("erfinv", _erfinv_forward, save=("result",))
+def _erfinv_backward(grad, result):
+    """d erfinv(y) = sqrt(pi)/2 * exp(erfinv(y)**2)."""
+    return grad / _TWO_OVER_SQRT_PI * (result * result).exp()
+
+
+def erf(input: Tensor) -> Tensor:
+    """The error function, elementwise."""
+    return apply_op(_erf_backward, (input,))
+
+
+def erfinv(input: Tensor) -> Tensor:
+    """The inverse error function, elementwise (nan outside [-1, 1])."""
+    return apply_op(_erfinv_backward, (input,))
