@@ -34,20 +34,10 @@ from ._creation import (
                         zeros_like,
 )
 from ._dtypes import bool, dtype, float32, float64, get_default_dtype, int64, set_default_dtype
-from ._tensor import Tensor
-from .autograd.grad_mode import (
-                        enable_grad,
-                        inference_mode,
-                        is_grad_enabled,
-                        is_inference_mode_enabled,
-                        no_grad,
-                        set_grad_enabled,
-)
-from .library.ops_namespace import ops  # al.ops.<ns>.<op>; see Note [al.ops and the ops package]
-from .ops.conversion import clone, detach
-from .ops.indexing import cat, stack
-from .ops.linalg import bmm, dot, matmul, mm, outer
-from .ops.pointwise import (
+from ._ops.conversion import clone, detach
+from ._ops.indexing import cat, stack
+from ._ops.linalg import bmm, dot, matmul, mm, outer
+from ._ops.pointwise import (
                         abs,
                         acos,
                         add,
@@ -90,9 +80,9 @@ from .ops.pointwise import (
                         tanh,
                         where,
 )
-from .ops.reductions import amax, amin, argmax, argmin, max, mean, min, sum, sum_to_size
-from .ops.sorting import take_along_dim, topk
-from .ops.views import (
+from ._ops.reductions import amax, amin, argmax, argmin, max, mean, min, sum, sum_to_size
+from ._ops.sorting import take_along_dim, topk
+from ._ops.views import (
                         broadcast_to,
                         expand,
                         flatten,
@@ -104,6 +94,16 @@ from .ops.views import (
                         transpose,
                         unsqueeze,
 )
+from ._tensor import Tensor
+from .autograd.grad_mode import (
+                        enable_grad,
+                        inference_mode,
+                        is_grad_enabled,
+                        is_inference_mode_enabled,
+                        no_grad,
+                        set_grad_enabled,
+)
+from .library.ops_namespace import ops  # al.ops.<ns>.<op>; see Note [al.ops and the ops package]
 
 clip = clamp
 double = float64

@@ -9,9 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtypes
-from ._tensor import Tensor
-from .autograd import engine, tensor_hooks
-from .ops import (
+from ._ops import (
     conversion,
     indexing,
     inplace,
@@ -22,6 +20,8 @@ from .ops import (
     special,
     views,
 )
+from ._tensor import Tensor
+from .autograd import engine, tensor_hooks
 
 __all__: list[str] = []
 
@@ -109,7 +109,7 @@ _METHODS = {
     "cpu": lambda self: self,  # everything lives on the CPU here
     "topk": sorting.topk, "take_along_dim": sorting.take_along_dim,
     "erf": special.erf, "erfinv": special.erfinv,
-    # in place (x.add_(y) ...; see ops/inplace.py)
+    # in place (x.add_(y) ...; see _ops/inplace.py)
     "add_": inplace.add_, "sub_": inplace.sub_, "mul_": inplace.mul_, "div_": inplace.div_,
     "pow_": inplace.pow_, "neg_": inplace.neg_, "clamp_": inplace.clamp_, "clip_": inplace.clamp_,
     "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_,

@@ -1,5 +1,5 @@
 """``al.special``: special functions, as ``torch.special``."""
 
-from .ops.special import erf, erfinv
+from ._ops.special import erf, erfinv
 
 __all__ = ["erf", "erfinv"]

@@ -21,10 +21,10 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import autograd_lab as al
+from autograd_lab._ops.inplace import UNARY_INPLACE
 from autograd_lab.autograd.function import attach
 from autograd_lab.autograd.graph import Node
 from autograd_lab.autograd.inplace import rebase_history
-from autograd_lab.ops.inplace import UNARY_INPLACE
 
 
 def f64(values, requires_grad=False):

@@ -19,7 +19,7 @@ LAYERS = [
     ("_dtypes", "_views", "_format", "_grad_state"),
     ("_tensor",),
     ("autograd",),
-    ("ops", "_creation"),
+    ("_ops", "_creation"),
     ("_tensor_methods", "special"),
     ("nn", "optim", "library"),
     ("viz", "widgets", "trace", "onnx"),
@@ -81,7 +81,7 @@ def test_imports_only_same_or_lower_layers(path):
 
 def test_engine_knows_no_concrete_ops():
     engine = PACKAGE / "autograd" / "engine.py"
-    assert not any(i.startswith("ops") for i in package_imports(engine))
+    assert not any(i.startswith("_ops") for i in package_imports(engine))
 
 
 def test_import_reader_resolves_relative_imports(tmp_path):
@@ -89,7 +89,7 @@ def test_import_reader_resolves_relative_imports(tmp_path):
     (tmp_path / "autograd").mkdir()
     fake = tmp_path / "autograd" / "engine.py"
     fake.write_text(
-        "from ..ops import pointwise\nfrom .graph import Node\nfrom .. import _tensor\n")
+        "from .._ops import pointwise\nfrom .graph import Node\nfrom .. import _tensor\n")
     imports = package_imports(fake, root=tmp_path)
-    assert imports == ["ops", "autograd.graph", "_tensor"]
-    assert layer_of("ops") > layer_of("autograd.engine")
+    assert imports == ["_ops", "autograd.graph", "_tensor"]
+    assert layer_of("_ops") > layer_of("autograd.engine")

@@ -1,4 +1,4 @@
-"""inf and nan arrive silently, as in PyTorch (Note [Floating-point warnings] in ops/_table.py).
+"""inf and nan arrive silently, as in PyTorch (Note [Floating-point warnings] in _ops/_table.py).
 
 Run in a fresh interpreter: pytest manages warning filters itself, so only a plain
 process shows what a user's script or notebook sees.

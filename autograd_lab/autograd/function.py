@@ -1,6 +1,6 @@
 """``autograd.Function``, and the one path by which any node joins the graph.
 
-Built-in ops (``ops/_table.py``) and user ``Function`` subclasses both call
+Built-in ops (``_ops/_table.py``) and user ``Function`` subclasses both call
 ``attach``: so a built-in ``MulBackward0`` and a user's ``MyFnBackward`` are the
 same kind of Node, with the same edges, saved tensors and hooks.
 

@@ -3,7 +3,7 @@
 An in-place op (``x.mul_(2)``, ``x[1:3] = v``, a Function's ``ctx.mark_dirty(x)``) runs
 the out-of-place op's node, writes the result into ``x``'s memory, and then must make the
 graph agree with memory again. This module holds that graph logic, and nothing about
-concrete ops (those live in ``ops/inplace.py``):
+concrete ops (those live in ``_ops/inplace.py``):
 
 - ``check_inplace(tensor)``: the errors PyTorch raises before an in-place op;
 - ``bump_version(tensor)``: one in-place change, one tick of the shared counter;
@@ -76,7 +76,7 @@ class ViewFn:
     """How to rebuild a view from its root base, and when its ``grad_fn`` was last built.
 
     ``steps`` is a chain of ``(fn, args)``: ``fn(tensor, *args)`` redoes one view op
-    (``ops/_table.py`` makes these for every ``view=True`` row), so a view of a view
+    (``_ops/_table.py`` makes these for every ``view=True`` row), so a view of a view
     replays both steps from the root. Calling the object replays the chain on any tensor
     of the base's shape: on the base itself to regenerate the view's history, on a
     gradient to pick out the view's part of it (``CopySlices``).

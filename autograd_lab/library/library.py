@@ -75,9 +75,6 @@ class Library:
         if not isinstance(ns, str) or not ns.isidentifier():
             raise ValueError(f"a Library namespace is a Python identifier such as 'mylib'; "
                              f"got {ns!r}")
-        if ns in registry.reserved_namespaces():
-            raise ValueError(f"namespace {ns!r} is taken: al.ops.{ns} is the module "
-                             f"autograd_lab.ops.{ns}; pick another name")
         if kind == "DEF" and ns in _DEF_OWNERS:
             raise RuntimeError(
                 f"only one Library({ns!r}, 'DEF') may exist at a time, and {_DEF_OWNERS[ns]} "

@@ -10,17 +10,12 @@
 Packets and overloads look the registry up on every attribute access, so ``al.ops`` never
 shows an op whose Library was destroyed, and a handle kept from before fails clearly.
 
-# Note [al.ops and the ops package]
-``autograd_lab.ops`` is also the package of built-in ops (``ops/pointwise.py``, ...), and
-the ``al.ops`` object replaces it as an attribute of ``autograd_lab``. So that
-``import autograd_lab.ops.pointwise as pw`` (which reads attributes) and mock paths keep
-working, ``al.ops.<module>`` returns that module, and ``Library`` refuses namespaces
-with those names (``registry.reserved_namespaces``).
+The built-in ops live in the private package ``autograd_lab._ops`` (as PyTorch keeps
+``torch._ops`` apart from ``torch.ops``), so every name here is free for a namespace.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from . import dispatch, registry
@@ -167,8 +162,6 @@ class _Ops:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        if name in registry.reserved_namespaces():  # Note [al.ops and the ops package]
-            return importlib.import_module(f"autograd_lab.ops.{name}")
         namespace = _OpNamespace(name)
         setattr(self, name, namespace)  # cached, so delattr(al.ops, name) works as in PyTorch
         return namespace

@@ -6,18 +6,13 @@ in a module of its own lets all three share it without importing each other.
 
 from __future__ import annotations
 
-import functools
-import importlib
-import pkgutil
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from .schema import FunctionSchema
 
 __all__ = ["OpDef", "Kernel", "DISPATCH_KEYS", "BACKEND_KEYS", "normalize_key", "register",
-           "unregister", "get", "overloads", "op_names", "namespaces", "split_op_name",
-           "reserved_namespaces"]
+           "unregister", "get", "overloads", "op_names", "namespaces", "split_op_name"]
 
 # Note [Dispatch keys]
 # A kernel is registered for a dispatch key, which says what the kernel takes care of:
@@ -134,14 +129,3 @@ def split_op_name(text: str, namespace: str) -> tuple[str, str, str]:
     if not name.isidentifier() or (overload and not overload.isidentifier()):
         raise ValueError(f"{text!r} is not an operator name such as 'foo' or 'foo.overload'")
     return ns, name, overload
-
-
-@functools.cache
-def reserved_namespaces() -> frozenset[str]:
-    """Names ``al.ops`` cannot use as namespaces: the modules of the ``autograd_lab.ops``
-    package (``pointwise``, ``views``, ...), which ``al.ops.<module>`` still reaches.
-
-    See Note [al.ops and the ops package] in ops_namespace.py.
-    """
-    package = sys.modules.get("autograd_lab.ops") or importlib.import_module("autograd_lab.ops")
-    return frozenset(m.name for m in pkgutil.iter_modules(package.__path__))

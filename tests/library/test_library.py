@@ -111,14 +111,12 @@ def test_namespace_attribute_can_be_deleted(lib, ns):
     assert hasattr(getattr(al.ops, ns), "foo")  # made again on access; the op is still there
 
 
-def test_ops_package_modules_stay_reachable():
-    """Note [al.ops and the ops package]: al.ops replaced the package attribute."""
-    import autograd_lab.ops.pointwise as pw
-
-    assert pw.add is al.add
-    assert al.ops.pointwise is pw
-    with pytest.raises(ValueError, match="namespace 'pointwise' is taken"):
-        Library("pointwise", "FRAGMENT")
+def test_any_identifier_is_a_namespace_and_dunders_are_not():
+    """Built-in ops live in autograd_lab._ops, so al.ops has no reserved names."""
+    with al.library._scoped_library("pointwise", "FRAGMENT") as lib:
+        lib.define("twice(Tensor x) -> Tensor")
+        lib.impl("twice", lambda x: x * 2, "CompositeImplicitAutograd")
+        assert al.ops.pointwise.twice(al.ones(2)).tolist() == [2.0, 2.0]
     with pytest.raises(AttributeError):
         al.ops.__wrapped__  # noqa: B018 - dunders are never namespaces
 

@@ -107,7 +107,7 @@ class OpSpec:
         # -1 stands for the op's result; otherwise the position of the saved input.
         self._save_plan = tuple(-1 if s == "result" else self.inputs.index(s) for s in self.save)
         self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "_spec": self,
-                                                   "__module__": "autograd_lab.ops"})
+                                                   "__module__": "autograd_lab._ops"})
 
     def __repr__(self) -> str:
         return f"OpSpec({self.name!r} -> {self.node_cls.__name__})"
@@ -315,7 +315,7 @@ def promoting(np_fn, *, skip: int = 0, int_to_float: bool = False, name: str | N
 # is where a nan is caught). NumPy warns instead. ``np.errstate`` around every call would
 # cost more than the op itself on small tensors, so we ignore NumPy's RuntimeWarnings
 # raised from our own ops modules (NumPy attributes them to the calling module), once.
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"autograd_lab\.ops(\.|$)")
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"autograd_lab\._ops(\.|$)")
 
 
 def quiet(np_fn, name: str | None = None):
