@@ -390,3 +390,110 @@ def test_saved_tensors_are_freed_after_backward():
 def test_instantiating_a_function_is_a_clear_error():
     with pytest.raises(RuntimeError, match=r"call Cube\.apply"):
         Cube()
+
+
+# --- mark_dirty and the in-place checks ------------------------------------------------------
+class Double_(al.autograd.Function):  # noqa: N801 - PyTorch's trailing-underscore convention
+    """Doubles its input in place (through NumPy) and says so with mark_dirty."""
+
+    @staticmethod
+    def forward(ctx, x):
+        data = x.detach().numpy()
+        data *= 2
+        ctx.mark_dirty(x)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2
+
+
+def test_mark_dirty_rebases_history_of_a_non_leaf():
+    a = al.tensor([1.0, 2.0], requires_grad=True)
+    x = a.clone()
+    version = x._version
+    y = Double_.apply(x)
+    assert y is x and x._version == version + 1
+    assert x.tolist() == [2.0, 4.0]
+    assert x.grad_fn.name() == "Double_Backward"
+    x.sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0]
+
+
+def test_mark_dirty_on_a_view_updates_the_base_history():
+    a = al.tensor([1.0, 1.0, 1.0, 1.0], requires_grad=True)
+    z = a.clone()
+    w = z[1:3]
+    Double_.apply(w)
+    assert z.tolist() == [1.0, 2.0, 2.0, 1.0]
+    assert z.grad_fn.name() == "CopySlices"
+    z.sum().backward()
+    assert a.grad.tolist() == [1.0, 2.0, 2.0, 1.0]
+
+
+def test_mark_dirty_on_the_second_input_of_a_view():
+    class AddInto_(al.autograd.Function):  # noqa: N801
+        """out += src, where out is the second argument."""
+
+        @staticmethod
+        def forward(ctx, src, out):
+            out.detach().numpy()[...] += src.detach().numpy()
+            ctx.mark_dirty(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    a = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    src = al.tensor([10.0], requires_grad=True)
+    z = a.clone() * 3
+    AddInto_.apply(src, z[1:2])
+    assert z.tolist() == [3.0, 16.0, 9.0]
+    z.sum().backward()
+    assert a.grad.tolist() == [3.0, 3.0, 3.0] and src.grad.tolist() == [1.0]
+
+
+def test_mark_dirty_on_a_leaf_that_requires_grad_is_refused():
+    a = al.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in "
+                                           "an in-place operation"):
+        Double_.apply(a)
+
+
+def test_dirty_tensor_must_be_returned():
+    class Forgets(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_dirty(x)
+            return x * 1
+
+    with pytest.raises(RuntimeError, match="marked as dirty during the forward method were not "
+                                           "returned"):
+        Forgets.apply(al.ones(1, requires_grad=True).clone())
+
+
+def test_saved_input_modified_in_place_is_caught_at_backward():
+    a = al.tensor([1.0, 2.0], requires_grad=True)
+    x = a * 1
+    y = Cube.apply(x)
+    x.mul_(3)  # Cube saved x at version 0
+    with pytest.raises(RuntimeError, match=r"modified by an inplace operation: .*shape \[2\].*"
+                                           r"is at version 1; expected version 0"):
+        y.sum().backward()
+
+
+def test_view_returned_by_a_function_cannot_be_modified_in_place():
+    class FirstHalf(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x[:1]
+
+        @staticmethod
+        def backward(ctx, grad):
+            return al.cat([grad, al.zeros(1)])
+
+    x = al.tensor([1.0, 2.0], requires_grad=True).clone()
+    half = FirstHalf.apply(x)
+    with pytest.raises(RuntimeError, match="custom Function"):
+        half.mul_(2)

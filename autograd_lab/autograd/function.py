@@ -249,11 +249,10 @@ def _wrap_outputs(cls, node: BackwardCFunction, args: tuple, outputs: tuple, rec
             )
     input_ids = {id(a) for a in args if isinstance(a, Tensor)}
     non_diff = {id(t) for t in node.non_differentiable}
-    if dirty:
-        from . import inplace  # the in-place machinery (version bump, rebasing history)
+    from . import inplace  # imported here: inplace.py itself builds on attach()
 
-        for t in node.dirty_tensors:
-            inplace.check_inplace(t)
+    for t in node.dirty_tensors:
+        inplace.check_inplace(t)
     wrapped = []
     for out in outputs:
         if isinstance(out, Tensor) and id(out) in input_ids and id(out) not in dirty and record:
@@ -275,8 +274,13 @@ def _wrap_outputs(cls, node: BackwardCFunction, args: tuple, outputs: tuple, rec
     node._output_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
                               for o in wrapped)
     for output_nr, t in dirty_outputs:
+        input_nr = next(i for i, a in enumerate(args) if a is t)
         inplace.bump_version(t)
-        inplace.rebase_history(t, node, output_nr)
+        inplace.rebase_history(t, node, output_nr, input_nr)
+    for out in wrapped:  # a view made inside forward: modifying it later must be refused
+        view_fn = getattr(out, "_view_fn", None) if isinstance(out, Tensor) else None
+        if view_fn is not None and id(out) not in dirty:
+            view_fn.creation_meta = inplace.IN_CUSTOM_FUNCTION
     for out in wrapped:
         if isinstance(out, Tensor) and id(out) in non_diff:
             out._requires_grad = False
