@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import autograd_lab as al
-
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
