@@ -497,3 +497,21 @@ def test_view_returned_by_a_function_cannot_be_modified_in_place():
     half = FirstHalf.apply(x)
     with pytest.raises(RuntimeError, match="custom Function"):
         half.mul_(2)
+
+
+def test_non_tensor_outputs_pass_through_and_get_no_gradient():
+    class WithNote(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, label):
+            return x * 2, f"{label}: doubled", 7
+
+        @staticmethod
+        def backward(ctx, grad, grad_note, grad_count):
+            assert grad_note is None and grad_count is None  # non-tensors get no gradient
+            return grad * 2, None
+
+    x = al.tensor([1.0, 3.0], requires_grad=True)
+    y, note, count = WithNote.apply(x, "x")
+    assert note == "x: doubled" and count == 7
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
