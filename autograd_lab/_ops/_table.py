@@ -140,14 +140,19 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
     return register
 
 
-def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
-    """Run ``spec`` on ``tensors``; record a node when any of them requires grad."""
+def run_forward(spec: OpSpec, tensors: tuple, attrs: tuple) -> np.ndarray:
+    """The row's NumPy forward on the tensors' arrays; a NumPy failure becomes an error
+    that names the op and the shapes."""
     try:
         out = spec.forward(*[t._data for t in tensors], *attrs)
     except (ValueError, IndexError, TypeError) as err:
         raise _explain(spec, tensors, err) from None
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
+    return out if type(out) is np.ndarray else np.asarray(out)
+
+
+def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
+    """Run ``spec`` on ``tensors``; record a node when any of them requires grad."""
+    out = run_forward(spec, tensors, attrs)
     if (out.dtype is _F64 and tensors[0]._data.dtype is not _F64 and not spec.exact_dtype
             and _dtypes._default is not _dtypes.float64):
         out = _keep_default_float(out, tensors)

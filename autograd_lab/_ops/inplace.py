@@ -28,7 +28,7 @@ from ..autograd.grad_mode import state
 from ..autograd.inplace import bump_version, check_inplace, rebase_history
 from ..autograd.saved import SavedTensor
 from . import pointwise
-from ._table import REGISTRY, _explain, as_tensor_arg, defop, is_scalar, python_scalar
+from ._table import REGISTRY, as_tensor_arg, defop, is_scalar, python_scalar, run_forward
 from .indexing import getitem, normalize_index
 from .views import reshape
 
@@ -55,12 +55,7 @@ def apply_inplace(spec, self: Tensor, others: tuple = (), attrs: tuple = (), *,
     _check_no_partial_overlap(self._data, others)
     check_inplace(self, others)
     tensors = (self, *others)
-    try:
-        out = spec.forward(*[t._data for t in tensors], *attrs)
-    except (ValueError, IndexError, TypeError) as err:
-        raise _explain(spec, tensors, err) from None
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
+    out = run_forward(spec, tensors, attrs)
     target = self._data
     if out.shape != target.shape:
         raise RuntimeError(
