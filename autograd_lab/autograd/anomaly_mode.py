@@ -7,6 +7,7 @@ forward traceback, which points at the op that caused it.
 
 from __future__ import annotations
 
+import os
 import traceback
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
@@ -24,10 +25,16 @@ def is_anomaly_check_nan_enabled() -> bool:
     return _enabled and _check_nan
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def record_forward_trace(node) -> None:
-    """Called for every new node; cheap when anomaly mode is off."""
+    """Keep where in the user's code ``node`` was made (frames inside autograd_lab are
+    dropped: the learner wants their own line, not our dispatch)."""
     if _enabled:
-        node._anomaly_trace = "".join(traceback.format_stack()[:-3])
+        frames = [f for f in traceback.extract_stack()[:-1]
+                  if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR + os.sep)]
+        node._anomaly_trace = "".join(traceback.format_list(frames))
 
 
 def _switch(mode: bool, check_nan: bool) -> tuple[bool, bool]:

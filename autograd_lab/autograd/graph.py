@@ -244,7 +244,24 @@ class saved_tensors_hooks:  # noqa: N801 - mirrors torch.autograd.graph.saved_te
     """Inside this block, every tensor saved for backward is stored as ``pack_hook(t)``
     and brought back with ``unpack_hook(packed)`` when backward needs it.
 
-    Useful to offload, compress or log saved activations.
+    Useful to offload, compress or log saved activations. Here saved values are kept in
+    half precision (a quarter of float64's memory), and backward uses what unpack returns:
+
+    >>> import numpy as np, autograd_lab as al
+    >>> def pack(t):
+    ...     return t.detach().numpy().astype(np.float16), t.dtype
+    >>> def unpack(packed):
+    ...     data, dtype = packed
+    ...     return al.tensor(data.astype(np.float64), dtype=dtype)
+    >>> x = al.tensor([1.0, 2.0], dtype=al.float64, requires_grad=True)
+    >>> w = al.tensor([0.1, 0.3], dtype=al.float64, requires_grad=True)
+    >>> with al.autograd.graph.saved_tensors_hooks(pack, unpack):
+    ...     y = (x * w).sum()          # mul saves x and w, as float16
+    >>> y.backward()
+    >>> x.grad                         # = w, as rounded to float16
+    tensor([0.1000, 0.3000], dtype=autograd_lab.float64)
+    >>> float(x.grad[0]) == float(np.float16(0.1))
+    True
     """
 
     def __init__(self, pack_hook: Callable[[Any], Any], unpack_hook: Callable[[Any], Any]) -> None:

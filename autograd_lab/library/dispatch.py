@@ -51,12 +51,16 @@ def run_bound(opdef: OpDef, values: list) -> Any:
     """Run ``opdef`` on ``values`` already matched to its schema (see ``bind``)."""
     key, kernel = select_kernel(opdef)
     versions = _read_only_versions(opdef.schema, values)
+    counters = _written_counters(opdef.schema, values)
     if key == "CompositeImplicitAutograd" or key == "Autograd":
         outputs = call_kernel(opdef, kernel, values, key)
     else:
         outputs = run_with_autograd_fallback(
             opdef, values, lambda: call_kernel(opdef, kernel, values, key))
     _check_not_modified(opdef, values, versions)
+    for counter, before in counters:
+        if counter.value == before:  # changed through NumPy, say: still one in-place op
+            counter.bump()
     return pack_outputs(opdef.schema, outputs)
 
 
@@ -305,6 +309,22 @@ def _read_only_versions(schema: FunctionSchema, values: list) -> list:
                 continue
             out.append((arg, t, t._version))
     return out
+
+
+def _written_counters(schema: FunctionSchema, values: list) -> list:
+    """``(version counter, value)`` of every ``Tensor(a!)`` argument, once per counter.
+
+    See Note [Version counters]: calling an op that writes a tensor is one in-place
+    operation on it, so its version moves by one even when the kernel wrote through
+    NumPy (PyTorch's ADInplaceOrView kernel does the same for custom ops).
+    """
+    seen: dict[int, tuple] = {}
+    for arg, value in zip(schema.arguments, values, strict=True):
+        if arg.is_write:
+            for t in _tensors_of(arg, value):
+                counter = t._version_counter()
+                seen.setdefault(id(counter), (counter, counter.value))
+    return list(seen.values())
 
 
 def _check_not_modified(opdef: OpDef, values: list, versions: list) -> None:
