@@ -48,6 +48,8 @@ class OpNode(Node):
             raise freed_graph_error()
         values = [s.unpack(self) for s in saved]
         spec = self._spec
+        if not spec.double_backward and state.enabled:
+            return _without_double_backward(self, grad_outputs, values)
         if spec.wants_needs_input_grad:
             grads = spec.backward(grad_outputs[0], *values, *self._attrs,
                                   needs_input_grad=self.needs_input_grad)
@@ -82,11 +84,51 @@ class OpNode(Node):
         return [*super().__dir__(), *(f"_saved_{k}" for k in spec.save + spec.attrs)]
 
 
+class NotImplementedBackward(Node):
+    """Stands where a backward formula is not differentiable: a second backward through it
+    raises, naming the op (PyTorch's "derivative for <op> is not implemented")."""
+
+    __slots__ = ("op_name",)
+
+    def __init__(self, op_name: str) -> None:
+        super().__init__()
+        self.op_name = op_name
+
+    def name(self) -> str:
+        return "NotImplemented"
+
+    def apply(self, grad_outputs: list) -> tuple:
+        raise RuntimeError(
+            f"derivative for {self.op_name} is not implemented: its backward is computed "
+            "outside the graph, so it cannot be differentiated again (create_graph=True "
+            "through it only works for the first derivative)."
+        )
+
+
+def _without_double_backward(node: OpNode, grad_outputs: list, values: list) -> tuple:
+    """Run a formula that is not differentiable under create_graph: compute it without
+    recording, then mark its results so that differentiating them raises."""
+    spec = node._spec
+    state.enabled = False
+    try:
+        grads = spec.backward(grad_outputs[0], *values, *node._attrs)
+    finally:
+        state.enabled = True
+    grads = grads if type(grads) is tuple else (grads,)
+    sources = [t for t in (*grad_outputs, *values) if isinstance(t, Tensor)]
+    if not any(t._requires_grad for t in sources):
+        return grads
+    marked = tuple(None if g is None else Tensor(g._data) for g in grads)
+    attach(NotImplementedBackward(spec.name), sources, [g for g in marked if g is not None])
+    return marked
+
+
 class OpSpec:
     """One row of the derivative table."""
 
     __slots__ = ("name", "forward", "backward", "inputs", "save", "attrs", "node_cls",
-                 "_save_plan", "view", "exact_dtype", "wants_needs_input_grad", "wrapped_number")
+                 "_save_plan", "view", "exact_dtype", "wants_needs_input_grad", "wrapped_number",
+                 "double_backward")
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:
@@ -95,6 +137,7 @@ class OpSpec:
         # result from non-float64 inputs is NumPy's promotion and becomes the default.
         self.exact_dtype = exact_dtype
         self.wrapped_number = False
+        self.double_backward = True
         self.forward = forward
         self.backward = backward
         self.inputs = tuple(inputs)
@@ -119,7 +162,8 @@ def _camel(name: str) -> str:
 
 def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
           save: Sequence[str] = (), attrs: Sequence[str] = (), node_name: str | None = None,
-          view: bool = False, exact_dtype: bool = False, wrapped_number: bool = False):
+          view: bool = False, exact_dtype: bool = False, wrapped_number: bool = False,
+          double_backward: bool = True):
     """Decorator for a backward formula: registers the op ``name`` with its forward.
 
     ``inputs`` names the tensor arguments, ``attrs`` the non-tensor ones (passed to the
@@ -127,13 +171,16 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
     ``view=True`` marks ops whose result shares memory with their input;
     ``exact_dtype=True`` keeps a float64 result even from float32 inputs (conversions);
     ``wrapped_number=True`` gives the node a second, empty edge ``(None, 0)`` for its
-    Python-number operand, as PyTorch shows for ``x + 2`` (it wraps the 2 in a tensor).
+    Python-number operand, as PyTorch shows for ``x + 2`` (it wraps the 2 in a tensor);
+    ``double_backward=False`` for a formula written in NumPy rather than Tensor ops: a
+    second backward through it raises "derivative for <op> is not implemented".
     """
 
     def register(backward: Callable) -> OpSpec:
         spec = OpSpec(name, forward, backward, inputs, save, attrs,
                       node_name or f"{_camel(name)}Backward0", view, exact_dtype)
         spec.wrapped_number = wrapped_number
+        spec.double_backward = double_backward
         REGISTRY[name] = spec
         return spec
 
