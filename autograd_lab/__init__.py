@@ -9,7 +9,7 @@ tensor([2., 4., 6.])
 """
 
 from . import _tensor_methods as _tensor_methods  # binds ops onto Tensor
-from . import autograd, library, special
+from . import autograd, library, nn, optim, special
 from ._creation import (
                         arange,
                         as_tensor,
@@ -35,7 +35,17 @@ from ._creation import (
 )
 from ._dtypes import bool, dtype, float32, float64, get_default_dtype, int64, set_default_dtype
 from ._ops.conversion import clone, detach
-from ._ops.indexing import cat, stack
+from ._ops.indexing import (
+                        cat,
+                        gather,
+                        index_select,
+                        masked_fill,
+                        masked_select,
+                        scatter,
+                        stack,
+                        tril,
+                        triu,
+)
 from ._ops.linalg import bmm, dot, matmul, mm, outer
 from ._ops.pointwise import (
                         abs,
@@ -80,18 +90,45 @@ from ._ops.pointwise import (
                         tanh,
                         where,
 )
-from ._ops.reductions import amax, amin, argmax, argmin, max, mean, min, sum, sum_to_size
+from ._ops.reductions import (
+                        amax,
+                        amin,
+                        argmax,
+                        argmin,
+                        cumprod,
+                        cumsum,
+                        logsumexp,
+                        max,
+                        mean,
+                        min,
+                        norm,
+                        prod,
+                        std,
+                        sum,
+                        sum_to_size,
+                        var,
+)
 from ._ops.sorting import take_along_dim, topk
 from ._ops.views import (
                         broadcast_to,
+                        chunk,
+                        diagonal,
                         expand,
                         flatten,
+                        flip,
                         movedim,
+                        narrow,
                         permute,
+                        repeat,
                         reshape,
+                        roll,
+                        select,
+                        split,
                         squeeze,
                         t,
+                        tile,
                         transpose,
+                        unbind,
                         unsqueeze,
 )
 from ._tensor import Tensor
@@ -125,8 +162,11 @@ __all__ = [
     "acos", "atan", "tanh", "sigmoid", "relu", "clamp", "clip", "maximum", "minimum", "where",
     "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not",
     "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "sum_to_size",
+    "prod", "var", "std", "logsumexp", "norm", "cumsum", "cumprod",
     "matmul", "mm", "bmm", "dot", "outer",
     "reshape", "transpose", "permute", "t", "expand", "broadcast_to", "squeeze", "unsqueeze",
     "flatten", "movedim", "cat", "stack", "clone", "detach",
-    "library", "ops", "special", "topk", "take_along_dim",
+    "narrow", "select", "diagonal", "unbind", "split", "chunk", "repeat", "tile", "flip", "roll",
+    "gather", "scatter", "index_select", "masked_fill", "masked_select", "triu", "tril",
+    "library", "ops", "special", "nn", "optim", "topk", "take_along_dim",
 ]

@@ -91,6 +91,9 @@ _METHODS = {
     "sum": reductions.sum, "mean": reductions.mean, "max": reductions.max, "min": reductions.min,
     "amax": reductions.amax, "amin": reductions.amin, "argmax": reductions.argmax,
     "argmin": reductions.argmin, "sum_to_size": reductions.sum_to_size,
+    "prod": reductions.prod, "var": reductions.var, "std": reductions.std,
+    "logsumexp": reductions.logsumexp, "norm": reductions.norm, "cumsum": reductions.cumsum,
+    "cumprod": reductions.cumprod,
     # linear algebra
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
     "outer": linalg.outer,
@@ -98,7 +101,14 @@ _METHODS = {
     "reshape": views.reshape, "view": views.view, "transpose": views.transpose,
     "permute": views.permute, "t": views.t, "expand": views.expand, "expand_as": views.expand_as,
     "broadcast_to": views.broadcast_to, "squeeze": views.squeeze, "unsqueeze": views.unsqueeze,
-    "flatten": views.flatten, "movedim": views.movedim,
+    "flatten": views.flatten, "movedim": views.movedim, "narrow": views.narrow,
+    "select": views.select, "diagonal": views.diagonal, "unbind": views.unbind,
+    "split": views.split, "chunk": views.chunk, "repeat": views.repeat, "tile": views.tile,
+    "flip": views.flip, "roll": views.roll,
+    # indexing
+    "gather": indexing.gather, "scatter": indexing.scatter,
+    "index_select": indexing.index_select, "masked_fill": indexing.masked_fill,
+    "masked_select": indexing.masked_select, "triu": indexing.triu, "tril": indexing.tril,
     # copies and conversions
     "clone": conversion.clone, "to": conversion.to, "detach": conversion.detach,
     "double": lambda self: conversion.to(self, _dtypes.float64),
@@ -113,6 +123,8 @@ _METHODS = {
     "add_": inplace.add_, "sub_": inplace.sub_, "mul_": inplace.mul_, "div_": inplace.div_,
     "pow_": inplace.pow_, "neg_": inplace.neg_, "clamp_": inplace.clamp_, "clip_": inplace.clamp_,
     "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_,
+    "scatter_": inplace.scatter_, "masked_fill_": inplace.masked_fill_,
+    "triu_": inplace.triu_, "tril_": inplace.tril_,
     **inplace.UNARY_INPLACE,
     # autograd
     "backward": _backward, "requires_grad_": _requires_grad_, "detach_": _detach_,

@@ -25,11 +25,11 @@ from .._tensor import Tensor
 from ..autograd.function import attach
 from ..autograd.grad_mode import state
 from ..autograd.graph import Node
-from ..autograd.inplace import DEFAULT, NO_GRAD_MODE, ViewFn
+from ..autograd.inplace import DEFAULT, MULTI_OUTPUT_NODE, NO_GRAD_MODE, ViewFn
 from ..autograd.saved import SavedTensor, freed_graph_error
 
-__all__ = ["OpNode", "OpSpec", "defop", "apply_op", "REGISTRY", "result_type", "promoting",
-           "broadcast_mismatch", "python_scalar", "quiet"]
+__all__ = ["OpNode", "MultiOutputOpNode", "OpSpec", "defop", "apply_op", "apply_multi_op",
+           "REGISTRY", "result_type", "promoting", "broadcast_mismatch", "python_scalar", "quiet"]
 
 REGISTRY: dict[str, OpSpec] = {}
 _F64 = np.dtype(np.float64)
@@ -84,6 +84,24 @@ class OpNode(Node):
         return [*super().__dir__(), *(f"_saved_{k}" for k in spec.save + spec.attrs)]
 
 
+class MultiOutputOpNode(OpNode):
+    """The node of a row whose forward returns several arrays (``unbind``, ``split``).
+
+    Its formula receives ``grads``, one gradient per output (None for an output nobody
+    used: the formula materializes zeros where it needs them), instead of ``grad``.
+    """
+
+    __slots__ = ()
+
+    def apply(self, grad_outputs: list) -> tuple:
+        saved = self._saved
+        if saved is None:
+            raise freed_graph_error()
+        values = [s.unpack(self) for s in saved]
+        grads = self._spec.backward(tuple(grad_outputs), *values, *self._attrs)
+        return grads if type(grads) is tuple else (grads,)
+
+
 class NotImplementedBackward(Node):
     """Stands where a backward formula is not differentiable: a second backward through it
     raises, naming the op (PyTorch's "derivative for <op> is not implemented")."""
@@ -128,7 +146,7 @@ class OpSpec:
 
     __slots__ = ("name", "forward", "backward", "inputs", "save", "attrs", "node_cls",
                  "_save_plan", "view", "exact_dtype", "wants_needs_input_grad", "wrapped_number",
-                 "double_backward")
+                 "double_backward", "output_view")
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:
@@ -144,6 +162,10 @@ class OpSpec:
         self.save = tuple(save)
         self.attrs = tuple(attrs)
         self.view = view
+        # Multi-output rows (set by defop): ``output_view(attrs, i)`` gives ``(spec, attrs)``
+        # of a single-output view row that makes output i alone (``unbind``'s i-th output
+        # is ``select(dim, i)``), so that a ViewFn can replay it.
+        self.output_view = None
         # A formula that can skip work for inputs needing no gradient (matmul's are costly)
         # declares a keyword-only ``needs_input_grad`` parameter, as ctx has in PyTorch.
         self.wants_needs_input_grad = "needs_input_grad" in inspect.signature(backward).parameters
@@ -163,7 +185,7 @@ def _camel(name: str) -> str:
 def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
           save: Sequence[str] = (), attrs: Sequence[str] = (), node_name: str | None = None,
           view: bool = False, exact_dtype: bool = False, wrapped_number: bool = False,
-          double_backward: bool = True):
+          double_backward: bool = True, output_view: Callable | None = None):
     """Decorator for a backward formula: registers the op ``name`` with its forward.
 
     ``inputs`` names the tensor arguments, ``attrs`` the non-tensor ones (passed to the
@@ -173,7 +195,12 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
     ``wrapped_number=True`` gives the node a second, empty edge ``(None, 0)`` for its
     Python-number operand, as PyTorch shows for ``x + 2`` (it wraps the 2 in a tensor);
     ``double_backward=False`` for a formula written in NumPy rather than Tensor ops: a
-    second backward through it raises "derivative for <op> is not implemented".
+    second backward through it raises "derivative for <op> is not implemented";
+    ``output_view`` makes a *multi-output* row (run it with ``apply_multi_op``): the
+    forward returns a tuple of arrays, the formula gets ``grads`` (one per output, None
+    where unused) instead of ``grad``; with ``view=True`` every output is a view, and
+    ``output_view(attrs, i)`` gives ``(spec, attrs)`` of the single-output view row that
+    rebuilds output i alone.
     """
 
     def register(backward: Callable) -> OpSpec:
@@ -181,6 +208,13 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
                       node_name or f"{_camel(name)}Backward0", view, exact_dtype)
         spec.wrapped_number = wrapped_number
         spec.double_backward = double_backward
+        if output_view is not None:
+            if "result" in spec.save:
+                raise ValueError(f"{name}: a multi-output row cannot save 'result'")
+            spec.output_view = output_view
+            spec.node_cls = type(spec.node_cls.__name__, (MultiOutputOpNode,),
+                                 {"__slots__": (), "_spec": spec,
+                                  "__module__": "autograd_lab._ops"})
         REGISTRY[name] = spec
         return spec
 
@@ -222,12 +256,14 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
     return result
 
 
-def _mark_view(result: Tensor, base: Tensor, spec: OpSpec, attrs: tuple) -> None:
+def _mark_view(result: Tensor, base: Tensor, spec: OpSpec, attrs: tuple,
+               meta: str | None = None) -> None:
     """Make ``result`` a view of ``base``'s root: shared version counter, ``_base`` set to
     the root, and a ``ViewFn`` that can replay this op (after those of ``base``, for a view
     of a view) to regenerate the view's history after an in-place change."""
     vc = base._version_counter()
-    meta = DEFAULT if state.enabled else NO_GRAD_MODE
+    if meta is None:
+        meta = DEFAULT if state.enabled else NO_GRAD_MODE
     root = base._base
     if root is None:
         result._base = base
@@ -238,6 +274,32 @@ def _mark_view(result: Tensor, base: Tensor, spec: OpSpec, attrs: tuple) -> None
         if parent is not None:
             result._view_fn = parent.chained(_replay_view, (spec, attrs), vc.value, meta)
     result._vc = vc
+
+
+def apply_multi_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> tuple:
+    """Run the multi-output row ``spec``: a tuple of tensors made by ONE node.
+
+    For a view row every output is a view of ``tensors[0]`` labelled
+    ``MULTI_OUTPUT_NODE`` (``NO_GRAD_MODE`` under no_grad), as PyTorch labels the
+    outputs of ``unbind``/``split``: modifying one in place would need to rebase the
+    history of all its siblings at once, so PyTorch refuses it, and so do we.
+    """
+    try:
+        outs = spec.forward(*[t._data for t in tensors], *attrs)
+    except (ValueError, IndexError, TypeError) as err:
+        raise _explain(spec, tensors, err) from None
+    results = tuple([Tensor(out) for out in outs])
+    if spec.view:
+        meta = MULTI_OUTPUT_NODE if state.enabled else NO_GRAD_MODE
+        for i, result in enumerate(results):
+            _mark_view(result, tensors[0], *spec.output_view(attrs, i), meta)
+    if state.enabled and any(t._requires_grad or (t._view_fn is not None and
+                                                  _view_requires_grad(t)) for t in tensors):
+        node = spec.node_cls()
+        attach(node, tensors, results)
+        node._saved = tuple([SavedTensor(tensors[i], False) for i in spec._save_plan])
+        node._attrs = attrs
+    return results
 
 
 def _replay_view(tensor: Tensor, spec: OpSpec, attrs: tuple) -> Tensor:

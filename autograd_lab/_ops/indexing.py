@@ -1,9 +1,14 @@
-"""Indexing and joining: ``t[index]``, ``cat``, ``stack``.
+"""Indexing and joining: ``t[index]``, ``cat``, ``stack``, ``gather``, ``scatter``,
+``index_select``, ``masked_fill``, ``masked_select``, ``triu``, ``tril``.
 
 Basic indexing (ints, slices, None, ...) gives a view; advanced indexing (integer or
 bool tensors and lists) gives a copy. Both backwards place the gradient back into a
 zero tensor of the input's shape; with advanced indices an element picked twice gets
 both gradients summed (``np.add.at``), which is exactly the chain rule.
+
+Picking and placing are each other's adjoint: ``gather`` is undone by ``scatter_add``
+into zeros, ``index_select`` by ``index_add`` into zeros, and the other way round, so
+every formula here is written with these rows and differentiates again.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
-from ._table import apply_op, defop, result_type
+from ._table import apply_op, broadcast_mismatch, defop, result_type
 
-__all__ = ["getitem", "cat", "stack", "index_put_zeros", "normalize_index"]
+__all__ = ["getitem", "cat", "stack", "index_put_zeros", "normalize_index", "gather", "scatter",
+           "index_select", "masked_fill", "masked_select", "triu", "tril", "SCATTER_SPECS"]
 
 
 def normalize_index(index) -> tuple[tuple, bool]:
@@ -209,3 +215,362 @@ def stack(tensors, dim: int = 0) -> Tensor:
                 f"and {list(t.shape)} at entry {i}"
             )
     return apply_op(_stack_spec, tensors, (_wrap_dim(dim, len(first) + 1),))
+
+
+# --- gather and scatter: pick or place along one dimension by an index tensor ------------
+_NP_DTYPE_NAMES = {"int64": "long int", "float32": "float", "float64": "double", "bool": "bool"}
+
+
+def _index_array(index, op: str, kinds: str = "iu") -> np.ndarray:
+    """The int64 array of an index argument, or PyTorch's dtype error for ``op``."""
+    arr = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if arr.dtype.kind not in kinds:
+        if op == "index_select":
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
+    return arr.astype(np.int64, copy=True)  # a copy: later writes to index can't reach us
+
+
+def _nonempty(shape: tuple) -> tuple:
+    """PyTorch treats a 0-d tensor as 1-D of size 1 in gather and scatter."""
+    return shape or (1,)
+
+
+def _grid(index: np.ndarray, dim: int) -> tuple:
+    """The NumPy index addressing ``self[i][index[i][j]][k]``-style positions (dim picked by
+    ``index``, every other coordinate its own position in ``index``)."""
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return tuple(grid)
+
+
+def _check_bounds(index: np.ndarray, dim: int, size: int) -> None:
+    bad = index[(index < 0) | (index >= size)]
+    if bad.size:
+        raise RuntimeError(
+            f"index {bad.flat[0]} is out of bounds for dimension {dim} with size {size}")
+
+
+def _gather_forward(a, dim, index, self_shape):
+    idx = index._data
+    out = a.reshape(_nonempty(a.shape))[_grid(idx.reshape(_nonempty(idx.shape)), dim)]
+    return out.reshape(idx.shape)
+
+
+@defop("gather", _gather_forward, attrs=("dim", "index", "self_sym_sizes"))
+def _gather_backward(grad, dim, index, self_sym_sizes):
+    """out[..i..] = self[..index[..i..]..] along dim: every picked element receives the
+    gradient of each place it went to, summed (scatter_add into zeros)."""
+    return apply_op(_scatter_add_zeros_backward, (grad,), (dim, index, self_sym_sizes))
+
+
+def _scatter_add_zeros_forward(g, dim, index, shape):
+    out = np.zeros(_nonempty(shape), dtype=g.dtype)
+    idx = index._data.reshape(_nonempty(index._data.shape))
+    np.add.at(out, _grid(idx, dim), g.reshape(idx.shape))  # repeated indices add up
+    return out.reshape(shape)
+
+
+@defop("scatter_add_zeros", _scatter_add_zeros_forward, attrs=("dim", "index", "self_sym_sizes"),
+       node_name="ScatterAddBackward0")
+def _scatter_add_zeros_backward(grad, dim, index, self_sym_sizes):
+    """zeros.scatter_add(dim, index, src): d/dsrc picks the same places back (gather)."""
+    return apply_op(_gather_backward, (grad,), (dim, index, grad._data.shape))
+
+
+def _src_part(src: np.ndarray, index_shape: tuple) -> np.ndarray:
+    """The corner of src that scatter reads: index may be smaller than src."""
+    return src.reshape(_nonempty(src.shape))[tuple(slice(0, n) for n in index_shape)]
+
+
+def _scatter_forward(a, src, dim, index, src_shape):
+    out = a.reshape(_nonempty(a.shape)).copy()
+    idx = index._data.reshape(_nonempty(index._data.shape))
+    out[_grid(idx, dim)] = _src_part(src, idx.shape)  # repeated indices: one of them wins
+    return out.reshape(a.shape)
+
+
+@defop("scatter", _scatter_forward, inputs=("self", "src"), attrs=("dim", "index", "src_sym_sizes"),
+       node_name="ScatterBackward0")
+def _scatter_backward(grad, dim, index, src_sym_sizes):
+    """out = self with src written at index: the overwritten elements of self get no
+    gradient (grad.scatter(dim, index, 0)); src gets the gradient of the places it was
+    written to (grad.gather(dim, index)), zero where index did not reach (src may be
+    larger than index; PyTorch's own formula fails there, we pad with zeros)."""
+    grad_self = apply_op(_scatter_value_backward, (grad,), (dim, index, 0))
+    grad_src = apply_op(_gather_backward, (grad,), (dim, index, grad._data.shape))
+    if grad_src._data.shape != _nonempty(src_sym_sizes) and src_sym_sizes:
+        corner = tuple(slice(0, n) for n in grad_src._data.shape)
+        grad_src = index_put_zeros(grad_src, corner, src_sym_sizes)
+    return grad_self, grad_src
+
+
+def _scatter_value_forward(a, dim, index, value):
+    out = a.reshape(_nonempty(a.shape)).copy()
+    out[_grid(index._data.reshape(_nonempty(index._data.shape)), dim)] = value
+    return out.reshape(a.shape)
+
+
+@defop("scatter_value", _scatter_value_forward, attrs=("dim", "index", "value"),
+       node_name="ScatterBackward1")
+def _scatter_value_backward(grad, dim, index, value):
+    """out = self with a constant written at index: those elements get no gradient."""
+    return apply_op(_scatter_value_backward, (grad,), (dim, index, 0))
+
+
+# The rows ``scatter_`` (in _ops/inplace.py) runs in place: (tensor src, number value).
+SCATTER_SPECS = (_scatter_backward, _scatter_value_backward)
+
+
+def _check_gather_shapes(self: Tensor, index: np.ndarray, dim: int) -> None:
+    shape = _nonempty(self._data.shape)
+    if len(_nonempty(index.shape)) != len(shape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for d, (n, m) in enumerate(zip(_nonempty(index.shape), shape, strict=True)):
+        if d != dim and n > m:
+            raise RuntimeError(
+                f"Size does not match at dimension {d} expected index {list(index.shape)} to be "
+                f"no larger than self {list(self.shape)} apart from dimension {dim}")
+
+
+def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tensor:
+    """``out[i][j] = input[index[i][j]][j]`` for dim 0 (and likewise for other dims).
+
+    An element picked several times gets all their gradients (they add up).
+
+    >>> import autograd_lab as al
+    >>> al.tensor([[1, 2], [3, 4]]).gather(1, al.tensor([[0, 0], [1, 0]]))
+    tensor([[1, 1],
+            [4, 3]])
+    """
+    d = _wrap_dim(dim, input._data.ndim)
+    idx = _index_array(index, "gather")
+    _check_gather_shapes(input, idx, d)
+    _check_bounds(idx, d, _nonempty(input._data.shape)[d])
+    return apply_op(_gather_backward, (input,), (d, Tensor(idx), input._data.shape))
+
+
+def scatter_args(self: Tensor, dim: int, index, src=None, value=None) -> tuple:
+    """Check scatter's arguments as PyTorch does; the row, its other inputs and attrs."""
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter() missing 1 required argument: 'src' or 'value'")
+    d = _wrap_dim(dim, self._data.ndim)
+    idx = _index_array(index, "scatter")
+    shape = _nonempty(self._data.shape)
+    ishape = _nonempty(idx.shape)
+    if len(ishape) != len(shape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    is_tensor = isinstance(src, Tensor)
+    if is_tensor:
+        if src._data.dtype != self._data.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        if len(_nonempty(src._data.shape)) != len(ishape):
+            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    for k, n in enumerate(ishape):
+        if (k != d and n > shape[k]) or (is_tensor and n > _nonempty(src._data.shape)[k]):
+            raise RuntimeError(
+                f"Expected index {list(idx.shape)} to be no larger than self {list(self.shape)} "
+                f"apart from dimension {d}"
+                + (f" and to be no larger size than src {list(src.shape)}" if is_tensor else ""))
+    _check_bounds(idx, d, shape[d])
+    if is_tensor:
+        return _scatter_backward, (src,), (d, Tensor(idx), src._data.shape)
+    return _scatter_value_backward, (), (d, Tensor(idx), src)
+
+
+def scatter(input: Tensor, dim: int, index, src=None, *, value=None) -> Tensor:
+    """A copy of ``input`` with ``src`` (a tensor, or a number) written at ``index`` along
+    ``dim``: ``out[index[i][j]][j] = src[i][j]`` for dim 0.
+
+    With repeated indices PyTorch leaves undefined which value wins; so do we.
+
+    >>> import autograd_lab as al
+    >>> al.zeros(2, 3).scatter(0, al.tensor([[1, 0, 1]]), 5.0)
+    tensor([[0., 5., 0.],
+            [5., 0., 5.]])
+    """
+    spec, others, attrs = scatter_args(input, dim, index, src, value)
+    return apply_op(spec, (input, *others), attrs)
+
+
+# --- index_select: whole slices picked by a vector of indices ------------------------------
+def _index_select_forward(a, dim, index, self_shape):
+    if a.ndim == 0:
+        return a.copy()
+    return np.take(a, index._data.reshape(-1), axis=dim)
+
+
+@defop("index_select", _index_select_forward, attrs=("dim", "index", "self_sym_sizes"))
+def _index_select_backward(grad, dim, index, self_sym_sizes):
+    """out = self.index_select(dim, index): slice k of the output came from slice index[k]
+    of self, so each slice of self gets the sum of its copies' gradients (index_add)."""
+    return apply_op(_index_add_zeros_backward, (grad,), (dim, index, self_sym_sizes))
+
+
+def _index_add_zeros_forward(g, dim, index, shape):
+    if not shape:
+        return g.reshape(()).copy()
+    out = np.zeros(shape, dtype=g.dtype)
+    np.add.at(out, (slice(None),) * dim + (index._data.reshape(-1),), g)
+    return out
+
+
+@defop("index_add_zeros", _index_add_zeros_forward, attrs=("dim", "index", "self_sym_sizes"),
+       node_name="IndexAddBackward0")
+def _index_add_zeros_backward(grad, dim, index, self_sym_sizes):
+    """zeros.index_add(dim, index, source): d/dsource picks the same slices back."""
+    return apply_op(_index_select_backward, (grad,), (dim, index, grad._data.shape))
+
+
+def index_select(input: Tensor, dim: int, index) -> Tensor:
+    """The slices ``index`` (a vector, repeats allowed) of dimension ``dim``, as a copy.
+
+    >>> import autograd_lab as al
+    >>> al.arange(6).view(3, 2).index_select(0, al.tensor([2, 0, 2]))
+    tensor([[4, 5],
+            [0, 1],
+            [4, 5]])
+    """
+    d = _wrap_dim(dim, input._data.ndim)
+    idx = _index_array(index, "index_select")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    size = _nonempty(input._data.shape)[d]
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        raise IndexError("index out of range in self")
+    if input._data.ndim == 0 and idx.size != 1:
+        raise IndexError("index_select(): Index to scalar can have only 1 value, got "
+                         f"{idx.size} value(s)")
+    return apply_op(_index_select_backward, (input,), (d, Tensor(idx), input._data.shape))
+
+
+# --- masks: masked_fill, masked_select, triu, tril ------------------------------------------
+def _check_mask(mask, op: str) -> Tensor:
+    mask = mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
+    if mask._data.dtype != np.bool_:
+        name = _NP_DTYPE_NAMES.get(mask._data.dtype.name, mask._data.dtype.name)
+        if op == "masked_select":
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        raise RuntimeError(
+            f"{op} only supports boolean masks, but got mask with dtype {name}")
+    return mask
+
+
+def _masked_fill_forward(a, mask, value):
+    return np.where(mask._data, np.asarray(value).astype(a.dtype), a)
+
+
+@defop("masked_fill", _masked_fill_forward, attrs=("mask", "value"),
+       node_name="MaskedFillBackward0")
+def _masked_fill_backward(grad, mask, value):
+    """Filled elements are constants now (no gradient); the others pass it through."""
+    return apply_op(_masked_fill_backward, (grad,), (mask, 0))
+
+
+@defop("masked_fill_tensor", lambda a, value, mask: np.where(mask._data, value.astype(a.dtype), a),
+       inputs=("self", "value"), attrs=("mask",), node_name="MaskedFillBackward1")
+def _masked_fill_tensor_backward(grad, mask):
+    """self: the gradient where mask is false; value (0-d): every filled element was
+    value, so it gets the sum of their gradients."""
+    grad_self = apply_op(_masked_fill_backward, (grad,), (mask, 0))
+    kept = Tensor(~mask._data)
+    grad_value = apply_op(_masked_fill_backward, (grad,), (kept, 0)).sum()
+    return grad_self, grad_value
+
+
+def masked_fill_args(self: Tensor, mask, value, op: str = "masked_fill_") -> tuple:
+    """Check masked_fill's arguments; the row, its other inputs and its attrs."""
+    mask = _check_mask(mask, op)
+    mismatch = broadcast_mismatch([self._data.shape, mask._data.shape])
+    if mismatch is not None:
+        raise RuntimeError(mismatch)
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value._data.ndim} dimension(s).")
+        return _masked_fill_tensor_backward, (value,), (mask,)
+    return _masked_fill_backward, (), (mask, value)
+
+
+def masked_fill(input: Tensor, mask, value) -> Tensor:
+    """A copy of ``input`` with ``value`` (a number or a 0-d tensor) where ``mask`` (bool,
+    broadcast against input) is true.
+
+    >>> import autograd_lab as al
+    >>> al.arange(4).masked_fill(al.tensor([True, False, True, False]), -1)
+    tensor([-1,  1, -1,  3])
+    """
+    spec, others, attrs = masked_fill_args(input, mask, value)
+    return apply_op(spec, (input, *others), attrs)
+
+
+def _masked_select_forward(a, mask, self_shape):
+    a, m = np.broadcast_arrays(a, mask._data)
+    return a[m]
+
+
+@defop("masked_select", _masked_select_forward, attrs=("mask", "self_sym_sizes"))
+def _masked_select_backward(grad, mask, self_sym_sizes):
+    """out = the elements of self where mask holds, in order: each goes back to its place
+    (in the broadcast shape; the engine sums that back to self's shape)."""
+    shape = np.broadcast_shapes(self_sym_sizes, mask._data.shape)
+    where = np.nonzero(np.broadcast_to(mask._data, shape))
+    return index_put_zeros(grad, where, shape)
+
+
+def masked_select(input: Tensor, mask) -> Tensor:
+    """The elements of ``input`` where ``mask`` is true, as a new 1-D tensor.
+
+    >>> import autograd_lab as al
+    >>> al.arange(4).masked_select(al.tensor([True, False, True, False]))
+    tensor([0, 2])
+    """
+    mask = _check_mask(mask, "masked_select")
+    mismatch = broadcast_mismatch([input._data.shape, mask._data.shape])
+    if mismatch is not None:
+        raise RuntimeError(mismatch)
+    return apply_op(_masked_select_backward, (input,), (mask, input._data.shape))
+
+
+@defop("triu", lambda a, k: np.triu(a, k), attrs=("diagonal",))
+def _triu_backward(grad, diagonal):
+    """Elements below the kept band were zeroed (constants): keep the same band of grad."""
+    return apply_op(_triu_backward, (grad,), (diagonal,))
+
+
+@defop("tril", lambda a, k: np.tril(a, k), attrs=("diagonal",))
+def _tril_backward(grad, diagonal):
+    """Elements above the kept band were zeroed (constants): keep the same band of grad."""
+    return apply_op(_tril_backward, (grad,), (diagonal,))
+
+
+def triangle_args(input: Tensor, op: str) -> None:
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dimensions (from ``diagonal`` up), rest zero.
+
+    >>> import autograd_lab as al
+    >>> al.ones(2, 3).triu(1)
+    tensor([[0., 1., 1.],
+            [0., 0., 1.]])
+    """
+    triangle_args(input, "triu")
+    return apply_op(_triu_backward, (input,), (int(diagonal),))
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dimensions (from ``diagonal`` down), rest zero.
+
+    >>> import autograd_lab as al
+    >>> al.ones(2, 3).tril()
+    tensor([[1., 0., 0.],
+            [1., 1., 0.]])
+    """
+    triangle_args(input, "tril")
+    return apply_op(_tril_backward, (input,), (int(diagonal),))

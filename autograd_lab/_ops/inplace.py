@@ -27,14 +27,14 @@ from ..autograd.function import attach
 from ..autograd.grad_mode import state
 from ..autograd.inplace import bump_version, check_inplace, rebase_history
 from ..autograd.saved import SavedTensor
-from . import pointwise
+from . import indexing, pointwise
 from ._table import REGISTRY, as_tensor_arg, defop, is_scalar, python_scalar, run_forward
 from .indexing import getitem, normalize_index
 from .views import reshape
 
 __all__ = ["apply_inplace", "add_", "sub_", "mul_", "div_", "pow_", "neg_", "clamp_", "zero_",
            "fill_", "copy_", "setitem", "iadd", "isub", "imul", "itruediv", "ipow",
-           "UNARY_INPLACE"]
+           "UNARY_INPLACE", "scatter_", "masked_fill_", "triu_", "tril_"]
 
 _OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation.")
@@ -80,6 +80,8 @@ def apply_inplace(spec, self: Tensor, others: tuple = (), attrs: tuple = (), *,
         for k, i in enumerate(spec._save_plan):
             if i < 0:  # ``result`` is self, now: saved at its new version
                 saved[k] = SavedTensor(self, True)
+                if self._base is not None:
+                    saved[k].follow_view(self)
         node._saved = tuple(saved)
         node._attrs = attrs
         rebase_history(self, node)
@@ -294,6 +296,33 @@ def fill_(self: Tensor, value) -> Tensor:
 def copy_(self: Tensor, src) -> Tensor:
     """Copy ``src`` (broadcast to this shape, converted to this dtype) into this tensor."""
     return apply_inplace(_copy_backward, self, (as_tensor_arg(src, self),), casting="unsafe")
+
+
+# --- scatter_, masked_fill_, triu_, tril_: their out-of-place rows, written in place ------
+def scatter_(self: Tensor, dim: int, index, src=None, *, value=None) -> Tensor:
+    """Write ``src`` (a tensor, or a number) at ``index`` along ``dim``, in place
+    (``ScatterBackward0``/``ScatterBackward1``, as ``scatter``)."""
+    spec, others, attrs = indexing.scatter_args(self, dim, index, src, value)
+    return apply_inplace(spec, self, others, attrs, casting="unsafe")
+
+
+def masked_fill_(self: Tensor, mask, value) -> Tensor:
+    """Write ``value`` (a number or a 0-d tensor) where ``mask`` is true, in place; the
+    mask must broadcast to this tensor's shape."""
+    spec, others, attrs = indexing.masked_fill_args(self, mask, value)
+    return apply_inplace(spec, self, others, attrs, casting="unsafe")
+
+
+def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """Zero the elements below the ``diagonal``-th diagonal, in place."""
+    indexing.triangle_args(self, "triu")
+    return apply_inplace(REGISTRY["triu"], self, (), (int(diagonal),))
+
+
+def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """Zero the elements above the ``diagonal``-th diagonal, in place."""
+    indexing.triangle_args(self, "tril")
+    return apply_inplace(REGISTRY["tril"], self, (), (int(diagonal),))
 
 
 # --- t[index] = value ----------------------------------------------------------------------

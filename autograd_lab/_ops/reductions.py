@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, max/min, amax/amin, with ``dim`` and ``keepdim``.
+"""Reductions: sum, mean, max/min, amax/amin, prod, var/std, logsumexp, norm, with ``dim``
+and ``keepdim``; and the scans cumsum/cumprod.
 
 Every backward here first puts the reduced dimensions back (``_restore_dims``) so
 that the incoming gradient lines up with the input again, then spreads it out.
@@ -6,16 +7,19 @@ that the incoming gradient lines up with the input again, then spreads it out.
 
 from __future__ import annotations
 
+import warnings
 from collections import namedtuple
 
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
+from ..autograd.grad_mode import state
+from . import pointwise
 from ._table import apply_op, defop
-from .views import expand, reshape
+from .views import expand, movedim, reshape, unsqueeze
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "sum_to_size",
-           "normalize_dims"]
+           "normalize_dims", "prod", "var", "std", "logsumexp", "norm", "cumsum", "cumprod"]
 
 # PyTorch returns ``(values, indices)`` as a named tuple from max/min with a dim.
 max_result = namedtuple("max", ["values", "indices"])
@@ -261,3 +265,359 @@ def sum_to_size(input: Tensor, *size) -> Tensor:
             f"size {list(size)} is not expandable to size {list(input.shape)}") from None
     return apply_op(_sum_to_size_backward, (input,), (size, input._data.shape))
 
+
+
+# --- prod ------------------------------------------------------------------------------
+# Note [prod with zeros]
+# d prod(x) / dx_i is the product of the *other* elements. Computing it as prod(x) / x_i
+# breaks at a zero (0/0), which is why PyTorch treats "one zero" and "several zeros"
+# apart. Here it is computed as it is defined: ``prod_others`` multiplies, for each
+# element, the exclusive products to its left and to its right (two cumprods, no
+# division), so one zero, two zeros or none all come out exact. prod_others is an op of
+# its own, and its backward (the products of all elements but two) reuses prod_others
+# on an N x N layout, so every order of derivative stays exact too.
+def _prod_others_forward(a):
+    """For each element along the last axis, the product of the other elements there."""
+    n = a.shape[-1]
+    if n == 0:
+        return a.copy()
+    ones = np.ones(a.shape[:-1] + (1,), dtype=a.dtype)
+    left = np.cumprod(np.concatenate([ones, a[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, a[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return left * right
+
+
+@defop("prod_others", _prod_others_forward, save=("self",), node_name="ProdOthersBackward0")
+def _prod_others_backward(grad, self):
+    """out_i = prod_{j != i} x_j along the last axis, so d out_i / d x_k (k != i) is the
+    product of all elements but i and k, and 0 for k = i:
+    grad_k = sum_{i != k} grad_i * prod_{j not in {i, k}} x_j.
+    Row k of an N x N layout holds x with x_k replaced by 1; prod_others of that row is
+    prod_{j not in {i, k}} x_j at column i (the diagonal is masked out)."""
+    n = self.shape[-1]
+    eye = Tensor(np.eye(n, dtype=np.bool_))
+    rows = expand(unsqueeze(self, -2), (*self.shape[:-1], n, n))
+    pair = prod_others(pointwise.where(eye, 1.0, rows))
+    pair = pointwise.where(eye, 0.0, pair)
+    return (pair * unsqueeze(grad, -2)).sum(-1)
+
+
+def prod_others(input: Tensor) -> Tensor:
+    """For each element along the last dim, the product of the other elements there."""
+    return apply_op(_prod_others_backward, (input,))
+
+
+def _prod_forward(a, dim, keepdim):
+    return np.prod(a, axis=dim, keepdims=keepdim)
+
+
+@defop("prod", lambda a: np.prod(a), save=("self", "result"))
+def _prod_backward(grad, self, result):
+    """d prod(x) / dx_i = prod_{j != i} x_j (exact with zeros: see Note [prod with zeros])."""
+    if self.ndim == 0:
+        return grad  # the product of one element is that element
+    return grad * reshape(prod_others(reshape(self, (-1,))), self.shape)
+
+
+@defop("prod_dim", _prod_forward, save=("self", "result"), attrs=("dim", "keepdim"),
+       node_name="ProdBackward1")
+def _prod_dim_backward(grad, self, result, dim, keepdim):
+    """prod over one dim: each element's gradient is the product of the other elements of
+    its slice (see Note [prod with zeros]), times the slice's incoming gradient."""
+    if self.ndim == 0:
+        return grad  # the product of one element is that element
+    others = movedim(prod_others(movedim(self, dim, -1)), -1, dim)
+    return _restore_dims(grad, self.shape, (dim,), keepdim) * others
+
+
+def _integral_to_int64(input: Tensor, dtype) -> Tensor:
+    """``dtype`` if given; bool and int accumulate in int64 (PyTorch's rule for sum/prod)."""
+    if dtype is not None:
+        return input.to(dtype)
+    if input._data.dtype.kind in "biu" and input._data.dtype != np.int64:
+        return input.to(np.int64)
+    return input
+
+
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product of all elements, or over the single dim ``dim`` (PyTorch takes one int here).
+
+    The gradient is exact when the input holds zeros (see Note [prod with zeros])."""
+    input = _integral_to_int64(input, dtype)
+    if dim is None:
+        return apply_op(_prod_backward, (input,))
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__} "
+                        "(PyTorch's prod reduces one dim at a time)")
+    d = _wrap_dim(int(dim), input._data.ndim)
+    if input._data.ndim == 0:
+        return apply_op(_prod_dim_backward, (input,), ((), bool(keepdim)))
+    return apply_op(_prod_dim_backward, (input,), (d, bool(keepdim)))
+
+
+# --- var and std ---------------------------------------------------------------------------
+def _dof(shape: tuple, dims: tuple, correction) -> float:
+    """N - correction, floored at 0 as PyTorch does (N: elements per reduced group)."""
+    n = int(np.prod([shape[d] for d in dims])) if shape else 1
+    return n - correction if n - correction > 0 else 0
+
+
+def _var_forward(a, dims, correction, keepdim):
+    """sum (a - mean)^2 / max(0, N - correction); 0/0 and x/0 give nan and inf silently
+    (written out rather than np.var, whose own warning would bypass ours)."""
+    centred = a - np.mean(a, axis=dims, keepdims=True)
+    squares = np.sum(centred * centred, axis=dims, keepdims=keepdim)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = squares / np.asarray(_dof(a.shape, dims, correction), dtype=a.dtype)
+    return out.astype(a.dtype, copy=False)
+
+
+def _std_forward(a, dims, correction, keepdim):
+    return np.sqrt(_var_forward(a, dims, correction, keepdim))
+
+
+@defop("var", _var_forward, save=("self",), attrs=("dim", "correction", "keepdim"))
+def _var_backward(grad, self, dim, correction, keepdim):
+    """var = sum_i (x_i - mean)^2 / (N - correction), so
+    d var / dx_i = 2 (x_i - mean) / (N - correction) (the terms through mean sum to 0)."""
+    scale = np.float64(2.0) / np.float64(_dof(self.shape, dim, correction))  # inf at dof 0
+    centred = self - self.mean(dim, keepdim=True)
+    return _restore_dims(grad, self.shape, dim, keepdim) * centred * float(scale)
+
+
+@defop("std", _std_forward, save=("self", "result"), attrs=("dim", "correction", "keepdim"))
+def _std_backward(grad, self, result, dim, correction, keepdim):
+    """std = sqrt(var), so d std = d var / (2 std) = (x_i - mean) / ((N - correction) std);
+    where std is 0 the gradient is 0 (PyTorch's masked_fill in std_backward)."""
+    shape = self.shape
+    g = _restore_dims(grad, shape, dim, keepdim)
+    r = _restore_dims(result, shape, dim, keepdim)
+    zero = r == 0
+    # the second where keeps a nan out of double backward (0 * inf in the unused branch)
+    g = pointwise.where(zero, 0.0, g / (2 * pointwise.where(zero, 1.0, r)))
+    return _var_backward.backward(g, self, dim, correction, True)
+
+
+def _var_args(name, input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):  # var(x, False): the legacy ``unbiased`` overload
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}(): pass either 'unbiased' or 'correction', not both")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes "
+                           f"(got {input.dtype}; convert first, e.g. t.float().{name}())")
+    dims = normalize_dims(dim, input._data.ndim)
+    if _dof(input._data.shape, dims, correction) <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    return (dims, correction, bool(keepdim))
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
+        correction=None) -> Tensor:
+    """Variance over ``dim`` (all by default) with Bessel's ``correction`` (1 by default;
+    ``unbiased=False`` means 0): sum (x - mean)^2 / max(0, N - correction)."""
+    return apply_op(_var_backward, (input,),
+                    _var_args("var", input, dim, unbiased, keepdim, correction))
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
+        correction=None) -> Tensor:
+    """Standard deviation: ``sqrt(var(input, dim, correction=...))``."""
+    return apply_op(_std_backward, (input,),
+                    _var_args("std", input, dim, unbiased, keepdim, correction))
+
+
+# --- logsumexp ------------------------------------------------------------------------------
+def _logsumexp_forward(a, dims, keepdim):
+    """log(sum(exp(a))) computed as m + log(sum(exp(a - m))) with m the max: no overflow."""
+    if a.size == 0:
+        return np.log(np.sum(np.exp(a), axis=dims, keepdims=keepdim))
+    m = np.amax(a, axis=dims, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf): nothing to shift by
+    out = np.log(np.sum(np.exp(a - m), axis=dims, keepdims=True)) + m
+    return out if keepdim else np.squeeze(out, axis=dims)
+
+
+@defop("logsumexp", _logsumexp_forward, save=("self", "result"), attrs=("dim", "keepdim"))
+def _logsumexp_backward(grad, self, result, dim, keepdim):
+    """d logsumexp / dx_i = exp(x_i) / sum_j exp(x_j) = exp(x_i - logsumexp): the softmax
+    weights, computed from the saved result so that they never overflow."""
+    shape = self.shape
+    weights = (self - _restore_dims(result, shape, dim, keepdim)).exp()
+    return _restore_dims(grad, shape, dim, keepdim) * weights
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(input), dim))``, stable for large values; ints give the default float."""
+    if input._data.dtype.kind != "f":
+        from .. import _dtypes
+
+        input = input.to(_dtypes._default)
+    return apply_op(_logsumexp_backward, (input,),
+                    (normalize_dims(dim, input._data.ndim), bool(keepdim)))
+
+
+# --- norm -------------------------------------------------------------------------------
+def _norm_forward(a, ord, dims, keepdim):  # noqa: A002 - PyTorch's argument name
+    x = np.abs(a)
+    if ord == np.inf:
+        return np.amax(x, axis=dims, keepdims=keepdim)
+    if ord == -np.inf:
+        return np.amin(x, axis=dims, keepdims=keepdim)
+    if ord == 0:
+        return np.sum(x != 0, axis=dims, keepdims=keepdim).astype(a.dtype)
+    if ord == 1:
+        return np.sum(x, axis=dims, keepdims=keepdim)
+    if ord == 2:
+        return np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
+    return np.sum(x ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
+
+
+@defop("linalg_vector_norm", _norm_forward, save=("self", "result"),
+       attrs=("ord", "dim", "keepdim"))
+def _norm_backward(grad, self, result, ord, dim, keepdim):  # noqa: A002
+    """||x||_p = (sum |x_i|^p)^(1/p), so d||x||_p / dx_i = sgn(x_i) |x_i|^(p-1) / ||x||^(p-1):
+    p = 2: x_i / ||x||; p = 1: sgn(x_i); p = 0: 0 (a count); p = +-inf: sgn(x_i) at the
+    elements where |x_i| = ||x||, shared among ties. Where ||x|| = 0 the gradient is 0, and
+    for p < 1 also where x_i = 0 (PyTorch's norm_backward)."""
+    shape = self.shape
+    g = _restore_dims(grad, shape, dim, keepdim)
+    r = _restore_dims(result, shape, dim, keepdim)
+    if ord == 0:
+        return Tensor(np.zeros_like(self._data))
+    if ord == 1:
+        return self.sign() * g
+    if ord in (np.inf, -np.inf):
+        a = self.abs()
+        hit = (a == r) | (a != a)  # nan elements take part, as in amax's backward
+        return self.sign() * (g / hit.sum(dim, keepdim=True)) * hit
+    zero = r == 0
+    safe_r = pointwise.where(zero, 1.0, r)  # the double where: no nan in double backward
+    if ord == 2:
+        return self * pointwise.where(zero, 0.0, g / safe_r)
+    scale = pointwise.where(zero, 0.0, g / safe_r ** (ord - 1))
+    if ord < 1:  # |x_i|^(p-1) is infinite at x_i = 0: PyTorch takes 0 there
+        x0 = self == 0
+        powered = pointwise.where(x0, 0.0, pointwise.where(x0, 1.0, self.abs()) ** (ord - 1))
+        return self.sign() * powered * scale
+    if ord < 2:
+        return self.sign() * self.abs() ** (ord - 1) * scale
+    return self * self.abs() ** (ord - 2) * scale
+
+
+_TORCH_DTYPE_NAMES = {"int64": "Long", "bool": "Bool", "float32": "Float", "float64": "Double"}
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """The vector p-norm over ``dim`` (all elements by default), as PyTorch 2's ``torch.norm``
+    (which calls ``linalg.vector_norm``): p = 'fro' (= 2, the default), any number, inf, -inf.
+    The gradient at a zero vector is 0."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        name = _TORCH_DTYPE_NAMES.get(input._data.dtype.name, str(input.dtype))
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {name}")
+    if isinstance(p, str):
+        if p != "fro":
+            raise NotImplementedError(f"norm(p={p!r}) is not implemented here; 'fro' and "
+                                      "numeric p (vector norms) are")
+        p = 2
+    elif p is None:
+        p = 2
+    ord = float(p)  # noqa: A001
+    dims = normalize_dims(dim, input._data.ndim)
+    if np.isinf(ord) and input._data.size == 0:
+        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
+                           "because the operation does not have an identity")
+    return apply_op(_norm_backward, (input,), (ord, dims, bool(keepdim)))
+
+
+# --- cumsum and cumprod ---------------------------------------------------------------------
+def _scan(np_fn):
+    def forward(a, dim):
+        return a.copy() if a.ndim == 0 else np_fn(a, axis=dim)
+
+    forward.__name__ = np_fn.__name__
+    return forward
+
+
+def _reverse_cumsum_forward(a, dim):
+    if a.ndim == 0:
+        return a.copy()
+    return np.flip(np.cumsum(np.flip(a, axis=dim), axis=dim), axis=dim)
+
+
+@defop("cumsum", _scan(np.cumsum), attrs=("dim",))
+def _cumsum_backward(grad, dim):
+    """out_i = sum_{j <= i} x_j, so grad_x_j = sum_{i >= j} grad_i: a cumsum from the end."""
+    return apply_op(_reverse_cumsum_backward, (grad,), (dim,))
+
+
+@defop("reverse_cumsum", _reverse_cumsum_forward, attrs=("dim",),
+       node_name="ReverseCumsumBackward0")
+def _reverse_cumsum_backward(grad, dim):
+    """out_j = sum_{i >= j} x_i is cumsum's adjoint, and cumsum is its adjoint. (PyTorch
+    writes this as flip, cumsum, flip; one op here.)"""
+    return apply_op(_cumsum_backward, (grad,), (dim,))
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running sum along ``dim``; bool and int accumulate in int64, as in PyTorch."""
+    input = _integral_to_int64(input, dtype)
+    return apply_op(_cumsum_backward, (input,), (_wrap_dim(dim, input._data.ndim),))
+
+
+def _cumprod_grad_with_zeros(x, g, out, dim):
+    """cumprod's gradient in NumPy, O(N), exact with zeros (no graph: create_graph=False).
+
+    With z the first zero of a slice: for k < z, grad_k = reverse_cumsum(g * out)_k / x_k
+    (x_k is not 0); for k = z, grad_z = prod_{j<z} x_j * sum_{i>=z} g_i prod_{z<j<=i} x_j;
+    for k > z every product holds x_z = 0, so grad_k = 0."""
+    x, g, out = (np.moveaxis(a, dim, -1) for a in (x, g, out))
+    n = x.shape[-1]
+    is_zero = x == 0
+    z = np.where(is_zero.any(-1, keepdims=True), np.argmax(is_zero, -1, keepdims=True), n)
+    j = np.arange(n)
+    before = j < z
+    rc = _reverse_cumsum_forward(g * out, -1)
+    grad = np.where(before, rc / np.where(before, x, 1), 0)
+    left = np.prod(np.where(before, x, 1), -1, keepdims=True)
+    right = np.sum(np.where(j >= z, g * np.cumprod(np.where(j > z, x, 1), -1), 0), -1,
+                   keepdims=True)
+    grad = np.where(j == z, left * right, grad)
+    return Tensor(np.moveaxis(grad.astype(x.dtype, copy=False), -1, dim))
+
+
+@defop("cumprod", _scan(np.cumprod), save=("self", "result"), attrs=("dim",))
+def _cumprod_backward(grad, self, result, dim):
+    """out_i = prod_{j <= i} x_j, so grad_x_k = sum_{i >= k} grad_i prod_{j <= i, j != k} x_j.
+    Without zeros that is reverse_cumsum(grad * out) / x_k. With a zero the division fails:
+    without create_graph an O(N) formula around the first zero serves (as PyTorch's fast
+    path); with create_graph the sum is built as written, so that it differentiates
+    exactly: row k of an N x N layout holds x with x_k replaced by 1, its cumprod at
+    column i is prod_{j <= i, j != k} x_j, kept for i >= k (O(N^2), like PyTorch's)."""
+    if self.ndim == 0:
+        return grad  # the product of one element is that element
+    if not np.any(self._data == 0):
+        return apply_op(_reverse_cumsum_backward, (grad * result,), (dim,)) / self
+    if not state.enabled:
+        return _cumprod_grad_with_zeros(self._data, grad._data, result._data, dim)
+    x = movedim(self, dim, -1)
+    n = x.shape[-1]
+    eye = Tensor(np.eye(n, dtype=np.bool_))
+    upper = Tensor(np.triu(np.ones((n, n), dtype=np.bool_)))  # i >= k
+    rows = pointwise.where(eye, 1.0, expand(unsqueeze(x, -2), (*x.shape[:-1], n, n)))
+    partial = pointwise.where(upper, cumprod(rows, -1), 0.0)
+    g = unsqueeze(movedim(grad, dim, -1), -2)
+    return movedim((partial * g).sum(-1), -1, dim)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running product along ``dim``; the gradient is exact with zeros in the input."""
+    input = _integral_to_int64(input, dtype)
+    return apply_op(_cumprod_backward, (input,), (_wrap_dim(dim, input._data.ndim),))

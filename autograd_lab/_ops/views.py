@@ -2,7 +2,11 @@
 with its input; see Note [Version counters] in ``_views.py``.
 
 Each backward undoes the shape change: reshape back, transpose back, sum out what
-``expand`` repeated.
+``expand`` repeated, put a slice (``narrow``, ``select``, ``diagonal``) back into zeros.
+
+``unbind``, ``split`` and ``chunk`` return several views made by ONE node
+(``UnbindBackward0``, ``SplitBackward0``, ``SplitWithSizesBackward0``), as in PyTorch;
+see ``apply_multi_op`` in ``_table.py``. Their formulas get one gradient per output.
 """
 
 from __future__ import annotations
@@ -10,10 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
-from ._table import apply_op, defop
+from ._table import apply_multi_op, apply_op, defop
+from .indexing import cat, index_put_zeros, stack
 
 __all__ = ["reshape", "view", "transpose", "permute", "t", "expand", "expand_as", "squeeze",
-           "unsqueeze", "flatten", "broadcast_to", "movedim", "mT"]
+           "unsqueeze", "flatten", "broadcast_to", "movedim", "mT", "narrow", "select",
+           "diagonal", "unbind", "split", "chunk", "repeat", "tile", "flip", "roll"]
 
 
 def _sizes(size) -> tuple:
@@ -235,3 +241,382 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     merged = int(np.prod(shape[s:e + 1]))
     return reshape(input, shape[:s] + (merged,) + shape[e + 1:])
+
+
+# --- slices along one dimension: narrow, select, diagonal --------------------------------
+def _along(dim: int, part) -> tuple:
+    """The NumPy index that applies ``part`` (a slice or an int) to dimension ``dim``;
+    the trailing ``...`` keeps an all-int index a (0-d) view instead of a scalar copy."""
+    return (slice(None),) * dim + (part, Ellipsis)
+
+
+def _narrow_forward(a, dim, start, end, step, self_shape):
+    return a[_along(dim, slice(start, end, step))]
+
+
+@defop("narrow", _narrow_forward, attrs=("dim", "start", "end", "step", "self_sym_sizes"),
+       node_name="SliceBackward0", view=True)
+def _narrow_backward(grad, dim, start, end, step, self_sym_sizes):
+    """out = self[..., start:end:step, ...] along dim: d out / d self places grad back
+    into those positions of a zero tensor of self's shape."""
+    return index_put_zeros(grad, _along(dim, slice(start, end, step)), self_sym_sizes)
+
+
+def _select_forward(a, dim, index, self_shape):
+    return a[_along(dim, index)]
+
+
+@defop("select_int", _select_forward, attrs=("dim", "index", "self_sym_sizes"),
+       node_name="SelectBackward0", view=True)
+def _select_int_backward(grad, dim, index, self_sym_sizes):
+    """out = self.select(dim, index): grad goes back to that slice, zeros elsewhere."""
+    return index_put_zeros(grad, _along(dim, index), self_sym_sizes)
+
+
+def _diagonal_view(a: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    """``np.diagonal`` as a *writable* view (NumPy's is read-only): the same shape and
+    strides, laid over a slice of ``a`` that starts at the diagonal's first element."""
+    d = np.diagonal(a, offset, dim1, dim2)
+    first = _along(dim2, slice(offset, None)) if offset >= 0 else _along(dim1, slice(-offset, None))
+    return np.lib.stride_tricks.as_strided(a[first], d.shape, d.strides,
+                                           writeable=a.flags.writeable)
+
+
+def _diagonal_forward(a, offset, dim1, dim2, self_shape):
+    return _diagonal_view(a, offset, dim1, dim2)
+
+
+@defop("diagonal", _diagonal_forward, attrs=("offset", "dim1", "dim2", "self_sym_sizes"),
+       view=True)
+def _diagonal_backward(grad, offset, dim1, dim2, self_sym_sizes):
+    """out[..., k] = self[..., i + k, j + k] (offset = j - i): the gradient goes back onto
+    that diagonal of a zero tensor of self's shape."""
+    return apply_op(_diagonal_backward_backward, (grad,), (self_sym_sizes, offset, dim1, dim2))
+
+
+def _diagonal_backward_forward(g, shape, offset, dim1, dim2):
+    out = np.zeros(shape, dtype=g.dtype)
+    _diagonal_view(out, offset, dim1, dim2)[...] = g
+    return out
+
+
+@defop("diagonal_backward", _diagonal_backward_forward,
+       attrs=("input_sizes", "offset", "dim1", "dim2"))
+def _diagonal_backward_backward(grad, input_sizes, offset, dim1, dim2):
+    """Placing values on a diagonal is undone by reading that diagonal back."""
+    return apply_op(_diagonal_backward, (grad,), (offset, dim1, dim2, grad._data.shape))
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """``length`` elements of ``dim`` from ``start`` on, as a view (``SliceBackward0``).
+
+    >>> import autograd_lab as al
+    >>> al.arange(6).narrow(0, 1, 3)
+    tensor([1, 2, 3])
+    """
+    shape = input._data.shape
+    if not shape:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    d = _wrap_dim(dim, len(shape))
+    size = shape[d]
+    if not -size <= start <= size:
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    start = start + size if start < 0 else start
+    if start + length > size:
+        raise RuntimeError(
+            f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return apply_op(_narrow_backward, (input,), (d, int(start), int(start + length), 1, shape))
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` of dimension ``dim``, which it removes; a view.
+
+    >>> import autograd_lab as al
+    >>> al.arange(6).view(2, 3).select(1, -1)
+    tensor([2, 5])
+    """
+    shape = input._data.shape
+    if not shape:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, len(shape))
+    if not -shape[d] <= index < shape[d]:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(shape)} at dimension {dim}")
+    index = int(index + shape[d] if index < 0 else index)
+    return apply_op(_select_int_backward, (input,), (d, index, shape))
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the (``dim1``, ``dim2``) planes, as a last dimension; a view.
+    ``offset`` > 0 is above the main diagonal, < 0 below.
+
+    >>> import autograd_lab as al
+    >>> al.arange(9).view(3, 3).diagonal(1)
+    tensor([1, 5])
+    """
+    n = input._data.ndim
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return apply_op(_diagonal_backward, (input,), (int(offset), d1, d2, input._data.shape))
+
+
+# --- several views from one node: unbind, split, chunk -----------------------------------
+def _grads_or_zeros(grads: tuple, shapes) -> list:
+    """Each output's gradient, zeros for an output nobody used (at least one was used:
+    the engine does not run a node whose gradients are all None)."""
+    like = next(g for g in grads if g is not None)
+    dtype = like._data.dtype
+    return [Tensor(np.zeros(shape, dtype=dtype)) if g is None else g
+            for g, shape in zip(grads, shapes, strict=True)]
+
+
+def _unbind_forward(a, dim):
+    return tuple([a[_along(dim, i)] for i in range(a.shape[dim])])
+
+
+def _unbind_output(attrs: tuple, i: int) -> tuple:
+    """Output i of unbind(dim) alone: select(dim, i)."""
+    return _select_int_backward, (attrs[0], i, attrs[1])
+
+
+@defop("unbind", lambda a, dim, self_shape: _unbind_forward(a, dim),
+       attrs=("dim", "self_sym_sizes"), view=True, output_view=_unbind_output)
+def _unbind_backward(grads, dim, self_sym_sizes):
+    """self.unbind(dim) cut self into its slices along dim: stack their gradients back."""
+    shape = self_sym_sizes[:dim] + self_sym_sizes[dim + 1:]
+    return stack(_grads_or_zeros(grads, [shape] * len(grads)), dim)
+
+
+def _split_bounds(sizes: tuple) -> list:
+    bounds, start = [], 0
+    for size in sizes:
+        bounds.append((start, start + size))
+        start += size
+    return bounds
+
+
+def _split_pieces(a, dim, sizes):
+    return tuple([a[_along(dim, slice(lo, hi))] for lo, hi in _split_bounds(sizes)])
+
+
+def _split_output_shapes(self_sym_sizes: tuple, dim: int, sizes: tuple) -> list:
+    return [self_sym_sizes[:dim] + (s,) + self_sym_sizes[dim + 1:] for s in sizes]
+
+
+def _sizes_of_split(size: int, split_size: int) -> tuple:
+    """The piece sizes of split(split_size) along a dimension of ``size``: full pieces,
+    then the rest; one (empty) piece for an empty dimension."""
+    if size == 0:
+        return (0,)
+    full, rest = divmod(size, split_size)
+    return (split_size,) * full + ((rest,) if rest else ())
+
+
+def _split_output(attrs: tuple, i: int) -> tuple:
+    """Output i of a split alone: narrow(dim, start, length)."""
+    split, dim, shape = attrs
+    sizes = _sizes_of_split(shape[dim], split) if isinstance(split, int) else split
+    lo, hi = _split_bounds(sizes)[i]
+    return _narrow_backward, (dim, lo, hi, 1, shape)
+
+
+@defop("split", lambda a, split_size, dim, self_shape: _split_pieces(
+           a, dim, _sizes_of_split(a.shape[dim], split_size)),
+       attrs=("split_size", "dim", "self_sym_sizes"), view=True, output_view=_split_output)
+def _split_backward(grads, split_size, dim, self_sym_sizes):
+    """The pieces are consecutive slices of self along dim: concatenate their gradients."""
+    sizes = _sizes_of_split(self_sym_sizes[dim], split_size)
+    return cat(_grads_or_zeros(grads, _split_output_shapes(self_sym_sizes, dim, sizes)), dim)
+
+
+@defop("split_with_sizes", lambda a, sizes, dim, self_shape: _split_pieces(a, dim, sizes),
+       attrs=("split_sizes", "dim", "self_sym_sizes"), view=True, output_view=_split_output)
+def _split_with_sizes_backward(grads, split_sizes, dim, self_sym_sizes):
+    """The pieces are consecutive slices of self along dim: concatenate their gradients."""
+    shapes = _split_output_shapes(self_sym_sizes, dim, split_sizes)
+    return cat(_grads_or_zeros(grads, shapes), dim)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """All slices along ``dim``, as a tuple of views made by one ``UnbindBackward0``.
+
+    >>> import autograd_lab as al
+    >>> al.arange(4).view(2, 2).unbind(1)
+    (tensor([0, 2]), tensor([1, 3]))
+    """
+    shape = input._data.shape
+    if not shape:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return apply_multi_op(_unbind_backward, (input,), (_wrap_dim(dim, len(shape)), shape))
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Consecutive views along ``dim``: pieces of ``split_size`` (the last one may be
+    smaller), or of the sizes listed.
+
+    >>> import autograd_lab as al
+    >>> al.arange(5).split(2)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    >>> al.arange(5).split([1, 4])
+    (tensor([0]), tensor([1, 2, 3, 4]))
+    """
+    shape = tensor._data.shape
+    if not shape:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = _wrap_dim(dim, len(shape))
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        split_size = int(split_size_or_sections)
+        if split_size < 0:
+            raise RuntimeError(
+                f"split expects split_size be non-negative, but got split_size={split_size}")
+        if split_size == 0 and shape[d] != 0:
+            raise RuntimeError("split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {shape[d]}")
+        return apply_multi_op(_split_backward, (tensor,), (split_size, d, shape))
+    sizes = tuple(int(s) for s in split_size_or_sections)
+    if any(s < 0 for s in sizes):
+        raise RuntimeError("split_with_sizes expects split_sizes have only non-negative entries, "
+                           f"but got split_sizes={list(sizes)}")
+    if sum(sizes) != shape[d]:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {shape[d]} (input tensor's "
+            f"size at dimension {d}), but got split_sizes={list(sizes)}")
+    return apply_multi_op(_split_with_sizes_backward, (tensor,), (sizes, d, shape))
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """At most ``chunks`` views of equal size along ``dim`` (the last may be smaller):
+    ``split`` with pieces of ceil(size / chunks), as PyTorch does, so possibly fewer.
+
+    >>> import autograd_lab as al
+    >>> al.arange(5).chunk(2)
+    (tensor([0, 1, 2]), tensor([3, 4]))
+    """
+    shape = input._data.shape
+    if not shape:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    size = shape[_wrap_dim(dim, len(shape))]
+    split_size = -(-size // chunks)
+    if split_size == 0 and size == 0:  # keep the number of (empty) chunks, as PyTorch
+        return split(input, [0] * chunks, dim)
+    return split(input, split_size, dim)
+
+
+# --- copies that rearrange elements: repeat, tile, flip, roll ------------------------------
+def _repeat_forward(a, repeats, self_shape):
+    lead = len(repeats) - a.ndim
+    return np.tile(a.reshape((1,) * lead + a.shape), repeats)
+
+
+@defop("repeat", _repeat_forward, attrs=("repeats", "self_sym_sizes"))
+def _repeat_backward(grad, repeats, self_sym_sizes):
+    """out = self tiled repeats[d] times along each dim d: view grad as
+    (r0, s0, r1, s1, ...) and sum over the r axes (every copy sends its gradient home)."""
+    padded = (1,) * (len(repeats) - len(self_sym_sizes)) + tuple(self_sym_sizes)
+    pairs = tuple(n for r, s in zip(repeats, padded, strict=True) for n in (r, s))
+    if not pairs:  # a 0-d tensor repeated ()
+        return grad
+    summed = grad.reshape(pairs).sum(tuple(range(0, len(pairs), 2)))
+    return reshape(summed, self_sym_sizes)
+
+
+def repeat(input: Tensor, *repeats) -> Tensor:
+    """Tile the tensor ``repeats[d]`` times along each dimension d (a copy); extra
+    leading repeats add dimensions.
+
+    >>> import autograd_lab as al
+    >>> al.tensor([1, 2]).repeat(2, 2)
+    tensor([[1, 2, 1, 2],
+            [1, 2, 1, 2]])
+    """
+    repeats = _sizes(repeats) if repeats else ()
+    shape = input._data.shape
+    if len(repeats) < len(shape):
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    padded = (1,) * (len(repeats) - len(shape)) + shape
+    target = [r * s for r, s in zip(repeats, padded, strict=True)]
+    for r in repeats:
+        if r < 0:
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {r * 1}: {target}")
+    return apply_op(_repeat_backward, (input,), (repeats, shape))
+
+
+def tile(input: Tensor, *dims) -> Tensor:
+    """``repeat``, with missing leading repeats taken as 1 (as ``numpy.tile``).
+
+    >>> import autograd_lab as al
+    >>> al.tensor([[1, 2]]).tile((2,))
+    tensor([[1, 2, 1, 2]])
+    """
+    dims = _sizes(dims)
+    lead = input._data.ndim - len(dims)
+    return repeat(input, (1,) * lead + dims if lead > 0 else dims)
+
+
+@defop("flip", lambda a, dims: np.flip(a, axis=dims).copy(), attrs=("dims",))
+def _flip_backward(grad, dims):
+    """Reversing is its own inverse: flip the gradient back."""
+    return apply_op(_flip_backward, (grad,), (dims,))
+
+
+def flip(input: Tensor, *dims) -> Tensor:
+    """Reverse the order of elements along ``dims`` (a copy, as in PyTorch).
+
+    >>> import autograd_lab as al
+    >>> al.arange(4).view(2, 2).flip(0)
+    tensor([[2, 3],
+            [0, 1]])
+    """
+    dims = _sizes(dims)
+    n = input._data.ndim
+    wrapped = []
+    for d in dims:
+        w = _wrap_dim(d, n)
+        if w in wrapped:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        wrapped.append(w)
+    if n == 0:
+        wrapped = []  # a 0-d tensor has nothing to reverse
+    return apply_op(_flip_backward, (input,), (tuple(wrapped),))
+
+
+def _roll_forward(a, shifts, dims):
+    if not dims:
+        return np.roll(a, shifts[0])  # over the flattened tensor, shape kept
+    return np.roll(a, shifts, axis=dims)
+
+
+@defop("roll", _roll_forward, attrs=("shifts", "dims"))
+def _roll_backward(grad, shifts, dims):
+    """Rolling by s is undone by rolling by -s."""
+    return apply_op(_roll_backward, (grad,), (tuple(-s for s in shifts), dims))
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Shift elements cyclically by ``shifts`` along ``dims`` (over the flattened tensor
+    when ``dims`` is None).
+
+    >>> import autograd_lab as al
+    >>> al.arange(4).roll(1)
+    tensor([3, 0, 1, 2])
+    """
+    shifts = (int(shifts),) if isinstance(shifts, (int, np.integer)) else tuple(map(int, shifts))
+    if dims is None:
+        dims = ()
+    dims = (int(dims),) if isinstance(dims, (int, np.integer)) else tuple(map(int, dims))
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if not (not dims and len(shifts) == 1) and len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    n = input._data.ndim
+    dims = tuple(_wrap_dim(d, n) for d in dims)
+    return apply_op(_roll_backward, (input,), (shifts, dims))

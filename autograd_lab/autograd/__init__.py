@@ -5,10 +5,12 @@ from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import BackwardStep, backward, backward_steps, grad
 from .function import Function, FunctionCtx, InplaceFunction, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
     "backward", "grad", "backward_steps", "BackwardStep",
     "Function", "FunctionCtx", "InplaceFunction", "once_differentiable",
+    "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
     "graph", "engine", "function", "grad_mode", "anomaly_mode",

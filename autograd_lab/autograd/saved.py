@@ -8,6 +8,8 @@ so for outputs we keep the array and rebuild a Tensor, pointing at the node, on 
 
 from __future__ import annotations
 
+import weakref
+
 from .._tensor import Tensor
 from .graph import saved_hooks_state
 
@@ -27,7 +29,8 @@ def freed_graph_error() -> RuntimeError:
 class SavedTensor:
     """One saved value. ``unpack(node)`` returns it, or raises if it was modified in place."""
 
-    __slots__ = ("_tensor", "_data", "_vc", "_version", "_output_nr", "_packed", "_unpack_hook")
+    __slots__ = ("_tensor", "_data", "_vc", "_version", "_output_nr", "_packed", "_unpack_hook",
+                 "_view_ref")
 
     def __init__(self, tensor, is_output: bool) -> None:
         vc = tensor._vc
@@ -36,6 +39,7 @@ class SavedTensor:
         self._vc = vc
         self._version = vc.value
         self._unpack_hook = None
+        self._view_ref = None
         if saved_hooks_state.stack:
             pack_hook, self._unpack_hook = saved_hooks_state.stack[-1]
             self._packed = pack_hook(tensor)
@@ -58,12 +62,40 @@ class SavedTensor:
         tensor = self._tensor
         if tensor is not None:
             return tensor
-        # A saved output is rebuilt as a non-leaf of ``node``.
+        # A saved output is rebuilt as a non-leaf of ``node``; the result of an in-place op
+        # on a view takes the view's own (regenerated) history instead, as PyTorch's weak
+        # grad_fn does: the view's values flow through CopySlices, not into ``node`` again.
+        producer, output_nr = node, self._output_nr
+        if self._view_ref is not None:
+            view = self._current_view()
+            if view is not None and view.grad_fn is not None:
+                producer, output_nr = view.grad_fn, view._output_nr
         tensor = Tensor(self._data, True)
-        tensor._grad_fn = node
-        tensor._output_nr = self._output_nr
+        tensor._grad_fn = producer
+        tensor._output_nr = output_nr
         tensor._vc = self._vc
         return tensor
+
+    def follow_view(self, view) -> None:
+        """Mark this saved output as the result of an in-place op on ``view``.
+
+        Kept weakly (a strong reference would close a cycle through CopySlices): the view
+        itself if it is still alive, else its base and the recipe to make it again.
+        """
+        self._view_ref = (weakref.ref(view), weakref.ref(view._base), view._view_fn)
+
+    def _current_view(self):
+        view_ref, base_ref, view_fn = self._view_ref
+        view = view_ref()
+        if view is not None:
+            return view
+        base = base_ref()
+        if base is None or view_fn is None:
+            return None
+        from .grad_mode import enable_grad  # replaying the view must record its history
+
+        with enable_grad():
+            return view_fn(base)
 
     def _modified_error(self, node) -> RuntimeError:
         shape = list(self._data.shape if self._tensor is None else self._tensor._data.shape)

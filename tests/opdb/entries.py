@@ -236,3 +236,9 @@ def _getitem_samples(rng):
 
 register(OpInfo("__getitem__", lambda x, index: x[index], _getitem_samples,
                 ref=lambda a, index: a[index]))
+
+
+# --- ops written in NumPy (PyTorch's custom_op_db) -----------------------------------------
+from .custom_ops import CUSTOM_OP_DB  # noqa: E402 - kept last: they extend the database
+
+register(*CUSTOM_OP_DB)

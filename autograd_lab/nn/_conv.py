@@ -1,0 +1,153 @@
+"""Convolution as im2col + matmul (``F.conv2d``, ``F.conv1d``, ``F.unfold``, ``F.fold``).
+
+im2col copies every kernel-sized window of the (padded) input into a column; the
+convolution is then one batched matrix product with the weight, which NumPy's BLAS
+does fast. The gradients follow from the pieces: matmul's, and im2col's (col2im), so
+double backward works too.
+"""
+
+from __future__ import annotations
+
+from .._ops.nn import col2im, im2col, out_size
+from .._tensor import Tensor
+from ._padding import pad
+
+__all__ = ["conv1d", "conv2d", "unfold", "fold", "pair"]
+
+
+def pair(value, name: str, n: int = 2) -> tuple:
+    """An int or a sequence of ``n`` ints as an ``n``-tuple (PyTorch's ``_pair``)."""
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} "
+                           f"values, but got {list(value)}")
+    return value
+
+
+def _same_padding(kernel, dilation) -> tuple:
+    """(before, after) per spatial dim so that stride-1 output size equals input size;
+    an odd total puts the extra element after, as PyTorch does."""
+    totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+    return tuple((t // 2, t - t // 2) for t in totals)
+
+
+def _padding_pairs(padding, kernel, stride, dilation, n: int) -> tuple:
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * n
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            return _same_padding(kernel, dilation)
+        raise ValueError(f"Invalid padding string {padding!r}, should be one of "
+                         "{'valid', 'same'}")
+    return tuple((p, p) for p in pair(padding, "padding", n))
+
+
+def _check(input: Tensor, weight: Tensor, groups: int, name: str, dims: int) -> None:
+    if weight.ndim != dims + 2:
+        raise RuntimeError(f"{name}: expected weight to be {dims + 2}-D, got {weight.ndim}-D "
+                           f"weight of size {list(weight.shape)}")
+    if input.ndim != dims + 2:
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    if groups < 1 or weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {list(weight.shape)} instead")
+    if input.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+            f"input{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
+            f"{input.shape[1]} channels instead")
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation of ``(N, C, H, W)`` with ``(O, C/groups, kh, kw)`` weights.
+
+    >>> import autograd_lab as al
+    >>> x = al.ones(1, 1, 3, 3)
+    >>> al.nn.functional.conv2d(x, al.ones(1, 1, 2, 2)).shape
+    (1, 1, 2, 2)
+    """
+    batched = input.ndim == 4
+    if input.ndim == 3:
+        input = input.unsqueeze(0)
+    _check(input, weight, groups, "conv2d", 2)
+    kernel = tuple(weight.shape[2:])
+    stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+    pads = _padding_pairs(padding, kernel, stride, dilation, 2)
+    if any(lo or hi for lo, hi in pads):
+        input = pad(input, (*pads[1], *pads[0]))
+    n, c, h, w = input.shape
+    oh, ow = (out_size(s, k, d, st) for s, k, d, st in zip((h, w), kernel, dilation, stride,
+                                                             strict=True))
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({h} x {w}). Kernel size: "
+            f"({dilation[0] * (kernel[0] - 1) + 1} x {dilation[1] * (kernel[1] - 1) + 1}). "
+            "Kernel size can't be greater than actual input size")
+    cols = im2col(input, kernel, dilation, stride)  # (N, C, kh, kw, OH, OW)
+    # One big product per group, (O/G, K) @ (K, N*OH*OW), rather than N small ones: BLAS
+    # is much faster on one large matrix (the permute-reshape costs one copy of cols).
+    o = weight.shape[0]
+    k = c // groups * kernel[0] * kernel[1]
+    cols = cols.permute(1, 2, 3, 0, 4, 5).reshape(groups, k, n * oh * ow)
+    out = weight.reshape(groups, o // groups, k) @ cols
+    out = out.reshape(o, n, oh, ow).permute(1, 0, 2, 3)
+    if bias is not None:
+        out = out + bias.reshape(o, 1, 1)
+    return out if batched else out.squeeze(0)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation: conv2d on a height-1 image."""
+    batched = input.ndim == 3
+    if input.ndim == 2:
+        input = input.unsqueeze(0)
+    _check(input, weight, groups, "conv1d", 1)
+    if isinstance(padding, str):
+        (lo, hi), = _padding_pairs(padding, weight.shape[2:], pair(stride, "stride", 1),
+                                   pair(dilation, "dilation", 1), 1)
+        if lo or hi:
+            input = pad(input, (lo, hi))
+        padding = 0
+    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, *pair(stride, "stride", 1)),
+                 (0, *pair(padding, "padding", 1)), (1, *pair(dilation, "dilation", 1)), groups)
+    out = out.squeeze(2)
+    return out if batched else out.squeeze(0)
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sliding windows as columns: ``(N, C, H, W)`` gives ``(N, C*kh*kw, L)``."""
+    if input.ndim != 4:
+        raise RuntimeError(f"Input Error: Only 4D input Tensors are supported "
+                           f"(got {input.ndim}D)")
+    kernel = pair(kernel_size, "kernel_size")
+    ph, pw = pair(padding, "padding")
+    if ph or pw:
+        input = pad(input, (pw, pw, ph, ph))
+    cols = im2col(input, kernel, pair(dilation, "dilation"), pair(stride, "stride"))
+    n, c = input.shape[:2]
+    return cols.reshape(n, c * kernel[0] * kernel[1], -1)
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """The adjoint of ``unfold``: sum columns ``(N, C*kh*kw, L)`` into ``(N, C, H, W)``."""
+    kernel, dilation = pair(kernel_size, "kernel_size"), pair(dilation, "dilation")
+    stride, (ph, pw) = pair(stride, "stride"), pair(padding, "padding")
+    h, w = pair(output_size, "output_size")
+    oh, ow = out_size(h + 2 * ph, kernel[0], dilation[0], stride[0]), out_size(
+        w + 2 * pw, kernel[1], dilation[1], stride[1])
+    n, ckk, length = input.shape
+    if ckk % (kernel[0] * kernel[1]) or length != oh * ow:
+        raise RuntimeError(f"fold: expected input of size (N, C*{kernel[0]}*{kernel[1]}, "
+                           f"{oh * ow}), got {list(input.shape)}")
+    cols = input.reshape(n, ckk // (kernel[0] * kernel[1]), *kernel, oh, ow)
+    out = col2im(cols, kernel, dilation, stride, (h + 2 * ph, w + 2 * pw))
+    return pad(out, (-pw, -pw, -ph, -ph)) if ph or pw else out

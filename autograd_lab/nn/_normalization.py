@@ -1,0 +1,34 @@
+"""``F.layer_norm``: normalise over the trailing ``normalized_shape`` dimensions."""
+
+from __future__ import annotations
+
+from .._tensor import Tensor
+
+__all__ = ["layer_norm"]
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """(x - mean) / sqrt(var + eps) * weight + bias over the last dims (biased var).
+
+    Written with Tensor ops, so its gradients (and second derivatives) come from theirs.
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(f"layer_norm: expected {name} of shape {list(shape)}, "
+                               f"got {list(t.shape)}")
+    dims = tuple(range(input.ndim - k, input.ndim))
+    centred = input - input.mean(dims, keepdim=True)
+    var = (centred * centred).mean(dims, keepdim=True)
+    out = centred * (var + eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out

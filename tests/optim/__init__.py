@@ -1,0 +1,1 @@
+"""Tests of ``autograd_lab.optim`` (a package, so ``from helpers import ...`` works)."""

@@ -1,0 +1,1 @@
+"""Ports of the PyTorch test files in ../shared/seeds."""
