@@ -15,7 +15,18 @@ def _mT(x: Tensor) -> Tensor:  # noqa: N802
     return transpose(x, -2, -1)
 
 
-@defop("matmul", np.matmul, inputs=("self", "other"), save=("self", "other"),
+def _matmul_forward(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.matmul, with broadcast (zero-stride) operands made contiguous first: BLAS cannot
+    take them, and NumPy's fallback loop is about ten times slower (gradients of ``sum``
+    arrive as such expanded arrays)."""
+    if 0 in a.strides:
+        a = np.ascontiguousarray(a)
+    if 0 in b.strides:
+        b = np.ascontiguousarray(b)
+    return np.matmul(a, b)
+
+
+@defop("matmul", _matmul_forward, inputs=("self", "other"), save=("self", "other"),
        node_name="MmBackward0")
 def _matmul_backward(grad, self, other, *, needs_input_grad=(True, True)):
     """C = A @ B gives dA = dC @ B^T and dB = A^T @ dC.
@@ -62,7 +73,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 
 # Same formula; PyTorch names the node after the kernel it ran (mm for 2-D @ 2-D).
-_matmul_nd = defop("matmul_nd", np.matmul, inputs=("self", "other"), save=("self", "other"),
+_matmul_nd = defop("matmul_nd", _matmul_forward, inputs=("self", "other"), save=("self", "other"),
                    node_name="MatmulBackward0")(_matmul_backward.backward)
 
 
