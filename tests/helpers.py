@@ -79,7 +79,7 @@ def numeric_vjp(scalar_fn: Callable[[list], float], arrays: list, which: Sequenc
     results = []
     for i in which:
         base = arrays[i]
-        g = np.zeros_like(base, dtype=np.float64)
+        g = np.zeros(base.shape, dtype=np.float64)  # C order: flat_g is a view
         flat_g = g.reshape(-1)
         for j in range(base.size):
             plus = [None if a is None else a.copy() for a in arrays]

@@ -528,3 +528,14 @@ def test_iterating_walks_the_first_dimension_and_keeps_the_graph():
     assert x.grad.tolist() == [[0.0, 0.0], [2.0, 2.0]]
     with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
         list(al.tensor(1.0))
+
+
+def test_to_accepts_pytorchs_argument_forms():
+    x = al.ones(2)
+    assert x.to("cpu", dtype=al.float64).dtype == al.float64
+    assert x.to("cpu", al.float64).dtype == al.float64
+    assert x.to(dtype=al.int64).dtype == al.int64
+    assert x.to(al.zeros(1, dtype=al.float64)).dtype == al.float64
+    assert x.to("cpu") is x
+    with pytest.raises(RuntimeError, match="CPU only"):
+        x.to("cuda")

@@ -28,14 +28,25 @@ def clone(input: Tensor) -> Tensor:
     return apply_op(_clone_backward, (input,))
 
 
-def to(input: Tensor, dtype=None, *args, **kwargs) -> Tensor:
-    """A tensor of ``dtype`` (the same tensor if it already has it). Devices other than
-    "cpu" are not supported."""
-    if isinstance(dtype, str):
-        if dtype != "cpu":
-            raise RuntimeError(f"autograd_lab runs on the CPU only; got device {dtype!r}")
-        dtype = args[0] if args else kwargs.get("dtype")
-    dtype = kwargs.get("dtype", dtype)
+def to(input: Tensor, *args, **kwargs) -> Tensor:
+    """A tensor of the asked dtype (the same tensor if it already has it), as PyTorch's
+    ``to(dtype)``, ``to(device, dtype)``, ``to(other)`` and keyword forms. Only the
+    device "cpu" exists here."""
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("copy", None)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for arg in args:
+        if isinstance(arg, str):
+            device = arg
+        elif isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif arg is not None:
+            dtype = arg
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"autograd_lab runs on the CPU only; got device {device!r}")
     if dtype is None:
         return input
     np_dtype = _dtypes.to_numpy_dtype(dtype)

@@ -27,7 +27,7 @@ _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _K_TANH = math.sqrt(2 / math.pi)  # gelu's tanh approximation: tanh(k (x + 0.044715 x**3))
 _C_TANH = 0.044715
-_erf_elementwise = np.frompyfunc(math.erf, 1, 1)
+_erf_elementwise = np.vectorize(math.erf, otypes=[np.float64])  # 0-d: an array too
 
 
 # --- softmax family ---------------------------------------------------------------------

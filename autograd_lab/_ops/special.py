@@ -16,7 +16,7 @@ from ._table import apply_op, defop
 
 __all__ = ["erf", "erfinv"]
 
-_erf_elementwise = np.frompyfunc(math.erf, 1, 1)
+_erf_elementwise = np.vectorize(math.erf, otypes=[np.float64])  # 0-d: an array too
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 

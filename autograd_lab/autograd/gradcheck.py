@@ -382,7 +382,7 @@ def _numerical_jacobians(func, inputs, eps, only: int | None = None) -> list:
     Each evaluation gets fresh leaf tensors (same dtype and requires_grad as the
     originals), so the user's tensors and their graphs are never touched.
     """
-    arrays = [np.array(x.detach().numpy(), copy=True) if _requires_grad(x) else None
+    arrays = [np.array(x.detach().numpy(), copy=True, order="C") if _requires_grad(x) else None
               for x in inputs]
     diff_positions = [p for p, a in enumerate(arrays) if a is not None]
     if only is not None:

@@ -107,3 +107,22 @@ def binary_samples(low=-2.0, high=2.0, other_low=None, other_high=None, away_fro
                           name="python_scalar")
 
     return samples
+
+
+def index(data) -> al.Tensor:
+    """An int64 index tensor (no grad)."""
+    return al.tensor(np.asarray(data, dtype=np.int64))
+
+
+def mask(rng: np.random.Generator, shape) -> al.Tensor:
+    """A seeded bool mask with at least one True and one False (when it has two elements)."""
+    data = rng.uniform(size=shape) > 0.5
+    flat = data.reshape(-1)
+    if flat.size >= 2:
+        flat[0], flat[-1] = True, False
+    return al.tensor(data)
+
+
+def arr(x):
+    """A NumPy array for a tensor argument (references receive the sample's args as is)."""
+    return x.detach().numpy() if isinstance(x, al.Tensor) else x

@@ -10,9 +10,21 @@ import numpy as np
 
 import autograd_lab as al
 
-from .core import OpInfo, SampleInput, binary_samples, distinct, make, unary_samples
+from .core import (
+    ErrorInput,
+    OpInfo,
+    SampleInput,
+    arr,
+    binary_samples,
+    distinct,
+    index,
+    make,
+    mask,
+    unary_samples,
+)
 
 OP_DB: list[OpInfo] = []
+_ERR_RNG = np.random.default_rng(1)  # error samples: values do not matter, shapes do
 
 
 def register(*infos: OpInfo) -> None:
@@ -72,6 +84,8 @@ register(
            inplace="add_"),
     OpInfo("sub", al.sub, binary_samples(), ref=_numpy_binary(np.subtract), method="sub",
            inplace="sub_"),
+    OpInfo("rsub", al.rsub, binary_samples(),
+           ref=lambda a, b: np.subtract(arr(b), a)),
     OpInfo("mul", al.mul, binary_samples(), ref=_numpy_binary(np.multiply), method="mul",
            inplace="mul_"),
     OpInfo("div", al.div, binary_samples(other_low=0.5, other_high=2.0),
@@ -92,28 +106,43 @@ register(
 
 
 def _where_samples(rng):
-    cond = al.tensor(rng.uniform(size=(3, 4)) > 0.5)
-    yield SampleInput(make(rng, (3, 4)), (make(rng, (3, 4)),), {"condition": cond}, name="same")
-    yield SampleInput(make(rng, (3, 1)), (make(rng, (4,)),), {"condition": cond},
-                      name="broadcast")
+    cond = mask(rng, (3, 4))
+    yield SampleInput(make(rng, (3, 4)), (cond, make(rng, (3, 4))), name="same")
+    yield SampleInput(make(rng, (3, 1)), (cond, make(rng, (4,))), name="broadcast")
+    yield SampleInput(make(rng, ()), (mask(rng, (2, 3)), make(rng, (3,))), name="zero_dim_input")
+    yield SampleInput(make(rng, (2, 3)), (mask(rng, (2, 3)), 0.5), name="python_scalar_other")
 
 
-def _where(input, other, condition):
+def _where(input, condition, other):
     return al.where(condition, input, other)
 
 
-register(OpInfo("where", _where, _where_samples,
-                ref=lambda a, other, condition: np.where(condition.numpy(),
-                                                         a, other.detach().numpy())))
+def _where_errors():
+    yield ErrorInput(SampleInput(make(_ERR_RNG, (3,)), (index([1, 0, 1]), make(_ERR_RNG, (3,))),
+                                 name="int_condition"),
+                     RuntimeError, "where expected condition to be a boolean tensor")
+
+
+register(OpInfo("where", _where, _where_samples, method="where", errors=_where_errors,
+                ref=lambda a, condition, other: np.where(arr(condition), a, arr(other))))
 
 
 # --- reductions ------------------------------------------------------------------------------
-def _reduction_samples(rng, extra=None):
+def _reduction_samples(rng, empty_dim0=False):
     yield SampleInput(make(rng, (3, 4)), name="all")
     yield SampleInput(make(rng, ()), name="zero_dim")
     for dim, keepdim in [(0, False), (-1, True), ((0, 2), False), (1, True)]:
         yield SampleInput(make(rng, (2, 3, 4)), (), {"dim": dim, "keepdim": keepdim},
                           name=f"dim{dim}_keepdim{keepdim}".replace(" ", ""))
+    yield SampleInput(make(rng, (2, 1, 3)), (), {"dim": 1}, name="size1_dim")
+    yield SampleInput(make(rng, (0, 3)), (), {"dim": 1}, name="empty_keep_empty")
+    if empty_dim0:  # summing nothing gives 0 (a mean of nothing would be nan)
+        yield SampleInput(make(rng, (0, 3)), (), {"dim": 0}, name="empty_reduced")
+
+
+def _reduction_errors():
+    yield ErrorInput(SampleInput(make(_ERR_RNG, (2, 3)), (), {"dim": 2}, name="dim_out_of_range"),
+                     IndexError, r"Dimension out of range \(expected to be in range of \[-2, 1\]")
 
 
 def _np_reduce(fn):
@@ -124,8 +153,10 @@ def _np_reduce(fn):
 
 
 register(
-    OpInfo("sum", al.sum, _reduction_samples, ref=_np_reduce(np.sum), method="sum"),
-    OpInfo("mean", al.mean, _reduction_samples, ref=_np_reduce(np.mean), method="mean"),
+    OpInfo("sum", al.sum, lambda rng: _reduction_samples(rng, empty_dim0=True),
+           ref=_np_reduce(np.sum), method="sum", errors=_reduction_errors),
+    OpInfo("mean", al.mean, _reduction_samples, ref=_np_reduce(np.mean), method="mean",
+           errors=_reduction_errors),
 )
 
 
@@ -229,13 +260,58 @@ register(
 
 
 def _getitem_samples(rng):
-    for index, name in [((1,), "int"), ((slice(1, 3),), "slice"), ((Ellipsis, 0), "ellipsis"),
+    for key, name in [((1,), "int"), ((slice(1, 3),), "slice"), ((Ellipsis, 0), "ellipsis"),
                         (([0, 2, 0],), "repeated_indices"), ((None, 1), "none")]:
-        yield SampleInput(make(rng, (3, 4)), (index,), name=name)
+        yield SampleInput(make(rng, (3, 4)), (key,), name=name)
 
 
 register(OpInfo("__getitem__", lambda x, index: x[index], _getitem_samples,
                 ref=lambda a, index: a[index]))
+
+
+# --- error inputs of the first entries -------------------------------------------------------
+def _error(shape, args=(), kwargs=None, *, name, error=RuntimeError, match):
+    return ErrorInput(SampleInput(make(_ERR_RNG, shape), tuple(args), kwargs or {}, name=name),
+                      error, match)
+
+
+_EXTRA_ERRORS = {
+    "add": [_error((3,), (make(_ERR_RNG, (4,)),), name="shape_mismatch",
+                   match="must match the size")],
+    "matmul": [_error((3, 4), (make(_ERR_RNG, (3, 4)),), name="inner_dims",
+                      match="cannot be multiplied"),
+               _error((), (make(_ERR_RNG, (3,)),), name="zero_dim",
+                      match="both arguments to matmul need to be at least 1D")],
+    "reshape": [_error((2, 6), ((5, 2),), name="wrong_numel",
+                       match=r"shape '\[5, 2\]' is invalid for input of size 12"),
+                _error((2, 6), ((-1, -1),), name="two_inferred",
+                       match="only one dimension can be inferred")],
+    "view": [_error((3, 4), (5, 2), name="wrong_numel", match="is invalid for input of size")],
+    "expand": [_error((3, 2), ((3, 4),), name="non_singleton",
+                      match="must match the existing size")],
+    "transpose": [_error((2, 3), (0, 2), name="dim_out_of_range", error=IndexError,
+                         match="Dimension out of range")],
+    "permute": [_error((2, 3, 4), ((0, 0, 1),), name="duplicate_dims",
+                       match="duplicate dims are not allowed"),
+                _error((2, 3, 4), ((0, 1),), name="too_few_dims",
+                       match="number of dimensions in the tensor input does not match")],
+    "t": [_error((2, 3, 4), name="3d", match="expects a tensor with <= 2 dimensions")],
+    "cat": [_error((2, 3), (make(_ERR_RNG, (2, 4)),), {"dim": 0}, name="shape_mismatch",
+                   match="Sizes of tensors must match except in dimension 0")],
+    "stack": [_error((2, 3), (make(_ERR_RNG, (3, 2)),), {"dim": 0}, name="shape_mismatch",
+                     match="stack expects each tensor to be equal size")],
+    "clamp": [_error((3,), name="no_bounds", match="At least one of 'min' or 'max'")],
+}
+for _info in OP_DB:
+    if _info.name in _EXTRA_ERRORS:
+        _info.errors = (lambda items=_EXTRA_ERRORS[_info.name]: iter(items))
+
+
+# --- the later families: reductions, views, indexing, copies, comparisons, special, F ---------
+from .nn_entries import NN_OP_DB  # noqa: E402
+from .tensor_entries import TENSOR_OP_DB  # noqa: E402
+
+register(*TENSOR_OP_DB, *NN_OP_DB)
 
 
 # --- ops written in NumPy (PyTorch's custom_op_db) -----------------------------------------
