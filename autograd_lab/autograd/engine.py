@@ -342,7 +342,10 @@ def _all_none(grads) -> bool:
 
 def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
     """Send each gradient along its edge, summing into the next node's input buffer."""
-    for i, (fn, nr) in enumerate(node.next_functions):
+    edges = node.next_functions
+    if len(grad_inputs) != len(edges):  # e.g. AccumulateGrad: () for no edges
+        grad_inputs = (*grad_inputs, *(None,) * (len(edges) - len(grad_inputs)))
+    for i, ((fn, nr), g) in enumerate(zip(edges, grad_inputs, strict=False)):
         if fn is None:
             continue
         if needed is not None and not (needed[fn] or fn in targets):
@@ -350,9 +353,10 @@ def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
         buf = buffers.get(fn)
         if buf is None:
             buf = buffers[fn] = [None] * len(fn._output_meta)
-        g = grad_inputs[i] if i < len(grad_inputs) else None
         if g is not None:
-            g = _validate_grad(g, fn, nr, node, i)
+            shape, dtype = fn._output_meta[nr]
+            if type(g) is not Tensor or g._data.shape != shape or g._data.dtype is not dtype:
+                g = _validate_grad(g, fn, nr, node, i)  # reduce a broadcast, cast, or explain
             old = buf[nr]
             buf[nr] = g if old is None else old + g
         count = deps[fn] - 1
