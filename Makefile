@@ -1,10 +1,11 @@
 # autograd_lab: set-up, notebooks, tests and benchmarks.
 #   make lab    set up .venv (notebook extra) and open JupyterLab on notebooks/
 #   make test   set up .venv (test extra) and run pytest on tests/ plus nbval on notebooks/
-#   make bench  run the benchmarks
+#   make bench  set up .venv (bench extra: HIPS autograd, MyGrad) and run benchmarks/run.py
 #   make clean  remove .venv, caches and build output
 # Variables: PYTHON (interpreter used to create .venv, 3.11+), LAB_ARGS (extra args for
-# `jupyter lab`, e.g. LAB_ARGS=--no-browser), PYTEST_ARGS (extra args for pytest).
+# `jupyter lab`, e.g. LAB_ARGS=--no-browser), PYTEST_ARGS (extra args for pytest),
+# BENCH_ARGS (extra args for benchmarks/run.py, e.g. BENCH_ARGS=--quick).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -20,6 +21,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 # ORACLE=1: also install PyTorch (CPU, 2.13) so the tests that compare with it run too.
 # The suite passes without it; those comparisons are then skipped.
 ORACLE ?= 0
@@ -34,12 +36,12 @@ TEST_PATHS := $(wildcard tests) $(wildcard notebooks)
 NBVAL_ARGS := $(if $(wildcard notebooks),--nbval --nbval-current-env) \
 	$(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebooks/sanitize.cfg)
 
-.PHONY: help venv setup-lab setup-test dot lab lint test bench clean
+.PHONY: help venv setup-lab setup-test setup-bench dot lab lint test bench clean
 
 help:
 	@echo "make lab    # set up .venv and open JupyterLab on notebooks/ (LAB_ARGS=--no-browser ...)"
 	@echo "make test   # set up .venv with the test extra and run pytest + nbval notebooks"
-	@echo "make bench  # run benchmarks/run.py"
+	@echo "make bench  # run benchmarks/run.py (BENCH_ARGS=--quick), writes docs/benchmarks.md"
 	@echo "make clean  # remove .venv, caches and build output"
 
 # ---- virtual environment -------------------------------------------------------------
@@ -66,6 +68,10 @@ $(VENV)/.stamp-test: pyproject.toml | $(VPY)
 	$(VPY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
+$(VENV)/.stamp-bench: pyproject.toml | $(VPY)
+	$(VPY) -m pip install --quiet -e '.[bench]'
+	@touch $@
+
 $(VENV)/.stamp-oracle: | $(VPY)
 	$(VPY) -m pip install --quiet torch==2.13.0
 	@touch $@
@@ -74,6 +80,7 @@ ORACLE_STAMP := $(if $(filter 1,$(ORACLE)),$(VENV)/.stamp-oracle)
 
 setup-lab: $(VENV)/.stamp-notebook
 setup-test: $(VENV)/.stamp-test
+setup-bench: $(VENV)/.stamp-bench
 
 # ---- Graphviz's `dot` (the graphviz Python package only calls it) ------------------------
 dot:
@@ -99,8 +106,11 @@ test: setup-test $(ORACLE_STAMP) dot lint
 	@color=; [ -t 1 ] || color=--color=no; \
 	set -x; $(VPY) -m pytest $$color --doctest-modules autograd_lab $(TEST_PATHS) $(NBVAL_ARGS) $(PYTEST_ARGS)
 
-bench: setup-test
-	$(VPY) benchmarks/run.py
+# run.py pins every thread pool to one thread itself (it re-executes itself with
+# OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1); PyTorch is compared when it is
+# installed in .venv (`make test ORACLE=1` installs it), and skipped otherwise.
+bench: setup-bench
+	$(VPY) benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .ruff_cache .mypy_cache

@@ -1,309 +1,197 @@
-"""How much does autograd_lab's graph cost? Timings next to hand-written NumPy and PyTorch.
+"""Run the benchmark suite: six workloads, autograd_lab next to hand-written NumPy and peers.
 
-Two workloads, each run three ways:
+    python benchmarks/run.py            # about 3 minutes; writes docs/benchmarks.md
+    python benchmarks/run.py --quick    # under a minute; prints only (unless --output)
+    make bench                          # the same as the first, from .venv with the peers
 
-* ``chain``: 200 elementwise ops on a 16-element float64 tensor, then ``sum().backward()``.
-  The arrays are tiny, so this measures the per-op overhead of recording a node and
-  running it backwards. Reported as microseconds per op (forward + backward, total / 200).
-* ``mlp``: one training step (forward + backward, no optimizer update) of a
-  784-512-512-10 ReLU network on a batch of 256 in float32, with cross-entropy written
-  from exp/log/sum. Here the matrix products dominate. Reported as milliseconds per step.
+For each workload (``w1_chain.py`` ... ``w6_memory.py``) and each engine that is
+installed (autograd_lab, PyTorch, HIPS autograd, MyGrad; see ``engines.py``), the runner
+checks the gradients against the hand-written NumPy ones, then times every engine,
+interleaved (``timing.py``), and prints the ratios to NumPy next to the issue's targets.
 
-The three ways are autograd_lab; the same maths in NumPy with a backward pass written
-by hand (the zero-overhead limit for an engine on NumPy); and PyTorch on the CPU, when it
-is importable. Before timing, each workload checks once that all three agree on the
-gradients.
-
-    python benchmarks/run.py            # about 30 s
-    python benchmarks/run.py --quick    # fewer, shorter repeats
+Before anything else it pins every thread pool to one thread: it sets OMP_NUM_THREADS,
+OPENBLAS_NUM_THREADS and MKL_NUM_THREADS to 1 and re-executes itself (a BLAS reads them
+once, when it loads, so setting them from inside a running Python is too late).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import platform
 import sys
-import timeit
-from collections.abc import Callable
+import time
 from pathlib import Path
 
-import numpy as np
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout: the package next to this folder
+from benchmarks.machine import OPENBLAS_QUIRK_VARS, THREAD_VARS  # noqa: E402 (stdlib only)
 
-# Run from a checkout without installing: make the package next to this folder importable.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import autograd_lab as al  # noqa: E402
-
-try:
-    import torch
-except ImportError:  # PyTorch is optional: its column is then left out.
-    torch = None
-
-CHAIN_LENGTH = 200
-CHAIN_SIZE = 16
-BATCH, LAYERS = 256, (784, 512, 512, 10)
-BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+REMOVED = "AUTOGRAD_LAB_BENCH_REMOVED"  # what the re-executed runner was started without
 
 
-# ---------------------------------------------------------------------------------------
-# timing
-def measure(runs: dict[str, Callable[[], object]], repeats: int, min_time: float) -> dict:
-    """Seconds per call of each function in ``runs``, as ``timeit`` would time them.
+def pin_threads(keep_blas_env: bool) -> None:
+    """Re-execute this script with one thread per pool, unless that is already the case.
 
-    Each function is warmed up, then given a loop count: the smallest of 1, 2, 5, 10, 20,
-    ... whose loop takes at least ``min_time`` seconds, so that a fast call is not lost in
-    the timer's resolution. The repeats take turns (a, b, c, a, b, c, ...), so that a
-    burst of load from another process does not hit one contender only, and we keep each
-    one's best repeat, as ``timeit``'s documentation advises: slower repeats measure other
-    processes competing for the cores (on a small shared machine, often 2x or more).
+    Also drops OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (both together), which some machines
+    set to work around old OpenBLAS bugs and which make a current NumPy pick a slower
+    kernel; they are recorded in the environment so that the report can say so.
     """
-    timers, numbers = {}, {}
-    for name, fn in runs.items():
-        fn()  # warm-up: first-call costs (caches, BLAS buffers) are not what we measure
-        timers[name] = timeit.Timer(fn)
-        for numbers[name] in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000):
-            if timers[name].timeit(numbers[name]) >= min_time:
-                break
-    best = dict.fromkeys(runs, float("inf"))
-    for _ in range(repeats):
-        for name, timer in timers.items():
-            best[name] = min(best[name], timer.timeit(numbers[name]) / numbers[name])
-    return best
+    env = dict(os.environ)
+    removed = {} if keep_blas_env else {k: env.pop(k) for k in OPENBLAS_QUIRK_VARS if k in env}
+    if all(env.get(k) == "1" for k in THREAD_VARS) and not removed:
+        return
+    env.update(dict.fromkeys(THREAD_VARS, "1"))
+    env[REMOVED] = json.dumps({**json.loads(os.environ.get(REMOVED, "{}")), **removed})
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
-# ---------------------------------------------------------------------------------------
-# (a) a chain of elementwise ops
-# Step i applies CHAIN_STEPS[i % 4]. Each entry: (forward(x, lib), derivative(x, y)), where
-# lib is the module providing sin and tanh (autograd_lab, torch or numpy, which all spell
-# them alike) and the derivative, for the hand-written backward, is given in terms of the
-# step's input x and output y.
-CHAIN_STEPS = (
-    (lambda x, lib: x * 1.001, lambda x, y: 1.001),
-    (lambda x, lib: x + 0.01, lambda x, y: 1.0),
-    (lambda x, lib: lib.sin(x), lambda x, y: np.cos(x)),
-    (lambda x, lib: lib.tanh(x), lambda x, y: 1.0 - y * y),
-)
-
-
-def chain_forward(x, lib):
-    """The forward of the chain, then its sum."""
-    y = x
-    for i in range(CHAIN_LENGTH):
-        y = CHAIN_STEPS[i % len(CHAIN_STEPS)][0](y, lib)
-    return y.sum()
-
-
-def chain_numpy(x: np.ndarray) -> np.ndarray:
-    """Forward and hand-written backward of the chain in NumPy; returns d(sum)/dx."""
-    values = [x]  # values[i] is the input of step i, values[i + 1] its output
-    for i in range(CHAIN_LENGTH):
-        values.append(CHAIN_STEPS[i % len(CHAIN_STEPS)][0](values[-1], np))
-    grad = np.ones_like(x)  # d(sum)/d(last output)
-    for i in reversed(range(CHAIN_LENGTH)):
-        grad = grad * CHAIN_STEPS[i % len(CHAIN_STEPS)][1](values[i], values[i + 1])
-    return grad
-
-
-def chain_framework(x, lib) -> np.ndarray:
-    """Forward and backward of the chain with autograd_lab or torch; returns x.grad."""
-    x.grad = None
-    chain_forward(x, lib).backward()
-    return x.grad.numpy()
-
-
-def bench_chain(repeats: int, min_time: float) -> dict[str, float]:
-    """Check the three chains agree, then time each (per op, total / CHAIN_LENGTH)."""
-    data = np.random.default_rng(0).standard_normal(CHAIN_SIZE)
-    x_al = al.tensor(data, dtype=al.float64, requires_grad=True)
-    runs = {
-        "autograd_lab": lambda: chain_framework(x_al, al),
-        "numpy": lambda: chain_numpy(data),
-    }
-    if torch is not None:
-        x_torch = torch.tensor(data, dtype=torch.float64, requires_grad=True)
-        runs["torch"] = lambda: chain_framework(x_torch, torch)
-    check_agree("chain", {name: (run(),) for name, run in runs.items()}, rtol=1e-12, atol=1e-14)
-    return {name: t / CHAIN_LENGTH for name, t in measure(runs, repeats, min_time).items()}
-
-
-# ---------------------------------------------------------------------------------------
-# (b) one MLP training step
-def mlp_data(seed: int = 0):
-    """Inputs, integer targets and He-initialised float32 weights, as NumPy arrays."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((BATCH, LAYERS[0]), dtype=np.float32)
-    targets = rng.integers(0, LAYERS[-1], size=BATCH)
-    params = []
-    for fan_in, fan_out in zip(LAYERS[:-1], LAYERS[1:], strict=True):
-        w = rng.standard_normal((fan_in, fan_out), dtype=np.float32) * np.float32(
-            np.sqrt(2.0 / fan_in)
-        )
-        b = np.zeros(fan_out, dtype=np.float32)
-        params += [w, b]
-    return x, targets, params
-
-
-def mlp_loss(x, targets, params, lib):
-    """Forward of the MLP and its mean cross-entropy, for autograd_lab and torch alike
-    (``lib`` is the module: ``al`` or ``torch``).
-
-    The log-softmax subtracts the row maximum (detached: a constant shift that changes
-    nothing but keeps exp from overflowing), then the log of the sum of exponentials.
-    """
-    h = x
-    for i in range(0, len(params), 2):
-        h = h @ params[i] + params[i + 1]
-        if i + 2 < len(params):
-            h = h.relu()
-    shifted = h - h.amax(dim=1, keepdim=True).detach()
-    logp = shifted - shifted.exp().sum(1, keepdim=True).log()
-    return -logp[lib.arange(len(targets)), targets].mean()
-
-
-def mlp_numpy(x, targets, params) -> list[np.ndarray]:
-    """Forward and hand-written backward of the MLP step in NumPy; returns the gradients."""
-    # forward, keeping each layer's input and pre-activation
-    h, layer_inputs, pre_acts = x, [], []
-    for i in range(0, len(params), 2):
-        layer_inputs.append(h)
-        z = h @ params[i] + params[i + 1]
-        pre_acts.append(z)
-        h = np.maximum(z, 0) if i + 2 < len(params) else z
-    shifted = h - h.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    softmax = e / e.sum(axis=1, keepdims=True)
-    # backward: d(mean cross-entropy)/dlogits = (softmax - onehot) / batch
-    grad = softmax
-    grad[np.arange(len(targets)), targets] -= 1
-    grad /= len(targets)
-    grads = [None] * len(params)
-    for layer in reversed(range(len(params) // 2)):
-        w = params[2 * layer]
-        grads[2 * layer] = layer_inputs[layer].T @ grad
-        grads[2 * layer + 1] = grad.sum(axis=0)
-        if layer > 0:
-            grad = (grad @ w.T) * (pre_acts[layer - 1] > 0)
-    return grads
-
-
-def mlp_framework(x, targets, params, lib) -> list[np.ndarray]:
-    """One step with autograd_lab or torch: fresh grads, forward, backward."""
-    for p in params:
-        p.grad = None
-    mlp_loss(x, targets, params, lib).backward()
-    return [p.grad.numpy() for p in params]
-
-
-def bench_mlp(repeats: int, min_time: float) -> dict[str, float]:
-    """Check the three MLP steps agree, then time each (per step)."""
-    x, targets, params = mlp_data()
-    al_args = (
-        al.tensor(x),
-        al.tensor(targets),
-        [al.tensor(p, requires_grad=True) for p in params],
-        al,
-    )
-    runs = {
-        "autograd_lab": lambda: mlp_framework(*al_args),
-        "numpy": lambda: mlp_numpy(x, targets, params),
-    }
-    if torch is not None:
-        torch_args = (
-            torch.from_numpy(x),
-            torch.from_numpy(targets),
-            [torch.tensor(p, requires_grad=True) for p in params],
-            torch,
-        )
-        runs["torch"] = lambda: mlp_framework(*torch_args)
-    # float32 sums of a few hundred terms, in different orders: agree to ~1e-6 relative
-    check_agree("mlp", {name: run() for name, run in runs.items()}, rtol=1e-4, atol=1e-6)
-    return measure(runs, repeats, min_time)
-
-
-# ---------------------------------------------------------------------------------------
-# checking and reporting
-def check_agree(bench: str, grads: dict[str, tuple], rtol: float, atol: float) -> None:
-    """Assert every implementation's gradients equal the hand-written NumPy ones."""
-    reference = grads["numpy"]
-    for name, got in grads.items():
-        for i, (g, ref) in enumerate(zip(got, reference, strict=True)):
-            assert g.shape == ref.shape and g.dtype == ref.dtype, (
-                f"{bench}: {name} gradient {i} is {g.dtype}{list(g.shape)}, "
-                f"expected {ref.dtype}{list(ref.shape)}"
-            )
-            assert np.allclose(g, ref, rtol=rtol, atol=atol), (
-                f"{bench}: {name} gradient {i} differs from NumPy's by up to "
-                f"{np.abs(g - ref).max():.3g}"
-            )
-    print(f"check {bench}: gradients of {', '.join(grads)} agree (rtol={rtol:g}, atol={atol:g})")
-
-
-def numpy_blas() -> str:
-    """The BLAS library NumPy was built against, as NumPy reports it (numpy >= 1.26)."""
-    try:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    except Exception:  # older NumPy, or a build that does not say
-        return "unknown"
-    return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
-
-
-def machine_info() -> list[str]:
-    """What the numbers depend on: versions, cores, threads, BLAS settings."""
-    lines = [
-        f"python {platform.python_version()}, numpy {np.__version__}, "
-        f"autograd_lab {al.__version__}, "
-        + (
-            f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
-            if torch
-            else "torch not installed"
-        ),
-        f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
-        f"numpy BLAS: {numpy_blas()}",
-    ]
-    # Set on some machines to work around old OpenBLAS bugs; they can slow NumPy's matmul.
-    env = [f"{k}={os.environ[k]}" for k in BLAS_ENV if k in os.environ]
-    lines.append(
-        "BLAS environment: "
-        + (", ".join(env) if env else "none of " + ", ".join(BLAS_ENV) + " set")
-    )
-    return lines
-
-
-def table(results: dict[str, tuple[str, float, dict[str, float]]]) -> list[str]:
-    """One row per workload: the times, then the ratios to NumPy and to torch."""
-    names = ["autograd_lab", "numpy", "torch"]
-    header = (
-        f"{'benchmark':<22}{'unit':<9}"
-        + "".join(f"{n:>14}" for n in names)
-        + f"{'al/numpy':>10}{'al/torch':>10}"
-    )
-    rows = [header, "-" * len(header)]
-    for bench, (unit, scale, timings) in results.items():
-        cells = [f"{timings[n] * scale:14.3g}" if n in timings else f"{'-':>14}" for n in names]
-        ratios = [
-            f"{timings['autograd_lab'] / timings[n]:10.1f}" if n in timings else f"{'-':>10}"
-            for n in ("numpy", "torch")
-        ]
-        rows.append(f"{bench:<22}{unit:<9}" + "".join(cells) + "".join(ratios))
-    return rows
-
-
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
-    args = parser.parse_args(argv)
-    repeats, min_time = (3, 0.05) if args.quick else (7, 0.2)
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer and shorter repeats, a 20,000-op W3, no 1,000,000-op run; "
+                             "prints only, unless --output is given")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="where to write the Markdown page (default: docs/benchmarks.md, "
+                             "or nothing with --quick)")
+    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6",
+                        help="the workloads to run, comma-separated (default: all)")
+    parser.add_argument("--keep-blas-env", action="store_true",
+                        help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE if they are set")
+    return parser.parse_args(argv)
 
-    print("\n".join(machine_info()))
-    chain = bench_chain(repeats, min_time)
-    mlp = bench_mlp(repeats, min_time)
-    results = {
-        f"chain ({CHAIN_LENGTH} ops, n={CHAIN_SIZE})": ("us/op", 1e6, chain),
-        f"mlp step (b={BATCH})": ("ms/step", 1e3, mlp),
-    }
-    print(f"\nforward + backward, best of {repeats} repeats (lower is better)")
-    print("\n".join(table(results)))
+
+def main() -> int:
+    args = parse_args()
+    pin_threads(args.keep_blas_env)
+
+    # Imported only now, in the re-executed process: NumPy loads its BLAS on import.
+    import numpy as np
+
+    from benchmarks import (
+        engines,
+        machine,
+        report,
+        w1_chain,
+        w2_mlp,
+        w3_scalar_chain,
+        w4_broadcast,
+        w5_conv,
+        w6_memory,
+    )
+
+    repeats, min_time = (3, 0.05) if args.quick else (9, 0.2)
+    settings = (f"{'A quick run: m' if args.quick else 'M'}edians of {repeats} repeats of at "
+                f"least {min_time:g} s each (W3: {w3_scalar_chain.case(args.quick).repeats} "
+                "repeats of one call).")
+    workloads = {"W1": w1_chain, "W2": w2_mlp, "W3": w3_scalar_chain, "W4": w4_broadcast,
+                 "W5": w5_conv, "W6": w6_memory}
+    chosen = [key.strip().upper() for key in args.only.split(",")]
+    unknown = set(chosen) - set(workloads)
+    if unknown:
+        sys.exit(f"unknown workload(s): {', '.join(sorted(unknown))}")
+
+    loaded, skipped = engines.load()
+    versions = {"numpy": np.__version__, **{n: e.version() for n, e in loaded.items()},
+                **dict.fromkeys(skipped)}
+    original_env = json.loads(os.environ.get(REMOVED, "{}"))
+    machine_lines = machine.describe(versions, original_env)
+    print("\n".join(machine_lines), flush=True)
+
+    started = time.perf_counter()
+    rows, million_line = [], None
+    for key in chosen:
+        if key == "W6":
+            row = memory_row(w6_memory, loaded)
+        else:
+            row = timed_row(key, workloads[key], loaded, args.quick, repeats, min_time)
+        if key == "W3" and not args.quick and "autograd_lab" in loaded:
+            million_line, row.extra_ok = run_million(w3_scalar_chain)
+            print(million_line, flush=True)
+        row.problems.update(skipped)  # not installed: said once, under the tables
+        rows.append(row)
+
+    machine_lines.append(
+        "load average at the end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + f"; the run took {time.perf_counter() - started:.0f} s")
+    print("\n".join(report.text(rows, settings, million_line)))
+    print(machine_lines[-1])
+    output = args.output or (None if args.quick else ROOT / "docs" / "benchmarks.md")
+    if output:
+        hows = {key: workloads[key].HOW for key in chosen}
+        command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
+        output.write_text(report.markdown(rows, settings, million_line, machine_lines, hows,
+                                          command))
+        print(f"\nwrote {output}")
+    return 1 if any("autograd_lab" in row.problems for row in rows) else 0
+
+
+def timed_row(key: str, module, loaded: dict, quick: bool, repeats: int, min_time: float):
+    """Check every engine's gradients on one workload, then time them all, interleaved."""
+    from benchmarks.common import CheckFailed, check_grads
+    from benchmarks.report import Row
+    from benchmarks.timing import interleaved
+
+    case = module.case(quick)
+    row = Row(key, case.title, case.unit, module.TARGET)
+    print(f"\n{case.title}", flush=True)
+    # the hand-written version is the reference; this call is also its warm-up
+    expected = case.numpy_grads(case.params, case.data)
+    steps = {"numpy": lambda: case.numpy_grads(case.params, case.data)}
+    for name, engine in loaded.items():
+        try:
+            step = engine.make_step(case.loss, case.params, case.data)
+            check_grads(name, step(), expected, case.rtol, case.atol)  # and its warm-up
+            steps[name] = step
+        except CheckFailed as error:
+            row.problems[name] = f"gradient check failed: {error}"
+        except Exception as error:  # an op missing or broken in that engine
+            row.problems[name] = f"error: {type(error).__name__}: {error}"
+        if name in row.problems:
+            print(f"  {row.problems[name]}")
+    print(f"  gradients checked: {', '.join(steps)} agree; timing ...", flush=True)
+    timings = interleaved(steps, case.repeats or repeats,
+                          min_time if case.min_time is None else case.min_time)
+    for name, t in timings.items():
+        row.figures[name] = (t.median * case.per_call, t.min * case.per_call)
+        print(f"  {name:14} {t.median * case.per_call:10.3g} {case.unit} median, "
+              f"{t.min * case.per_call:10.3g} min")
+    return row
+
+
+def memory_row(w6, loaded: dict):
+    """W6: each engine's peak memory for one step, each in a fresh process."""
+    from benchmarks.report import Row
+
+    row = Row("W6", w6.TITLE, "MB", w6.TARGET, single=True)
+    print(f"\n{w6.TITLE}: each engine in a fresh process ...", flush=True)
+    for name in ["numpy", *loaded]:
+        result = w6.measure(name)
+        if "error" in result:
+            row.problems[name] = result["error"]
+            print(f"  {name:14} {result['error']}")
+        else:
+            row.figures[name] = (result["mb"], result["mb"])
+            print(f"  {name:14} {result['mb']:8.1f} MB  ({result['method']}; the process "
+                  f"held {result['baseline_mb']:.0f} MB before the step)")
+    return row
+
+
+def run_million(w3) -> tuple[str, bool]:
+    """The 1,000,000-op chain in autograd_lab: one line for the report, and whether it ran."""
+    print("  1,000,000-op chain, autograd_lab only ...", flush=True)
+    try:
+        r = w3.million()
+    except Exception as error:  # RecursionError, MemoryError, ...
+        return f"W3, 1,000,000 ops, autograd_lab: failed ({type(error).__name__}: {error})", False
+    ok = r["grad_ok"]
+    line = (f"W3, 1,000,000 ops, autograd_lab only, run once: {r['total_s']:.1f} s "
+            f"({r['us_per_op']:.1f} µs/op: forward {r['forward_s']:.1f} s, backward "
+            f"{r['backward_s']:.1f} s, freeing the graph {r['free_s']:.1f} s); gradient "
+            + ("correct" if ok else f"WRONG ({r['grad']!r}, expected {r['expected']!r})")
+            + (" - over the 60 s budget" if r["over_limit"] else "") + ".")
+    return line, ok
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
