@@ -1072,3 +1072,28 @@ def test_grad_outputs_that_require_grad_give_the_double_backward_trick():
     assert g.requires_grad
     (gv,) = al.autograd.grad(g.sum(), v)
     close(gv, [2.0, 4.0])
+
+
+def test_backward_pauses_the_cyclic_collector_and_restores_it():
+    """Note [No garbage collection during backward]: paused inside, restored after, and
+    left off if the caller had it off."""
+    import gc
+
+    seen = []
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 2).sum()
+    y.grad_fn.register_prehook(lambda grads: seen.append(gc.isenabled()))
+    assert gc.isenabled()
+    y.backward()
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        (x * 3).sum().backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    steps = al.autograd.backward_steps((x * 4).sum())
+    next(steps)
+    assert gc.isenabled()  # between steps, the caller's code runs with its own setting
+    list(steps)
+    assert gc.isenabled()
