@@ -23,44 +23,26 @@ def rand64(*shape, seed=0, requires_grad=True):
 
 # ---------------------------------------------------------------------------------------
 # Functions with known (deliberate) properties
-class Cube(al.autograd.Function):
-    """x**3, with a correct and differentiable backward: d(x^3)/dx = 3x^2."""
+def _cube(name: str, backward_scale: float, doc: str) -> type:
+    """x**3 whose backward is ``backward_scale`` times the true 3x^2 (1.0: correct)."""
 
-    @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return x ** 3
 
-    @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return grad_output * 3 * x ** 2
+        return grad_output * 3 * x ** 2 * backward_scale
+
+    return type(name, (al.autograd.Function,), {
+        "__doc__": doc, "forward": staticmethod(forward), "backward": staticmethod(backward)})
 
 
-class CubeOffByOnePermille(al.autograd.Function):
-    """x**3 whose backward is 0.1% too large: 3.003x^2."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return grad_output * 3 * x ** 2 * 1.001
-
-
-class CubeOffByOnePercent(al.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return grad_output * 3 * x ** 2 * 1.01
+Cube = _cube("Cube", 1.0, "x**3, with a correct and differentiable backward: 3x^2.")
+CubeOffByOnePermille = _cube("CubeOffByOnePermille", 1.001,
+                             "x**3 whose backward is 0.1% too large: 3.003x^2.")
+CubeOffByOnePercent = _cube("CubeOffByOnePercent", 1.01,
+                            "x**3 whose backward is 1% too large: 3.03x^2.")
 
 
 class SinDetachedBackward(al.autograd.Function):
