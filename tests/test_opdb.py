@@ -100,6 +100,42 @@ def test_second_gradient_matches_finite_differences(info, sample):
     check_gradgrad(_one_tensor(lambda *ts: info.call(sample, *ts)), sample.tensors())
 
 
+@pytest.mark.parametrize(("info", "sample"), list(_cases(lambda i: i.differentiable)))
+def test_numpy_formulas_agree_with_tensor_formulas(info, sample):
+    # A plain backward runs a row's NumPy formula where it has one; create_graph=True runs
+    # its Tensor formula (Note [Two formulas] in _ops/_table.py): same values, same dtypes.
+    tensors = sample.tensors()
+    wrt = [t for t in tensors if t.requires_grad]
+    out = _one_tensor(lambda *ts: info.call(sample, *ts))(*tensors)
+    seed = al.tensor(np.random.default_rng(1).standard_normal(out.shape), dtype=out.dtype)
+    plain = al.autograd.grad(out, wrt, seed, retain_graph=True, allow_unused=True)
+    recorded = al.autograd.grad(out, wrt, seed, create_graph=True, allow_unused=True)
+    for a, b in zip(plain, recorded, strict=True):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert a.dtype == b.dtype
+            np.testing.assert_allclose(_array(a), _array(b), rtol=1e-12, atol=1e-12)
+
+
+def test_every_numpy_formula_is_reached_by_the_database():
+    # Every row with a NumPy formula must be in some sample's graph, or the test above
+    # never compares it.
+    from autograd_lab._ops._table import REGISTRY
+
+    with_arrays = {spec.node_cls for spec in REGISTRY.values() if spec.array_backward}
+    reached = set()
+    for case in _cases(lambda i: i.differentiable):
+        info, sample = case.values
+        out = _one_tensor(lambda *ts, i=info, s=sample: i.call(s, *ts))(*sample.tensors())
+        stack = [out.grad_fn]
+        while stack:
+            node = stack.pop()
+            if node is not None and type(node) not in reached:
+                reached.add(type(node))
+                stack.extend(fn for fn, _ in node.next_functions)
+    assert not {cls.__name__ for cls in with_arrays - reached}
+
+
 def _fits_in_place(info, sample) -> bool:
     return info.call(sample).shape == sample.input.shape
 

@@ -46,8 +46,10 @@ class OpNode(Node):
         saved = self._saved
         if saved is None:
             raise freed_graph_error()
-        values = [s.unpack(self) for s in saved]
         spec = self._spec
+        if spec.array_backward is not None and not state.enabled:
+            return _apply_on_arrays(self, spec, grad_outputs[0], saved)
+        values = [s.unpack(self) for s in saved]
         if not spec.double_backward and state.enabled:
             return _without_double_backward(self, grad_outputs, values)
         if spec.wants_needs_input_grad:
@@ -123,6 +125,35 @@ class NotImplementedBackward(Node):
         )
 
 
+def _apply_on_arrays(node: OpNode, spec: OpSpec, grad: Tensor, saved: tuple) -> tuple:
+    """Run the row's NumPy formula (Note [Two formulas]) and wrap its arrays as Tensors."""
+    values = [s.unpack_array(node) for s in saved] if saved else ()
+    if spec.array_wants_needs_input_grad:
+        grads = spec.array_backward(grad._data, *values, *node._attrs,
+                                    needs_input_grad=node.needs_input_grad)
+    else:
+        grads = spec.array_backward(grad._data, *values, *node._attrs)
+    if type(grads) is not tuple:
+        return (_as_tensor(grads),)
+    return tuple([None if g is None else _as_tensor(g) for g in grads])
+
+
+def _as_tensor(array) -> Tensor:
+    # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays: asarray restores it.
+    return Tensor(array if type(array) is np.ndarray else np.asarray(array))
+
+
+# Note [Two formulas]
+# A row's formula in Tensor ops is the definition: it is what create_graph=True records,
+# so that every derivative can be differentiated again. But a plain backward records
+# nothing, and there each Tensor op of a formula pays for a Tensor, a dispatch and a
+# promotion check around a NumPy call that may take less time than all of that. So a
+# hot row may also give its formula on NumPy arrays (``@row.on_arrays``), which the
+# node runs whenever grad mode is off during backward. The two must agree: the op
+# database checks the first against finite differences, the second through second
+# derivatives, and both against each other on every sample (tests/test_opdb.py).
+
+
 def _without_double_backward(node: OpNode, grad_outputs: list, values: list) -> tuple:
     """Run a formula that is not differentiable under create_graph: compute it without
     recording, then mark its results so that differentiating them raises."""
@@ -146,7 +177,8 @@ class OpSpec:
 
     __slots__ = ("name", "forward", "backward", "inputs", "save", "attrs", "node_cls",
                  "_save_plan", "view", "exact_dtype", "wants_needs_input_grad", "wrapped_number",
-                 "double_backward", "output_view")
+                 "double_backward", "output_view", "array_backward",
+                 "array_wants_needs_input_grad")
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:
@@ -166,6 +198,8 @@ class OpSpec:
         # of a single-output view row that makes output i alone (``unbind``'s i-th output
         # is ``select(dim, i)``), so that a ViewFn can replay it.
         self.output_view = None
+        self.array_backward = None  # Note [Two formulas]
+        self.array_wants_needs_input_grad = False
         # A formula that can skip work for inputs needing no gradient (matmul's are costly)
         # declares a keyword-only ``needs_input_grad`` parameter, as ctx has in PyTorch.
         self.wants_needs_input_grad = "needs_input_grad" in inspect.signature(backward).parameters
@@ -173,6 +207,17 @@ class OpSpec:
         self._save_plan = tuple(-1 if s == "result" else self.inputs.index(s) for s in self.save)
         self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "_spec": self,
                                                    "__module__": "autograd_lab._ops"})
+
+    def on_arrays(self, formula: Callable) -> Callable:
+        """Decorator: the same derivative written on NumPy arrays, used by a backward that
+        records no graph (Note [Two formulas]). It takes and returns what the Tensor
+        formula does, as arrays."""
+        if self.output_view is not None:
+            raise ValueError(f"{self.name}: a multi-output row has only its Tensor formula")
+        self.array_backward = formula
+        self.array_wants_needs_input_grad = (
+            "needs_input_grad" in inspect.signature(formula).parameters)
+        return formula
 
     def __repr__(self) -> str:
         return f"OpSpec({self.name!r} -> {self.node_cls.__name__})"

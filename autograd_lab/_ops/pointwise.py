@@ -39,9 +39,19 @@ def _add_backward(grad):
     return grad, grad
 
 
+@_add_backward.on_arrays
+def _add_backward_arrays(grad):
+    return grad, grad
+
+
 @defop("add_scalar", np.add, attrs=("other",), node_name="AddBackward0",
        wrapped_number=True)
 def _add_scalar_backward(grad, other):
+    return grad
+
+
+@_add_scalar_backward.on_arrays
+def _add_scalar_backward_arrays(grad, other):
     return grad
 
 
@@ -51,15 +61,30 @@ def _sub_backward(grad):
     return grad, -grad
 
 
+@_sub_backward.on_arrays
+def _sub_backward_arrays(grad):
+    return grad, -grad
+
+
 @defop("sub_scalar", np.subtract, attrs=("other",), node_name="SubBackward0",
        wrapped_number=True)
 def _sub_scalar_backward(grad, other):
     return grad
 
 
+@_sub_scalar_backward.on_arrays
+def _sub_scalar_backward_arrays(grad, other):
+    return grad
+
+
 @defop("rsub_scalar", lambda a, s: np.subtract(s, a), attrs=("other",), node_name="RsubBackward1")
 def _rsub_scalar_backward(grad, other):
     """d(other - self)/dself = -1."""
+    return -grad
+
+
+@_rsub_scalar_backward.on_arrays
+def _rsub_scalar_backward_arrays(grad, other):
     return -grad
 
 
@@ -70,9 +95,20 @@ def _mul_backward(grad, self, other):
     return grad * other, grad * self
 
 
+@_mul_backward.on_arrays
+def _mul_backward_arrays(grad, self, other, *, needs_input_grad):
+    return (grad * other if needs_input_grad[0] else None,
+            grad * self if needs_input_grad[1] else None)
+
+
 @defop("mul_scalar", np.multiply, attrs=("other",), node_name="MulBackward0",
        wrapped_number=True)
 def _mul_scalar_backward(grad, other):
+    return grad * other
+
+
+@_mul_scalar_backward.on_arrays
+def _mul_scalar_backward_arrays(grad, other):
     return grad * other
 
 
@@ -83,9 +119,20 @@ def _div_backward(grad, self, other):
     return grad / other, -grad * self / (other * other)
 
 
+@_div_backward.on_arrays
+def _div_backward_arrays(grad, self, other, *, needs_input_grad):
+    return (grad / other if needs_input_grad[0] else None,
+            -grad * self / (other * other) if needs_input_grad[1] else None)
+
+
 @defop("div_scalar", quiet(np.true_divide), attrs=("other",), node_name="DivBackward0",
        wrapped_number=True)
 def _div_scalar_backward(grad, other):
+    return grad / other
+
+
+@_div_scalar_backward.on_arrays
+def _div_scalar_backward_arrays(grad, other):
     return grad / other
 
 
@@ -96,8 +143,18 @@ def _rdiv_scalar_backward(grad, self, other):
     return -grad * other / (self * self)
 
 
+@_rdiv_scalar_backward.on_arrays
+def _rdiv_scalar_backward_arrays(grad, self, other):
+    return -grad * other / (self * self)
+
+
 @defop("neg", np.negative)
 def _neg_backward(grad):
+    return -grad
+
+
+@_neg_backward.on_arrays
+def _neg_backward_arrays(grad):
     return -grad
 
 
@@ -105,6 +162,13 @@ def _neg_backward(grad):
 @defop("pow_scalar", quiet(np.power), save=("self",), attrs=("exponent",), node_name="PowBackward0")
 def _pow_scalar_backward(grad, self, exponent):
     """d(self**p)/dself = p * self**(p-1)."""
+    if exponent == 0:
+        return grad * 0
+    return grad * exponent * self ** (exponent - 1)
+
+
+@_pow_scalar_backward.on_arrays
+def _pow_scalar_backward_arrays(grad, self, exponent):
     if exponent == 0:
         return grad * 0
     return grad * exponent * self ** (exponent - 1)
@@ -149,6 +213,11 @@ def _exp_backward(grad, result):
     return grad * result
 
 
+@_exp_backward.on_arrays
+def _exp_backward_arrays(grad, result):
+    return grad * result
+
+
 @defop("expm1", _floating(np.expm1), save=("result",))
 def _expm1_backward(grad, result):
     """d (exp(x) - 1) = exp(x) = result + 1."""
@@ -161,6 +230,11 @@ def _log_backward(grad, self):
     return grad / self
 
 
+@_log_backward.on_arrays
+def _log_backward_arrays(grad, self):
+    return grad / self
+
+
 @defop("log1p", _floating(np.log1p), save=("self",))
 def _log1p_backward(grad, self):
     """d log(1+x) = 1/(1+x)."""
@@ -170,6 +244,11 @@ def _log1p_backward(grad, self):
 @defop("sqrt", _floating(np.sqrt), save=("result",))
 def _sqrt_backward(grad, result):
     """d sqrt(x) = 1 / (2 sqrt(x))."""
+    return grad / (2 * result)
+
+
+@_sqrt_backward.on_arrays
+def _sqrt_backward_arrays(grad, result):
     return grad / (2 * result)
 
 
@@ -190,10 +269,21 @@ def _square_backward(grad, self):
     return grad * 2 * self
 
 
+@_square_backward.on_arrays
+def _square_backward_arrays(grad, self):
+    return grad * 2 * self
+
+
 @defop("abs", np.abs, save=("self",))
 def _abs_backward(grad, self):
     """d|x| = sign(x) (0 at 0, as PyTorch)."""
     return grad * sign(self)
+
+
+@_abs_backward.on_arrays
+def _abs_backward_arrays(grad, self):
+    sign = np.sign(self)
+    return grad * np.where(sign == sign, sign, 0)  # sign(nan) is 0, as in PyTorch
 
 
 def _sign_forward(a: np.ndarray) -> np.ndarray:
@@ -215,10 +305,20 @@ def _sin_backward(grad, self):
     return grad * cos(self)
 
 
+@_sin_backward.on_arrays
+def _sin_backward_arrays(grad, self):
+    return grad * np.cos(self)
+
+
 @defop("cos", _floating(np.cos), save=("self",))
 def _cos_backward(grad, self):
     """d cos(x) = -sin(x)."""
     return -grad * sin(self)
+
+
+@_cos_backward.on_arrays
+def _cos_backward_arrays(grad, self):
+    return -grad * np.sin(self)
 
 
 @defop("tan", _floating(np.tan), save=("result",))
@@ -261,6 +361,11 @@ def _tanh_backward(grad, result):
     return grad * (1 - result * result)
 
 
+@_tanh_backward.on_arrays
+def _tanh_backward_arrays(grad, result):
+    return grad * (1 - result * result)
+
+
 def _sigmoid_forward(a: np.ndarray) -> np.ndarray:
     # exp of a negative number only: no overflow warning for large |a|.
     e = np.exp(-np.abs(a))
@@ -273,10 +378,20 @@ def _sigmoid_backward(grad, result):
     return grad * result * (1 - result)
 
 
+@_sigmoid_backward.on_arrays
+def _sigmoid_backward_arrays(grad, result):
+    return grad * result * (1 - result)
+
+
 @defop("relu", lambda a: np.maximum(a, 0), save=("result",))
 def _relu_backward(grad, result):
     """d relu(x) = 0 where x <= 0, else 1 (a nan passes its gradient, as in PyTorch)."""
     return grad * ~(result <= 0)
+
+
+@_relu_backward.on_arrays
+def _relu_backward_arrays(grad, result):
+    return np.where(result <= 0, 0, grad)  # a nan passes its gradient, as in PyTorch
 
 
 @defop("clamp", lambda a, lo, hi: np.clip(a, lo, hi), save=("self",), attrs=("min", "max"),

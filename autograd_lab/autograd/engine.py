@@ -18,10 +18,10 @@ that is all higher-order gradients need.
 from __future__ import annotations
 
 import gc
-import heapq
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -272,20 +272,17 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
     deps = _count_dependencies(root)
     needed = None if targets is None else _needed_nodes(root, targets)
     captured = [None] * sum(len(v) for v in captures.values()) if captures else []
-    buffers: dict = {}
-    ready = [(0, 0, root)]
+    buffers: dict = {}  # node -> the gradients summed so far, one slot per output
+    ready: list = []  # heap of (priority, tiebreak, node) for nodes with every gradient in
     step_index = 0
     outer_mode = state.enabled
     state.enabled = create_graph
     gc_was_on = gc.isenabled()
     gc.disable()  # Note [No garbage collection during backward]
     try:
+        _route(root, root.apply(()), buffers, deps, ready, needed, targets)
         while ready:
-            node = heapq.heappop(ready)[2]
-            if node is root:
-                grad_inputs = root.apply(())
-                _route(node, grad_inputs, buffers, deps, ready, needed, targets)
-                continue
+            node = heappop(ready)[2]
             grad_outputs = buffers.pop(node)
             if (node._tensor_pre_hooks is not None or node._retains_grad is not None
                     or type(node) is AccumulateGrad):
@@ -329,17 +326,10 @@ def _apply(node: Node, grad_outputs, keep_graph: bool) -> tuple:
     """Run one node: its backward, then its post-hooks; free its saved values."""
     if node._skip_if_no_grad and _all_none(grad_outputs):
         grad_inputs = (None,) * len(node.next_functions)  # no gradient reached this node
+    elif anomaly_mode._enabled:
+        grad_inputs = _apply_with_anomaly_checks(node, grad_outputs)
     else:
-        if anomaly_mode._enabled:
-            try:
-                grad_inputs = node.apply(grad_outputs)
-            except Exception as err:
-                err.add_note(f"Error detected in {node.name()}. {_forward_trace(node)}")
-                raise
-            if anomaly_mode._check_nan:
-                _check_nan(node, grad_inputs)
-        else:
-            grad_inputs = node.apply(grad_outputs)
+        grad_inputs = node.apply(grad_outputs)
     if node._post_hooks is not None:
         for hook in tuple(node._post_hooks.values()):
             result = hook(tuple(grad_inputs), tuple(grad_outputs))
@@ -347,6 +337,18 @@ def _apply(node: Node, grad_outputs, keep_graph: bool) -> tuple:
                 grad_inputs = _hook_result(result, len(grad_inputs), hook, node)
     if not keep_graph:
         node._release_variables()
+    return grad_inputs
+
+
+def _apply_with_anomaly_checks(node: Node, grad_outputs) -> tuple:
+    """``node.apply`` with anomaly mode's extras: the forward traceback on error, nan checks."""
+    try:
+        grad_inputs = node.apply(grad_outputs)
+    except Exception as err:
+        err.add_note(f"Error detected in {node.name()}. {_forward_trace(node)}")
+        raise
+    if anomaly_mode._check_nan:
+        _check_nan(node, grad_inputs)
     return grad_inputs
 
 
@@ -362,18 +364,17 @@ def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
     edges = node.next_functions
     if len(grad_inputs) != len(edges):  # e.g. AccumulateGrad: () for no edges
         grad_inputs = (*grad_inputs, *(None,) * (len(edges) - len(grad_inputs)))
-    for i, ((fn, nr), g) in enumerate(zip(edges, grad_inputs, strict=False)):
-        if fn is None:
-            continue
-        if needed is not None and not (needed[fn] or fn in targets):
+    for (fn, nr), g in zip(edges, grad_inputs, strict=True):
+        if fn is None or (needed is not None and not (needed[fn] or fn in targets)):
             continue
         buf = buffers.get(fn)
         if buf is None:
             buf = buffers[fn] = [None] * len(fn._output_meta)
         if g is not None:
             shape, dtype = fn._output_meta[nr]
-            if type(g) is not Tensor or g._data.shape != shape or g._data.dtype is not dtype:
-                g = _validate_grad(g, fn, nr, node, i)  # reduce a broadcast, cast, or explain
+            data = g._data if type(g) is Tensor else None
+            if data is None or data.shape != shape or data.dtype is not dtype:
+                g = _validate_grad(g, fn, nr, node, edges, grad_inputs)  # a broadcast, a cast
             old = buf[nr]
             buf[nr] = g if old is None else old + g
         count = deps[fn] - 1
@@ -381,15 +382,19 @@ def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
         if count == 0:
             # Latest-created first; AccumulateGrad as soon as it is ready (as PyTorch).
             priority = _FIRST if type(fn) is AccumulateGrad else -fn._sequence_nr
-            heapq.heappush(ready, (priority, next(_tiebreak), fn))
+            heappush(ready, (priority, next(_tiebreak), fn))
 
 
-def _validate_grad(g, fn: Node, nr: int, producer: Node, index: int):
+def _validate_grad(g, fn: Node, nr: int, producer: Node, edges: tuple, grad_inputs: tuple):
     """Bring a gradient to the shape and dtype of the tensor it belongs to.
 
     A broadcast input receives a gradient of the broadcast shape; it is summed back
     here, once, for every op (PyTorch does the same in its engine).
     """
+    # The position, for the messages: the first slot holding this gradient on this edge
+    # (a repeated pair fails alike at each of its places, so the first is the one to name).
+    index = next(i for i, (edge, gi) in enumerate(zip(edges, grad_inputs, strict=True))
+                 if gi is g and edge == (fn, nr))
     if not isinstance(g, Tensor):
         raise TypeError(
             f"Function {producer.name()} returned a {type(g).__name__} as gradient {index}; "

@@ -76,6 +76,13 @@ class SavedTensor:
         tensor._vc = self._vc
         return tensor
 
+    def unpack_array(self, node):
+        """The saved value's array, with the same checks as ``unpack`` (for NumPy formulas)."""
+        if self._unpack_hook is not None or self._vc.value != self._version:
+            return self.unpack(node)._data  # the hook's result, or the in-place error
+        tensor = self._tensor
+        return self._data if tensor is None else tensor._data
+
     def follow_view(self, view) -> None:
         """Mark this saved output as the result of an in-place op on ``view``.
 

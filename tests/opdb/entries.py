@@ -90,6 +90,11 @@ register(
            inplace="mul_"),
     OpInfo("div", al.div, binary_samples(other_low=0.5, other_high=2.0),
            ref=_numpy_binary(np.true_divide), method="div", inplace="div_"),
+    # A Python number divided by a tensor: Tensor.__rtruediv__, PyTorch's DivBackward1.
+    OpInfo("rdiv", lambda x, number: number / x,
+           lambda rng: (SampleInput(make(rng, (4,), 0.5, 2.0), (1.5,), name="python_scalar"),
+                        SampleInput(make(rng, (), 0.5, 2.0), (-2.0,), name="zero_dim")),
+           ref=lambda a, number: np.true_divide(number, a)),
     OpInfo("pow", al.pow, binary_samples(low=0.5, high=2.0, other_low=-1.5, other_high=2.0),
            ref=_numpy_binary(np.power), method="pow", inplace="pow_"),
     OpInfo("maximum", al.maximum,
