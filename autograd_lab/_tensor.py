@@ -42,24 +42,25 @@ class Tensor:
     ``Tensor(array)`` wraps a NumPy array of a supported dtype as is (no copy).
     """
 
-    __slots__ = (
-        "_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_base", "_vc",
-        "_retains_grad", "_hooks", "_post_acc_hooks", "_grad_acc", "_view_fn", "__weakref__",
-    )
+    # Every op makes a Tensor, so making one must be cheap: the fields every tensor uses
+    # are slots, set in __init__; those only leaves, views and hooked tensors use are class
+    # defaults, stored per instance (in its __dict__) only once set.
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_vc", "_view_fn",
+                 "__dict__", "__weakref__")
+    _grad = None
+    _base = None
+    _retains_grad = False
+    _hooks = None
+    _post_acc_hooks = None
+    _grad_acc = None
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (2.0 * t)
 
     def __init__(self, data: np.ndarray, requires_grad: bool = False) -> None:
         self._data = data
         self._requires_grad = requires_grad
-        self._grad = None
         self._grad_fn = None
         self._output_nr = 0
-        self._base = None
         self._vc = None
-        self._retains_grad = False
-        self._hooks = None
-        self._post_acc_hooks = None
-        self._grad_acc = None
         self._view_fn = None
 
     # -- shape and type ---------------------------------------------------------

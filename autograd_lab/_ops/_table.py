@@ -127,20 +127,22 @@ class NotImplementedBackward(Node):
 
 def _apply_on_arrays(node: OpNode, spec: OpSpec, grad: Tensor, saved: tuple) -> tuple:
     """Run the row's NumPy formula (Note [Two formulas]) and wrap its arrays as Tensors."""
-    values = [s.unpack_array(node) for s in saved] if saved else ()
+    if len(saved) == 1:  # the common cases first: no list to build
+        values = (saved[0].unpack_array(node),)
+    else:
+        values = [s.unpack_array(node) for s in saved] if saved else ()
     if spec.array_wants_needs_input_grad:
         grads = spec.array_backward(grad._data, *values, *node._attrs,
                                     needs_input_grad=node.needs_input_grad)
     else:
         grads = spec.array_backward(grad._data, *values, *node._attrs)
+    if type(grads) is np.ndarray:  # the common case: one input
+        return (Tensor(grads),)
     if type(grads) is not tuple:
-        return (_as_tensor(grads),)
-    return tuple([None if g is None else _as_tensor(g) for g in grads])
-
-
-def _as_tensor(array) -> Tensor:
+        grads = (grads,)
     # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays: asarray restores it.
-    return Tensor(array if type(array) is np.ndarray else np.asarray(array))
+    return tuple([None if g is None else Tensor(g if type(g) is np.ndarray else np.asarray(g))
+                  for g in grads])
 
 
 # Note [Two formulas]
@@ -270,7 +272,10 @@ def run_forward(spec: OpSpec, tensors: tuple, attrs: tuple) -> np.ndarray:
     """The row's NumPy forward on the tensors' arrays; a NumPy failure becomes an error
     that names the op and the shapes."""
     try:
-        out = spec.forward(*[t._data for t in tensors], *attrs)
+        if len(tensors) == 1:  # most ops: no list to build
+            out = spec.forward(tensors[0]._data, *attrs)
+        else:
+            out = spec.forward(*[t._data for t in tensors], *attrs)
     except (ValueError, IndexError, TypeError) as err:
         raise _explain(spec, tensors, err) from None
     return out if type(out) is np.ndarray else np.asarray(out)
@@ -292,10 +297,11 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
             if t._requires_grad or (t._view_fn is not None and _view_requires_grad(t)):
                 node = spec.node_cls()
                 attach(node, (tensors[0], None) if spec.wrapped_number else tensors, (result,))
+                plan = spec._save_plan
                 node._saved = tuple([
                     SavedTensor(result, True) if i < 0 else SavedTensor(tensors[i], False)
-                    for i in spec._save_plan
-                ])
+                    for i in plan
+                ]) if plan else ()
                 node._attrs = attrs
                 break
     return result

@@ -51,6 +51,45 @@ def _matmul_backward(grad, self, other, *, needs_input_grad=(True, True)):
     return grad_self, grad_other
 
 
+def _mT_array(x: np.ndarray) -> np.ndarray:  # noqa: N802
+    return np.swapaxes(x, -1, -2)
+
+
+@_matmul_backward.on_arrays
+def _matmul_backward_arrays(grad, self, other, *, needs_input_grad):
+    """The same products on arrays. A batched input times a matrix (a linear layer on
+    (B, T, K) inputs) gets the matrix's gradient as one (K, B*T) @ (B*T, N) product,
+    rather than B products the engine would then have to add up."""
+    want_self, want_other = needs_input_grad
+    if self.ndim == 2 and other.ndim == 2:
+        return (_matmul_forward(grad, other.T) if want_self else None,
+                _matmul_forward(self.T, grad) if want_other else None)
+    grad_self = grad_other = None
+    if self.ndim == 1 and other.ndim == 1:
+        grad_self = grad * other if want_self else None
+        grad_other = grad * self if want_other else None
+    elif self.ndim == 1:
+        if want_self:
+            grad_self = _matmul_forward(grad[..., None, :], _mT_array(other))[..., 0, :]
+        if want_other:
+            grad_other = _matmul_forward(self[:, None], grad[..., None, :])
+    elif other.ndim == 1:
+        if want_self:
+            grad_self = _matmul_forward(grad[..., :, None], other[None, :])
+        if want_other:
+            grad_other = _matmul_forward(_mT_array(self), grad[..., :, None])[..., 0]
+    else:
+        if want_self:
+            grad_self = _matmul_forward(grad, _mT_array(other))
+        if want_other:
+            if other.ndim == 2:
+                k, n = other.shape
+                grad_other = _matmul_forward(self.reshape(-1, k).T, grad.reshape(-1, n))
+            else:
+                grad_other = _matmul_forward(_mT_array(self), grad)
+    return grad_self, grad_other
+
+
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with NumPy's (and PyTorch's) rules for 1-D and batched operands."""
     a, b = input._data, other._data
@@ -75,6 +114,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 # Same formula; PyTorch names the node after the kernel it ran (mm for 2-D @ 2-D).
 _matmul_nd = defop("matmul_nd", _matmul_forward, inputs=("self", "other"), save=("self", "other"),
                    node_name="MatmulBackward0")(_matmul_backward.backward)
+_matmul_nd.on_arrays(_matmul_backward_arrays)
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:

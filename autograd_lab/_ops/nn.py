@@ -17,11 +17,14 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._table import apply_op, defop
-from .pointwise import exp, sigmoid, tanh, where
+from .pointwise import _sigmoid_forward, exp, sigmoid, tanh, where
+from .reductions import partial_sum
+from .sorting import take_along_dim
 from .special import erf
+from .views import unsqueeze
 
-__all__ = ["softmax", "log_softmax", "gelu", "silu", "softplus", "constant_pad", "im2col",
-           "col2im"]
+__all__ = ["softmax", "log_softmax", "nll_loss", "gelu", "silu", "softplus", "constant_pad",
+           "im2col", "col2im"]
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -33,13 +36,21 @@ _erf_elementwise = np.vectorize(math.erf, otypes=[np.float64])  # 0-d: an array 
 # --- softmax family ---------------------------------------------------------------------
 def _softmax_forward(a: np.ndarray, dim: int) -> np.ndarray:
     # Subtracting the max changes nothing mathematically and keeps exp from overflowing.
-    e = np.exp(a - np.max(a, axis=dim, keepdims=True))
-    return e / np.sum(e, axis=dim, keepdims=True)
+    if a.ndim == 0:
+        e = np.exp(a - a)
+        return e / e  # 1, or nan for an infinite or nan input
+    e = a - np.max(a, axis=dim, keepdims=True)  # a new array: exp and division in place
+    np.exp(e, out=e)
+    e /= partial_sum(e, (dim % a.ndim,), True)
+    return e
 
 
 def _log_softmax_forward(a: np.ndarray, dim: int) -> np.ndarray:
+    if a.ndim == 0:
+        return a - a  # log(1), or nan for an infinite or nan input
     shifted = a - np.max(a, axis=dim, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+    shifted -= np.log(partial_sum(np.exp(shifted), (dim % a.ndim,), True))
+    return shifted
 
 
 @defop("softmax", _softmax_forward, save=("result",), attrs=("dim",))
@@ -48,10 +59,210 @@ def _softmax_backward(grad, result, dim):
     return result * (grad - (grad * result).sum(dim, keepdim=True))
 
 
+@_softmax_backward.on_arrays
+def _softmax_backward_arrays(grad, result, dim):
+    if result.ndim == 0:
+        return result * (grad - grad * result)
+    out = grad - partial_sum(grad * result, (dim % result.ndim,), True)
+    out *= result
+    return out
+
+
 @defop("log_softmax", _log_softmax_forward, save=("result",), attrs=("dim",))
 def _log_softmax_backward(grad, result, dim):
     """y = log_softmax(x): dx = g - exp(y) * sum(g) along ``dim``."""
     return grad - exp(result) * grad.sum(dim, keepdim=True)
+
+
+@_log_softmax_backward.on_arrays
+def _log_softmax_backward_arrays(grad, result, dim):
+    if result.ndim == 0:
+        return grad - np.exp(result) * grad
+    out = np.exp(result)
+    out *= partial_sum(grad, (dim % result.ndim,), True)
+    np.subtract(grad, out, out=out)
+    return out
+
+
+# --- nll_loss -------------------------------------------------------------------------------
+# Note [nll_loss as one row]
+# nll_loss takes -input[n, target[n]] (times the class weight weight[target[n]]) for each
+# sample n (and each spatial position), skips the samples whose target is ignore_index,
+# and reduces: "none" keeps one loss per sample, "sum" adds them, "mean" divides the sum
+# by the total weight of the samples kept. Written as a composite that was seven nodes
+# (TakeAlongDim, Squeeze, Neg, Mul, Sum, Div...), each with its own Tensors in backward;
+# as one row it is PyTorch's single NllLossBackward0, whose gradient is zero except at
+# the picked elements, where it is -grad * weight[target[n]] (over the total weight for
+# "mean"). PyTorch refuses class weights that require grad; here the loss stays
+# differentiable in them, as the composite was: such a weight is a second input of the
+# row ("nll_loss_weighted"); any other weight is a constant the node keeps.
+class NllPicks:
+    """What nll_loss knows about its targets, worked out once in the forward: the class
+    axis ``dim``; ``classes``, each sample's target class (0 where ignored); ``valid``,
+    which samples count; ``sample_weight``, each sample's weight (0 where ignored) in the
+    input's dtype. Fresh arrays, so that changing the target or the weight in place
+    afterwards cannot change the gradient."""
+
+    __slots__ = ("dim", "classes", "valid", "sample_weight", "_rows")
+
+    def __init__(self, shape: tuple, target: np.ndarray, weight, ignore_index: int, dtype):
+        self.dim = 1 if len(shape) >= 2 else 0
+        self.valid = valid = target != ignore_index
+        self.classes = classes = np.where(valid, target, 0)
+        if weight is None:
+            self.sample_weight = valid.astype(dtype)
+        else:
+            self.sample_weight = weight.astype(dtype, copy=False)[classes] * valid
+        # (N, C), the usual case: plain fancy indexing, cheaper than NumPy's *_along_axis
+        self._rows = np.arange(shape[0]) if len(shape) == 2 else None
+
+    def _along(self) -> np.ndarray:
+        return np.expand_dims(self.classes, self.dim)
+
+    def picked(self, a: np.ndarray) -> np.ndarray:
+        """``a[n, target[n]]`` for every sample (class 0 for an ignored one), a new array."""
+        if self._rows is not None:
+            return a[self._rows, self.classes]
+        return np.take_along_axis(a, self._along(), self.dim).reshape(self.valid.shape)
+
+    def place(self, values: np.ndarray, shape: tuple, dtype) -> np.ndarray:
+        """Zeros of ``shape`` with ``values`` (one per sample) at each sample's class."""
+        out = np.zeros(shape, dtype)
+        if self._rows is not None:
+            out[self._rows, self.classes] = values
+        else:
+            np.put_along_axis(out, self._along(), np.expand_dims(values, self.dim), self.dim)
+        return out
+
+    def onehot(self, shape: tuple, dtype) -> Tensor:
+        """1 at each counted sample's target class, 0 elsewhere (``shape``: the input's)."""
+        return Tensor(self.place(self.valid.astype(dtype), shape, dtype))
+
+    def other_dims(self, ndim: int) -> tuple:
+        return tuple(d for d in range(ndim) if d != self.dim)
+
+
+def _nll_forward(a, picks, reduction, total_weight):
+    loss = np.negative(picks.picked(a) * picks.sample_weight)
+    if reduction == "none":
+        return loss
+    total = np.sum(loss)
+    return total if reduction == "sum" else total / total_weight
+
+
+def _nll_self_grad_arrays(grad, self, picks, reduction, total_weight):
+    coef = np.negative(grad * picks.sample_weight)  # a few values: one per sample
+    if reduction == "mean":
+        coef = coef / total_weight
+    return picks.place(coef, self.shape, self.dtype)
+
+
+def _nll_self_grad(grad, self, picks, reduction, sample_weight, total_weight):
+    """-grad * weight[target[n]] (/ total weight) at the picked elements, in Tensor ops:
+    differentiable in grad and in the weights."""
+    coef = grad * sample_weight
+    if reduction == "mean":
+        coef = coef / total_weight
+    return unsqueeze(-coef, picks.dim) * picks.onehot(self.shape, self._data.dtype)
+
+
+def _nll_loss_forward(a, target, weight, reduction, ignore_index, total_weight, picks):
+    return _nll_forward(a, picks, reduction, total_weight._data)
+
+
+@defop("nll_loss", _nll_loss_forward, save=("self",),
+       attrs=("target", "weight", "reduction", "ignore_index", "total_weight", "picks"))
+def _nll_loss_backward(grad, self, target, weight, reduction, ignore_index, total_weight,
+                       picks):
+    """d loss / d input[n, c] = -grad[n] * weight[target[n]] (/ total weight for "mean")
+    where c = target[n] is not ignored; 0 elsewhere (Note [nll_loss as one row])."""
+    return _nll_self_grad(grad, self, picks, reduction, Tensor(picks.sample_weight),
+                          total_weight)
+
+
+@_nll_loss_backward.on_arrays
+def _nll_loss_backward_arrays(grad, self, target, weight, reduction, ignore_index,
+                              total_weight, picks):
+    return _nll_self_grad_arrays(grad, self, picks, reduction, total_weight._data)
+
+
+def _nll_loss_weighted_forward(a, w, target, reduction, ignore_index, total_weight, picks):
+    return _nll_forward(a, picks, reduction, total_weight._data)
+
+
+@defop("nll_loss_weighted", _nll_loss_weighted_forward, inputs=("self", "weight"),
+       save=("self", "weight"),
+       attrs=("target", "reduction", "ignore_index", "total_weight", "picks"),
+       node_name="NllLossBackward0")
+def _nll_loss_weighted_backward(grad, self, weight, target, reduction, ignore_index,
+                                total_weight, picks, *, needs_input_grad=(True, True)):
+    """As ``nll_loss``, and for the weight: loss = sum_n -x_n w[t_n] (over W = sum_n w[t_n]
+    for "mean"), so d loss / d w[c] = sum over the samples n of class c of grad * -x_n,
+    or for "mean" of grad * (-x_n - loss) / W."""
+    valid = Tensor(picks.valid)
+    sample_weight = weight[Tensor(picks.classes)] * valid
+    total = sample_weight.sum()
+    grad_self = grad_weight = None
+    if needs_input_grad[0]:
+        grad_self = _nll_self_grad(grad, self, picks, reduction, sample_weight, total)
+    if needs_input_grad[1]:
+        loss = -take_along_dim(self, Tensor(picks._along()), picks.dim).reshape(
+            picks.valid.shape)
+        if reduction == "mean":
+            loss = (loss - (loss * sample_weight).sum() / total) / total
+        contrib = where(valid, grad * loss, 0.0)
+        onehot = picks.onehot(self.shape, self._data.dtype)
+        grad_weight = unsqueeze(contrib, picks.dim) * onehot
+        other = picks.other_dims(self.ndim)
+        if other:
+            grad_weight = grad_weight.sum(other)
+    return grad_self, grad_weight
+
+
+@_nll_loss_weighted_backward.on_arrays
+def _nll_loss_weighted_backward_arrays(grad, self, weight, target, reduction, ignore_index,
+                                       total_weight, picks, *, needs_input_grad):
+    total = total_weight._data
+    grad_self = grad_weight = None
+    if needs_input_grad[0]:
+        grad_self = _nll_self_grad_arrays(grad, self, picks, reduction, total)
+    if needs_input_grad[1]:
+        loss = picks.picked(self)
+        np.negative(loss, out=loss)
+        if reduction == "mean":
+            loss -= np.sum(loss * picks.sample_weight) / total
+            loss /= total
+        contrib = np.where(picks.valid, grad * loss, 0)
+        grad_weight = np.zeros(weight.shape, contrib.dtype)
+        np.add.at(grad_weight, picks.classes[picks.valid], contrib[picks.valid])
+    return grad_self, grad_weight
+
+
+# PyTorch names the node NllLoss2DBackward0 for inputs with spatial dimensions.
+_nll_loss2d = defop("nll_loss2d", _nll_loss_forward, save=("self",),
+                    attrs=_nll_loss_backward.attrs,
+                    node_name="NllLoss2DBackward0")(_nll_loss_backward.backward)
+_nll_loss2d.on_arrays(_nll_loss_backward_arrays)
+_nll_loss2d_weighted = defop("nll_loss2d_weighted", _nll_loss_weighted_forward,
+                             inputs=("self", "weight"), save=("self", "weight"),
+                             attrs=_nll_loss_weighted_backward.attrs,
+                             node_name="NllLoss2DBackward0")(_nll_loss_weighted_backward.backward)
+_nll_loss2d_weighted.on_arrays(_nll_loss_weighted_backward_arrays)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+             reduction: str) -> Tensor:
+    """The row behind ``F.nll_loss``, for checked arguments (see ``nn/_loss.py``)."""
+    dtype = input._data.dtype
+    picks = NllPicks(input._data.shape, target._data,
+                     None if weight is None else weight._data, ignore_index, dtype)
+    total_weight = Tensor(np.asarray(np.sum(picks.sample_weight), dtype=dtype))
+    spatial = input._data.ndim >= 3
+    if weight is not None and weight.requires_grad:
+        return apply_op(_nll_loss2d_weighted if spatial else _nll_loss_weighted_backward,
+                        (input, weight), (target, reduction, ignore_index, total_weight, picks))
+    return apply_op(_nll_loss2d if spatial else _nll_loss_backward, (input,),
+                    (target, weight, reduction, ignore_index, total_weight, picks))
 
 
 # --- smooth activations -------------------------------------------------------------------
@@ -65,6 +276,13 @@ def _gelu_backward(grad, self):
     """gelu(x) = x Phi(x): d/dx = Phi(x) + x phi(x) (normal cdf and pdf)."""
     cdf = 0.5 * (1 + erf(self * _SQRT1_2))
     pdf = exp(self * self * -0.5) * _INV_SQRT_2PI
+    return grad * (cdf + self * pdf)
+
+
+@_gelu_backward.on_arrays
+def _gelu_backward_arrays(grad, self):
+    cdf = 0.5 * (1 + _erf_elementwise(self * _SQRT1_2).astype(self.dtype, copy=False))
+    pdf = np.exp(self * self * -0.5) * _INV_SQRT_2PI
     return grad * (cdf + self * pdf)
 
 
@@ -82,6 +300,14 @@ def _gelu_tanh_backward(grad, self):
     return grad * ((t + 1) * 0.5 + self * 0.5 * (1 - t * t) * du)
 
 
+@_gelu_tanh_backward.on_arrays
+def _gelu_tanh_backward_arrays(grad, self):
+    x2 = self * self
+    t = np.tanh((self + x2 * self * _C_TANH) * _K_TANH)
+    du = (x2 * (3 * _C_TANH) + 1) * _K_TANH
+    return grad * ((t + 1) * 0.5 + self * 0.5 * (1 - t * t) * du)
+
+
 def _silu_forward(a: np.ndarray) -> np.ndarray:
     e = np.exp(-np.abs(a))  # the stable sigmoid of pointwise.py
     return a * np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
@@ -91,6 +317,12 @@ def _silu_forward(a: np.ndarray) -> np.ndarray:
 def _silu_backward(grad, self):
     """silu(x) = x s(x), s = sigmoid: d/dx = s (1 + x (1 - s))."""
     s = sigmoid(self)
+    return grad * s * (self * (1 - s) + 1)
+
+
+@_silu_backward.on_arrays
+def _silu_backward_arrays(grad, self):
+    s = _sigmoid_forward(self)
     return grad * s * (self * (1 - s) + 1)
 
 
@@ -107,6 +339,12 @@ def _softplus_backward(grad, self, beta, threshold):
     return where(z > threshold, grad, grad * sigmoid(z))
 
 
+@_softplus_backward.on_arrays
+def _softplus_backward_arrays(grad, self, beta, threshold):
+    z = self * beta
+    return np.where(z > threshold, grad, grad * _sigmoid_forward(z))
+
+
 # --- padding --------------------------------------------------------------------------------
 def _pad_forward(a: np.ndarray, pads: tuple, value) -> np.ndarray:
     """``pads`` is one (before, after) pair per axis; negative values crop."""
@@ -119,6 +357,11 @@ def _pad_forward(a: np.ndarray, pads: tuple, value) -> np.ndarray:
 def _constant_pad_backward(grad, pad, value):
     """Padding adds constants around the input: its adjoint crops them off again."""
     return constant_pad(grad, tuple((-lo, -hi) for lo, hi in pad), 0)
+
+
+@_constant_pad_backward.on_arrays
+def _constant_pad_backward_arrays(grad, pad, value):
+    return _pad_forward(grad, tuple((-lo, -hi) for lo, hi in pad), 0)
 
 
 def constant_pad(input: Tensor, pads: tuple, value=0) -> Tensor:

@@ -60,12 +60,21 @@ def _view_backward(grad, size, self_sym_sizes):
     return reshape(grad, self_sym_sizes)
 
 
+@_view_backward.on_arrays
+def _reshape_back_arrays(grad, size, self_sym_sizes):
+    # Note [Two formulas] in _table.py; NumPy copies only if the gradient's strides need it
+    return grad.reshape(self_sym_sizes)
+
+
 # reshape that has to copy (PyTorch: clone, then _unsafe_view); when memory allows,
 # reshape is a true view and uses the ``view`` row above.
 @defop("reshape", lambda a, shape, self_shape: np.reshape(a, shape).copy(),
        attrs=("size", "self_sym_sizes"), node_name="UnsafeViewBackward0")
 def _reshape_backward(grad, size, self_sym_sizes):
     return reshape(grad, self_sym_sizes)
+
+
+_reshape_backward.on_arrays(_reshape_back_arrays)
 
 
 def _viewable(a: np.ndarray, shape: tuple) -> bool:
@@ -84,10 +93,20 @@ def _transpose_backward(grad, dim0, dim1):
     return transpose(grad, dim0, dim1)
 
 
+@_transpose_backward.on_arrays
+def _transpose_backward_arrays(grad, dim0, dim1):
+    return np.swapaxes(grad, dim0, dim1)
+
+
 @defop("permute", np.transpose, attrs=("dims",), view=True)
 def _permute_backward(grad, dims):
     """Apply the inverse permutation."""
     return permute(grad, tuple(np.argsort(dims)))
+
+
+@_permute_backward.on_arrays
+def _permute_backward_arrays(grad, dims):
+    return np.transpose(grad, np.argsort(dims))
 
 
 def _expand_forward(a: np.ndarray, shape: tuple, self_shape: tuple) -> np.ndarray:
@@ -106,15 +125,32 @@ def _expand_backward(grad, size, self_sym_sizes):
     return grad.sum_to_size(self_sym_sizes)
 
 
+@_expand_backward.on_arrays
+def _expand_backward_arrays(grad, size, self_sym_sizes):
+    from .reductions import _sum_to_forward  # reductions imports this module
+
+    return _sum_to_forward(grad, self_sym_sizes)
+
+
 @defop("squeeze", lambda a, dims, self_shape: np.squeeze(a, axis=dims),
        attrs=("dim", "self_sym_sizes"), view=True)
 def _squeeze_backward(grad, dim, self_sym_sizes):
     return reshape(grad, self_sym_sizes)
 
 
+@_squeeze_backward.on_arrays
+def _squeeze_backward_arrays(grad, dim, self_sym_sizes):
+    return grad.reshape(self_sym_sizes)
+
+
 @defop("unsqueeze", np.expand_dims, attrs=("dim",), view=True)
 def _unsqueeze_backward(grad, dim):
     return squeeze(grad, dim)
+
+
+@_unsqueeze_backward.on_arrays
+def _unsqueeze_backward_arrays(grad, dim):
+    return np.squeeze(grad, axis=dim)
 
 
 # --- public functions ------------------------------------------------------------------
@@ -140,6 +176,11 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 def _t_backward(grad):
     """Transposing is its own inverse."""
     return t(grad)
+
+
+@_t_backward.on_arrays
+def _t_backward_arrays(grad):
+    return grad.T
 
 
 def t(input: Tensor) -> Tensor:
@@ -262,6 +303,13 @@ def _narrow_backward(grad, dim, start, end, step, self_sym_sizes):
     return index_put_zeros(grad, _along(dim, slice(start, end, step)), self_sym_sizes)
 
 
+@_narrow_backward.on_arrays
+def _narrow_backward_arrays(grad, dim, start, end, step, self_sym_sizes):
+    out = np.zeros(self_sym_sizes, grad.dtype)
+    out[_along(dim, slice(start, end, step))] = grad
+    return out
+
+
 def _select_forward(a, dim, index, self_shape):
     return a[_along(dim, index)]
 
@@ -271,6 +319,13 @@ def _select_forward(a, dim, index, self_shape):
 def _select_int_backward(grad, dim, index, self_sym_sizes):
     """out = self.select(dim, index): grad goes back to that slice, zeros elsewhere."""
     return index_put_zeros(grad, _along(dim, index), self_sym_sizes)
+
+
+@_select_int_backward.on_arrays
+def _select_int_backward_arrays(grad, dim, index, self_sym_sizes):
+    out = np.zeros(self_sym_sizes, grad.dtype)
+    out[_along(dim, index)] = grad
+    return out
 
 
 def _diagonal_view(a: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
@@ -292,6 +347,11 @@ def _diagonal_backward(grad, offset, dim1, dim2, self_sym_sizes):
     """out[..., k] = self[..., i + k, j + k] (offset = j - i): the gradient goes back onto
     that diagonal of a zero tensor of self's shape."""
     return apply_op(_diagonal_backward_backward, (grad,), (self_sym_sizes, offset, dim1, dim2))
+
+
+@_diagonal_backward.on_arrays
+def _diagonal_backward_arrays(grad, offset, dim1, dim2, self_sym_sizes):
+    return _diagonal_backward_forward(grad, self_sym_sizes, offset, dim1, dim2)
 
 
 def _diagonal_backward_forward(g, shape, offset, dim1, dim2):
@@ -526,6 +586,18 @@ def _repeat_backward(grad, repeats, self_sym_sizes):
     return reshape(summed, self_sym_sizes)
 
 
+@_repeat_backward.on_arrays
+def _repeat_backward_arrays(grad, repeats, self_sym_sizes):
+    from .reductions import partial_sum  # reductions imports this module
+
+    padded = (1,) * (len(repeats) - len(self_sym_sizes)) + tuple(self_sym_sizes)
+    pairs = tuple(n for r, s in zip(repeats, padded, strict=True) for n in (r, s))
+    if not pairs:
+        return grad
+    summed = partial_sum(grad.reshape(pairs), tuple(range(0, len(pairs), 2)))
+    return summed.reshape(self_sym_sizes)
+
+
 def repeat(input: Tensor, *repeats) -> Tensor:
     """Tile the tensor ``repeats[d]`` times along each dimension d (a copy); extra
     leading repeats add dimensions.
@@ -567,6 +639,11 @@ def _flip_backward(grad, dims):
     return apply_op(_flip_backward, (grad,), (dims,))
 
 
+@_flip_backward.on_arrays
+def _flip_backward_arrays(grad, dims):
+    return np.flip(grad, axis=dims)  # a view with negative strides: enough for a gradient
+
+
 def flip(input: Tensor, *dims) -> Tensor:
     """Reverse the order of elements along ``dims`` (a copy, as in PyTorch).
 
@@ -598,6 +675,11 @@ def _roll_forward(a, shifts, dims):
 def _roll_backward(grad, shifts, dims):
     """Rolling by s is undone by rolling by -s."""
     return apply_op(_roll_backward, (grad,), (tuple(-s for s in shifts), dims))
+
+
+@_roll_backward.on_arrays
+def _roll_backward_arrays(grad, shifts, dims):
+    return _roll_forward(grad, tuple(-s for s in shifts), dims)
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:

@@ -324,7 +324,8 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
 
 def _apply(node: Node, grad_outputs, keep_graph: bool) -> tuple:
     """Run one node: its backward, then its post-hooks; free its saved values."""
-    if node._skip_if_no_grad and _all_none(grad_outputs):
+    if node._skip_if_no_grad and (grad_outputs[0] is None if len(grad_outputs) == 1
+                                  else _all_none(grad_outputs)):
         grad_inputs = (None,) * len(node.next_functions)  # no gradient reached this node
     elif anomaly_mode._enabled:
         grad_inputs = _apply_with_anomaly_checks(node, grad_outputs)
@@ -361,20 +362,19 @@ def _all_none(grads) -> bool:
 
 def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
     """Send each gradient along its edge, summing into the next node's input buffer."""
-    edges = node.next_functions
-    if len(grad_inputs) != len(edges):  # e.g. AccumulateGrad: () for no edges
-        grad_inputs = (*grad_inputs, *(None,) * (len(edges) - len(grad_inputs)))
-    for (fn, nr), g in zip(edges, grad_inputs, strict=True):
+    given = len(grad_inputs)  # may be short: AccumulateGrad returns () for its no edges
+    for i, (fn, nr) in enumerate(node.next_functions):
         if fn is None or (needed is not None and not (needed[fn] or fn in targets)):
             continue
         buf = buffers.get(fn)
         if buf is None:
             buf = buffers[fn] = [None] * len(fn._output_meta)
+        g = grad_inputs[i] if i < given else None
         if g is not None:
             shape, dtype = fn._output_meta[nr]
             data = g._data if type(g) is Tensor else None
             if data is None or data.shape != shape or data.dtype is not dtype:
-                g = _validate_grad(g, fn, nr, node, edges, grad_inputs)  # a broadcast, a cast
+                g = _validate_grad(g, fn, nr, node, i)  # reduce a broadcast, cast, or explain
             old = buf[nr]
             buf[nr] = g if old is None else old + g
         count = deps[fn] - 1
@@ -385,16 +385,12 @@ def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
             heappush(ready, (priority, next(_tiebreak), fn))
 
 
-def _validate_grad(g, fn: Node, nr: int, producer: Node, edges: tuple, grad_inputs: tuple):
+def _validate_grad(g, fn: Node, nr: int, producer: Node, index: int):
     """Bring a gradient to the shape and dtype of the tensor it belongs to.
 
     A broadcast input receives a gradient of the broadcast shape; it is summed back
     here, once, for every op (PyTorch does the same in its engine).
     """
-    # The position, for the messages: the first slot holding this gradient on this edge
-    # (a repeated pair fails alike at each of its places, so the first is the one to name).
-    index = next(i for i, (edge, gi) in enumerate(zip(edges, grad_inputs, strict=True))
-                 if gi is g and edge == (fn, nr))
     if not isinstance(g, Tensor):
         raise TypeError(
             f"Function {producer.name()} returned a {type(g).__name__} as gradient {index}; "

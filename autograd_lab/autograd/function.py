@@ -34,7 +34,12 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
     ``(None, 0)``. Each output becomes a non-leaf whose gradient flows into ``node``;
     a ``None`` in ``outputs`` keeps its position (``output_nr``) but joins nothing.
     """
-    node.next_functions = tuple([gradient_edge(t) for t in inputs])
+    if len(inputs) == 1:  # most ops: one or two inputs, no list to build
+        node.next_functions = (gradient_edge(inputs[0]),)
+    elif len(inputs) == 2:
+        node.next_functions = (gradient_edge(inputs[0]), gradient_edge(inputs[1]))
+    else:
+        node.next_functions = tuple([gradient_edge(t) for t in inputs])
     if len(outputs) == 1 and outputs[0] is not None:  # the common case: every op comes here
         out = outputs[0]
         out._grad_fn = node

@@ -11,6 +11,7 @@ from __future__ import annotations
 import weakref
 
 from .._tensor import Tensor
+from .._views import VersionCounter
 from .graph import saved_hooks_state
 
 __all__ = ["SavedTensor", "freed_graph_error"]
@@ -34,8 +35,8 @@ class SavedTensor:
 
     def __init__(self, tensor, is_output: bool) -> None:
         vc = tensor._vc
-        if vc is None:
-            vc = tensor._version_counter()
+        if vc is None:  # the tensor's first need of a counter (``Tensor._version_counter``)
+            vc = tensor._vc = VersionCounter()
         self._vc = vc
         self._version = vc.value
         self._unpack_hook = None

@@ -1,16 +1,17 @@
 """Losses: ``F.nll_loss``, ``F.cross_entropy``, ``F.mse_loss``, ``F.binary_cross_entropy``.
 
-All are compositions of Tensor ops (log_softmax is a stable row), so gradients and
-second derivatives come from the pieces. The reductions, weights, ``ignore_index``
-and label smoothing follow PyTorch's formulas (``aten/src/ATen/native/LossNLL.cpp``).
+``nll_loss`` is one table row (``NllLossBackward0``), so ``cross_entropy`` is
+``LogSoftmaxBackward0 -> NllLossBackward0`` as in PyTorch; label smoothing, probability
+targets and the other losses are compositions of Tensor ops, whose gradients and second
+derivatives come from the pieces. The reductions, weights, ``ignore_index`` and label
+smoothing follow PyTorch's formulas (``aten/src/ATen/native/LossNLL.cpp``).
 """
 
 from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
+from .._ops import nn as _rows
 from .._ops import pointwise
 from .._tensor import Tensor
 from ._activation import log_softmax
@@ -60,7 +61,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """-input[n, target[n]] (times weight[target[n]]), from log-probabilities ``input``.
 
-    ``mean`` divides by the total weight of the targets that were not ignored.
+    ``mean`` divides by the total weight of the targets that were not ignored. One node,
+    ``NllLossBackward0``, as in PyTorch (see Note [nll_loss as one row] in _ops/nn.py).
 
     >>> import autograd_lab as al
     >>> logp = al.tensor([[-0.5, -1.0], [-2.0, -0.1]])
@@ -69,21 +71,13 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """
     _check_reduction(reduction)
     _check_targets(input, target, "nll_loss")
-    dim = _class_dim(input)
-    n_classes = input.shape[dim]
+    n_classes = input.shape[_class_dim(input)]
     idx = target._data
     valid = idx != ignore_index
     bad = valid & ((idx < 0) | (idx >= n_classes))
     if bad.any():
         raise IndexError(f"Target {int(idx[bad].flat[0])} is out of bounds.")
-    safe = np.where(valid, idx, 0)
-    picked = input.take_along_dim(Tensor(np.expand_dims(safe, dim)), dim).squeeze(dim)
-    mask = Tensor(valid.astype(input._data.dtype))
-    w = mask if weight is None else weight[Tensor(safe)] * mask
-    loss = -picked * w
-    if reduction == "mean":
-        return loss.sum() / w.sum()
-    return _reduce(loss, reduction)
+    return _rows.nll_loss(input, target, weight, ignore_index, reduction)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,

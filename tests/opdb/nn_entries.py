@@ -575,3 +575,34 @@ _add(_nn("pad", _pad_samples, _pad_ref,
                   match="Padding length should be less than or equal to two times"),
              _err((1, 2), ((2, 0),), {"mode": "reflect"}, name="reflect_too_large",
                   match="Padding size should be less than the corresponding input dimension"))))
+
+
+# --- nll_loss's weights, and a reshape that copies ------------------------------------------
+# nll_loss is one row (NllLossBackward0) with two forms: a weight that requires grad is a
+# second input of the row, any other weight a constant kept on the node. These samples
+# reach both forms with every reduction and shape that the entry above leaves out.
+def _const_weights(rng, n):
+    return make(rng, (n,), 0.5, 2.0, requires_grad=False)
+
+
+def _nll_weight_samples(rng):
+    yield SampleInput(make(rng, (4, 3)), (index([0, 2, 1, 2]), _const_weights(rng, 3)),
+                      name="constant_weight_mean")
+    yield SampleInput(make(rng, (2, 3, 2)), (index([[0, 2], [1, -100]]), _const_weights(rng, 3)),
+                      {"reduction": "none"}, name="constant_weight_spatial_none")
+    yield SampleInput(make(rng, (3,)), (index(1), _const_weights(rng, 3)),
+                      {"reduction": "sum"}, name="constant_weight_unbatched_sum")
+    yield SampleInput(make(rng, (2, 3, 2)), (index([[0, 2], [1, 1]]), _weights(rng, 3)),
+                      {"ignore_index": 2}, name="weight_spatial_mean")
+    yield SampleInput(make(rng, (3,)), (index(2), _weights(rng, 3)), name="weight_unbatched_mean")
+    yield SampleInput(make(rng, (4, 3)), (index([0, 2, -100, 2]), _weights(rng, 3)),
+                      {"reduction": "none"}, name="weight_none")
+
+
+_add(
+    OpInfo("nn.functional.nll_loss.weights", F.nll_loss, _nll_weight_samples, ref=_nll_ref),
+    # reshape of a transpose cannot be a view: it copies (UnsafeViewBackward0)
+    OpInfo("reshape.copying", lambda x, shape: x.mT.reshape(shape),
+           lambda rng: [SampleInput(make(rng, (3, 4)), ((2, 6),), name="of_transpose")],
+           ref=lambda a, shape: a.T.reshape(shape)),
+)
