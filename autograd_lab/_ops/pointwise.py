@@ -391,7 +391,7 @@ def _relu_backward(grad, result):
 
 @_relu_backward.on_arrays
 def _relu_backward_arrays(grad, result):
-    return np.where(result <= 0, 0, grad)  # a nan passes its gradient, as in PyTorch
+    return grad * ~(result <= 0)  # a multiply by a mask: many times faster than np.where
 
 
 @defop("clamp", lambda a, lo, hi: np.clip(a, lo, hi), save=("self",), attrs=("min", "max"),

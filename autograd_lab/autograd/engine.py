@@ -306,6 +306,7 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
                 state.enabled = create_graph
                 step_index += 1
             _route(node, grad_inputs, buffers, deps, ready, needed, targets)
+            grad_inputs = None  # keep no gradient alive: Note [Stealing the first gradient]
     finally:
         state.enabled = outer_mode
         if gc_was_on:

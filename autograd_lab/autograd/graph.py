@@ -9,6 +9,7 @@ gradient into ``variable.grad``.
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 import weakref
 from collections.abc import Callable
@@ -164,11 +165,13 @@ class AccumulateGrad(Node):
     def apply(self, grad_outputs: list) -> tuple:
         """``variable.grad += grad``, as PyTorch's AccumulateGrad does it.
 
-        The first gradient is stored as a copy: the incoming tensor may be the caller's
-        own ``gradient=`` argument, or the very object another leaf receives (``x + y``
-        hands the same gradient to both), and ``.grad`` must alias neither. Later ones
-        are added in place (the ``.grad`` object stays the same), except under
-        ``create_graph``, where the sum is recorded out of place so it can be differentiated.
+        The first gradient becomes ``.grad`` itself when nothing else can see it (see
+        Note [Stealing the first gradient]); otherwise a copy is stored: the incoming
+        tensor may be the caller's own ``gradient=`` argument, or the very object another
+        leaf receives (``x + y`` hands the same gradient to both), and ``.grad`` must alias
+        neither. Later ones are added in place (the ``.grad`` object stays the same), except
+        under ``create_graph``, where the sum is recorded out of place so it can be
+        differentiated.
         """
         grad = grad_outputs[0]
         if grad is None:
@@ -176,7 +179,12 @@ class AccumulateGrad(Node):
         var = self.variable
         old = var._grad
         if old is None:
-            var._grad = grad.clone() if state.enabled else type(grad)(grad._data.copy())
+            if state.enabled:
+                var._grad = grad.clone()
+            elif _nobody_else_holds(grad):
+                var._grad = grad
+            else:
+                var._grad = type(grad)(grad._data.copy())
         elif state.enabled:
             var._grad = old + grad  # create_graph: keep the graph of the sum
         else:
@@ -190,6 +198,27 @@ class AccumulateGrad(Node):
             for hook in tuple(var._post_acc_hooks.values()):
                 hook(var)
         return ()
+
+
+# Note [Stealing the first gradient]
+# A leaf's first gradient is usually a fresh array that a formula just made (mm's
+# ``grad.T @ x``): copying it into ``.grad`` costs a pass over memory and, for a moment,
+# twice the space. PyTorch's AccumulateGrad keeps the incoming tensor instead when its
+# use count shows that nothing else holds it, and so do we, by reference counts: the
+# tensor must be held only by the engine's gradient list and this frame, and its array
+# only by the tensor and own its memory (not a view, which may be another gradient's
+# memory or a read-only broadcast). A hook that kept the gradient, a caller's
+# ``gradient=`` tensor, or a second tensor on the same array all add a reference, and
+# then ``.grad`` gets a copy. tests/test_accumulate_grad.py covers each case.
+_HOLDERS_OF_A_FREE_TENSOR = 3  # the engine's list, ``grad`` in apply, getrefcount's argument
+_HOLDERS_OF_A_FREE_ARRAY = 2  # the tensor's ``_data``, getrefcount's argument
+
+
+def _nobody_else_holds(grad) -> bool:
+    data = grad._data
+    return (sys.getrefcount(grad) <= _HOLDERS_OF_A_FREE_TENSOR + 1  # + ``grad`` here
+            and sys.getrefcount(data) <= _HOLDERS_OF_A_FREE_ARRAY + 1  # + ``data`` here
+            and data.base is None and data.flags.writeable)
 
 
 class GraphRoot(Node):
