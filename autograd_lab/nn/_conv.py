@@ -1,14 +1,15 @@
-"""Convolution as im2col + matmul (``F.conv2d``, ``F.conv1d``, ``F.unfold``, ``F.fold``).
+"""Convolution (``F.conv2d``, ``F.conv1d``) and its building blocks ``F.unfold``, ``F.fold``.
 
-im2col copies every kernel-sized window of the (padded) input into a column; the
-convolution is then one batched matrix product with the weight, which NumPy's BLAS
-does fast. The gradients follow from the pieces: matmul's, and im2col's (col2im), so
-double backward works too.
+``conv1d``/``conv2d`` check their arguments here and run the ``convolution`` table row
+(``_ops/conv.py``): im2col + one batched matrix product in NumPy, recorded as a single
+``ConvolutionBackward0`` node, as in PyTorch. ``unfold``/``fold`` are the im2col/col2im
+rows themselves.
 """
 
 from __future__ import annotations
 
-from .._ops.nn import col2im, im2col, out_size
+from .._ops.conv import convolution
+from .._ops.nn import col2im, constant_pad, im2col, out_size
 from .._tensor import Tensor
 from ._padding import pad
 
@@ -65,6 +66,40 @@ def _check(input: Tensor, weight: Tensor, groups: int, name: str, dims: int) -> 
             f"{input.shape[1]} channels instead")
 
 
+def _convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation,
+                 groups: int, name: str, dims: int) -> Tensor:
+    """The checks and argument forms of ``conv1d``/``conv2d``, then the ``convolution`` row
+    (one ``ConvolutionBackward0`` node). Unbatched input is unsqueezed around it."""
+    batched = input.ndim == dims + 2
+    if input.ndim == dims + 1:
+        input = input.unsqueeze(0)
+    _check(input, weight, groups, name, dims)
+    kernel = tuple(weight.shape[2:])
+    stride, dilation = pair(stride, "stride", dims), pair(dilation, "dilation", dims)
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    pads = _padding_pairs(padding, kernel, stride, dilation, dims)
+    if any(lo < 0 or hi < 0 for lo, hi in pads):
+        raise RuntimeError("negative padding is not supported")
+    # The row pads symmetrically; 'same' with an even total puts one more after, which is
+    # padded first, as PyTorch does (its graph then has a ConstantPadNdBackward0 too).
+    extra = tuple((0, hi - lo) for lo, hi in pads)
+    if any(after for _, after in extra):
+        input = constant_pad(input, ((0, 0), (0, 0), *extra), 0)
+    symmetric = tuple(lo for lo, _ in pads)
+    spatial = input.shape[2:]
+    if any(out_size(s + 2 * p, k, d, 1) <= 0
+           for s, p, k, d in zip(spatial, symmetric, kernel, dilation, strict=True)):
+        padded = " x ".join(str(s + 2 * p) for s, p in zip(spatial, symmetric, strict=True))
+        span = " x ".join(str(d * (k - 1) + 1) for k, d in zip(kernel, dilation, strict=True))
+        raise RuntimeError(f"Calculated padded input size per channel: ({padded}). Kernel size: "
+                           f"({span}). Kernel size can't be greater than actual input size")
+    out = convolution(input, weight, bias, stride, symmetric, dilation, groups)
+    return out if batched else out.squeeze(0)
+
+
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
     """2-D cross-correlation of ``(N, C, H, W)`` with ``(O, C/groups, kh, kw)`` weights.
@@ -74,53 +109,13 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     >>> al.nn.functional.conv2d(x, al.ones(1, 1, 2, 2)).shape
     (1, 1, 2, 2)
     """
-    batched = input.ndim == 4
-    if input.ndim == 3:
-        input = input.unsqueeze(0)
-    _check(input, weight, groups, "conv2d", 2)
-    kernel = tuple(weight.shape[2:])
-    stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
-    pads = _padding_pairs(padding, kernel, stride, dilation, 2)
-    if any(lo or hi for lo, hi in pads):
-        input = pad(input, (*pads[1], *pads[0]))
-    n, c, h, w = input.shape
-    oh, ow = (out_size(s, k, d, st) for s, k, d, st in zip((h, w), kernel, dilation, stride,
-                                                             strict=True))
-    if oh <= 0 or ow <= 0:
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({h} x {w}). Kernel size: "
-            f"({dilation[0] * (kernel[0] - 1) + 1} x {dilation[1] * (kernel[1] - 1) + 1}). "
-            "Kernel size can't be greater than actual input size")
-    cols = im2col(input, kernel, dilation, stride)  # (N, C, kh, kw, OH, OW)
-    # One big product per group, (O/G, K) @ (K, N*OH*OW), rather than N small ones: BLAS
-    # is much faster on one large matrix (the permute-reshape costs one copy of cols).
-    o = weight.shape[0]
-    k = c // groups * kernel[0] * kernel[1]
-    cols = cols.permute(1, 2, 3, 0, 4, 5).reshape(groups, k, n * oh * ow)
-    out = weight.reshape(groups, o // groups, k) @ cols
-    out = out.reshape(o, n, oh, ow).permute(1, 0, 2, 3)
-    if bias is not None:
-        out = out + bias.reshape(o, 1, 1)
-    return out if batched else out.squeeze(0)
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, "conv2d", 2)
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
-    """1-D cross-correlation: conv2d on a height-1 image."""
-    batched = input.ndim == 3
-    if input.ndim == 2:
-        input = input.unsqueeze(0)
-    _check(input, weight, groups, "conv1d", 1)
-    if isinstance(padding, str):
-        (lo, hi), = _padding_pairs(padding, weight.shape[2:], pair(stride, "stride", 1),
-                                   pair(dilation, "dilation", 1), 1)
-        if lo or hi:
-            input = pad(input, (lo, hi))
-        padding = 0
-    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, *pair(stride, "stride", 1)),
-                 (0, *pair(padding, "padding", 1)), (1, *pair(dilation, "dilation", 1)), groups)
-    out = out.squeeze(2)
-    return out if batched else out.squeeze(0)
+    """1-D cross-correlation of ``(N, C, L)`` with ``(O, C/groups, k)`` weights."""
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, "conv1d", 1)
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:

@@ -335,11 +335,24 @@ def _two(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
+def _conv_pads(padding, kernel, dilation):
+    """(before_h, after_h, before_w, after_w); 'same' puts an odd extra one after."""
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+        return (totals[0] // 2, totals[0] - totals[0] // 2, totals[1] // 2,
+                totals[1] - totals[1] // 2)
+    ph, pw = _two(padding)
+    return (ph, ph, pw, pw)
+
+
 def _conv2d_ref(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     w = arr(w)
     unbatched = x.ndim == 3
     x = x[None] if unbatched else x
-    cols = _windows(_pad2(x, _two(padding)), w.shape[2:], _two(stride), _two(dilation))
+    pads = _conv_pads(padding, w.shape[2:], _two(dilation))
+    cols = _windows(_pad2(x, pads), w.shape[2:], _two(stride), _two(dilation))
     n, c = x.shape[:2]
     o = w.shape[0]
     cg, og = c // groups, o // groups
@@ -355,6 +368,10 @@ def _conv1d_ref(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     def one(v):
         return v if isinstance(v, int) else v[0]
 
+    if isinstance(padding, str):  # 'same' / 'valid' on a height-1 image pads nothing above
+        k, d = arr(w).shape[-1], one(dilation)
+        _, _, lo, hi = _conv_pads(padding, (1, k), (1, d))
+        x, padding = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(lo, hi)]), 0
     out = _conv2d_ref(x[..., None, :], arr(w)[..., None, :], b, (1, one(stride)),
                       (0, one(padding)), (1, one(dilation)), groups)
     return out[..., 0, :]
@@ -368,6 +385,16 @@ def _conv2d_samples(rng):
     yield SampleInput(make(rng, (1, 2, 4, 4)), (make(rng, (2, 1, 2, 2)),),
                       {"dilation": 2, "groups": 2}, name="dilation2_groups2")
     yield SampleInput(make(rng, (1, 3, 3)), (make(rng, (1, 1, 1, 2)),), name="unbatched")
+    # every feature at once, rectangular: two groups with bias, per-dim stride, padding,
+    # dilation, and an input row the strided windows never reach
+    yield SampleInput(make(rng, (2, 4, 5, 6)), (make(rng, (6, 2, 2, 3)), make(rng, (6,))),
+                      {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2), "groups": 2},
+                      name="groups2_bias_rect")
+    # an even kernel: 'same' pads one more after than before (a pad node, then the conv)
+    yield SampleInput(make(rng, (1, 2, 4, 5)), (make(rng, (2, 2, 2, 3)), make(rng, (2,))),
+                      {"padding": "same"}, name="same_even_kernel")
+    yield SampleInput(make(rng, (3, 2, 3, 3)), (make(rng, (4, 2, 1, 1)), make(rng, (4,))),
+                      {"padding": "valid"}, name="valid_1x1_kernel")
 
 
 def _conv1d_samples(rng):
@@ -376,6 +403,8 @@ def _conv1d_samples(rng):
     yield SampleInput(make(rng, (1, 2, 5)), (make(rng, (2, 1, 2)),), {"groups": 2, "dilation": 2},
                       name="groups2_dilation2")
     yield SampleInput(make(rng, (1, 4)), (make(rng, (2, 1, 3)),), name="unbatched")
+    yield SampleInput(make(rng, (2, 2, 5)), (make(rng, (2, 2, 2)), make(rng, (2,))),
+                      {"padding": "same"}, name="same_even_kernel")
 
 
 _add(
@@ -386,10 +415,19 @@ _add(
             _err((1, 1, 2, 2), (make(_ERR_RNG, (1, 1, 3, 3)),), name="kernel_too_large",
                  match="Kernel size can't be greater than actual input size"),
             _err((1, 2, 4, 4), (make(_ERR_RNG, (3, 1, 2, 2)),), {"groups": 2},
-                 name="groups_not_dividing", match="expected weight to be divisible by 2"))),
+                 name="groups_not_dividing", match="expected weight to be divisible by 2"),
+            _err((1, 1, 4, 4), (make(_ERR_RNG, (1, 1, 2, 2)),), {"stride": 0},
+                 name="zero_stride", match="non-positive stride is not supported"),
+            _err((1, 1, 4, 4), (make(_ERR_RNG, (1, 1, 2, 2)),), {"padding": -1},
+                 name="negative_padding", match="negative padding is not supported"),
+            _err((1, 1, 4, 4), (make(_ERR_RNG, (1, 1, 2, 2)),), {"dilation": 0},
+                 name="zero_dilation", match="dilation should be greater than zero"))),
     _nn("conv1d", _conv1d_samples, _conv1d_ref,
         errors=_errors(_err((1, 2, 5), (make(_ERR_RNG, (2, 2, 2, 2)),), name="4d_weight",
-                            match="conv1d: expected weight to be 3-D"))),
+                            match="conv1d: expected weight to be 3-D"),
+                       _err((1, 1, 2), (make(_ERR_RNG, (1, 1, 3)),), name="kernel_too_large",
+                            match=r"size per channel: \(2\)\. Kernel size: \(3\)\. Kernel "
+                                  "size can't be greater than actual input size"))),
 )
 
 
