@@ -267,6 +267,10 @@ class _SavedHooksState(threading.local):
 
 
 saved_hooks_state = _SavedHooksState()
+# How many ``saved_tensors_hooks`` blocks are open, in all threads: a plain global that
+# every saved tensor can read for nothing, before it pays for the thread-local lookup.
+saved_hooks_open = [0]
+_saved_hooks_open_lock = threading.Lock()  # ``+=`` is not atomic between threads
 
 
 class saved_tensors_hooks:  # noqa: N801 - mirrors torch.autograd.graph.saved_tensors_hooks
@@ -299,8 +303,12 @@ class saved_tensors_hooks:  # noqa: N801 - mirrors torch.autograd.graph.saved_te
 
     def __enter__(self):
         saved_hooks_state.stack.append((self.pack_hook, self.unpack_hook))
+        with _saved_hooks_open_lock:
+            saved_hooks_open[0] += 1
         return self
 
     def __exit__(self, *exc) -> bool:
         saved_hooks_state.stack.pop()
+        with _saved_hooks_open_lock:
+            saved_hooks_open[0] -= 1
         return False

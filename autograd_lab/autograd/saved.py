@@ -12,7 +12,7 @@ import weakref
 
 from .._tensor import Tensor
 from .._views import VersionCounter
-from .graph import saved_hooks_state
+from .graph import saved_hooks_open, saved_hooks_state
 
 __all__ = ["SavedTensor", "freed_graph_error"]
 
@@ -41,7 +41,7 @@ class SavedTensor:
         self._version = vc.value
         self._unpack_hook = None
         self._view_ref = None
-        if saved_hooks_state.stack:
+        if saved_hooks_open[0] and saved_hooks_state.stack:
             pack_hook, self._unpack_hook = saved_hooks_state.stack[-1]
             self._packed = pack_hook(tensor)
             self._tensor = self._data = None
