@@ -131,13 +131,14 @@ def _apply_on_arrays(node: OpNode, spec: OpSpec, grad: Tensor, saved: tuple) -> 
         values = (saved[0].unpack_array(node),)
     else:
         values = [s.unpack_array(node) for s in saved] if saved else ()
+    data = grad._data
     if spec.array_wants_needs_input_grad:
-        grads = spec.array_backward(grad._data, *values, *node._attrs,
+        grads = spec.array_backward(data, *values, *node._attrs,
                                     needs_input_grad=node.needs_input_grad)
     else:
-        grads = spec.array_backward(grad._data, *values, *node._attrs)
+        grads = spec.array_backward(data, *values, *node._attrs)
     if type(grads) is np.ndarray:  # the common case: one input
-        return (Tensor(grads),)
+        return (grad if grads is data else Tensor(grads),)  # ``x + 1`` passes grad on as is
     if type(grads) is not tuple:
         grads = (grads,)
     # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays: asarray restores it.
