@@ -154,7 +154,25 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
               *markdown_table(*figure_table(rows)), ""]
     if problems(rows):
         lines += ["Left out:", "", *(f"- {p}" for p in problems(rows)), ""]
-    lines += ["## The machine", "", *(f"- {line}" for line in machine), "",
+    lines += ["## Where autograd_lab's time went", "",
+              "- **Per-op overhead (W1, W3).** A plain backward runs each hot row's NumPy "
+              "formula (docs/ops.md, \"Two formulas for a hot row\") instead of Tensor ops; "
+              "the engine's loop, node creation and tensor creation were trimmed of calls and "
+              "allocations; the collector is paused during backward. Judged in instructions "
+              "per op with `python benchmarks/instructions.py`, which is repeatable where "
+              "timings are not: W1 went from 91.6k to 60.7k instructions per op (NumPy by "
+              "hand: 15.8k).",
+              "- **Whole rows where PyTorch has them (W2, W5).** `conv2d` is one "
+              "`ConvolutionBackward0` (im2col in chunks into one batched product, columns "
+              "rebuilt in backward rather than kept) and `cross_entropy` is `LogSoftmax` + "
+              "`NllLoss`, instead of chains of generic nodes.",
+              "- **Sums over some axes (W4).** NumPy reduces a middle axis of a float array "
+              "several times slower than memory allows; such sums (and the engine's "
+              "broadcast reductions) run as a product with a vector of ones, through BLAS.",
+              "- **Memory (W6).** A leaf's first gradient becomes `.grad` without a copy when "
+              "nothing else holds it, as in PyTorch; ReLU's backward multiplies by a mask.",
+              "",
+              "## The machine", "", *(f"- {line}" for line in machine), "",
               "On a small shared machine other processes move the figures, sometimes by 2x; "
               "the engines take turns repeat by repeat, so a burst of outside load is spread "
               "over all of them, and the ratios move much less than the times.", "",
