@@ -187,6 +187,10 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
               "`OPENBLAS_L2_SIZE` if set (some machines set them to dodge bugs of old OpenBLAS "
               "builds; with a current NumPy they select a slower kernel; `--keep-blas-env` "
               "keeps them).",
+              "- Each timed workload runs in a process of its own (W6: each engine in one of "
+              "its own): one workload's big arrays leave glibc's allocator with raised mmap and "
+              "trim thresholds, which change how fast the next workload allocates, and not "
+              "equally for every engine (W5 after W2 in one process read 1.32x; alone, 1.16x).",
               "- A timed figure is forward + backward of a whole step, each engine's step "
               "called in a loop long enough to time (see above), the engines taking "
               "turns within each repeat (the order rotating), Python's garbage collector on "

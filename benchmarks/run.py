@@ -19,7 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -58,6 +61,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="the workloads to run, comma-separated (default: all)")
     parser.add_argument("--keep-blas-env", action="store_true",
                         help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE if they are set")
+    # internal: run one timed workload and pickle its row to a file (see fresh_process_row)
+    parser.add_argument("--child", nargs=2, metavar=("WORKLOAD", "RESULT_FILE"),
+                        help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -81,6 +87,10 @@ def main() -> int:
     )
 
     repeats, min_time = (3, 0.05) if args.quick else (9, 0.2)
+    if args.child:
+        key, result_file = args.child
+        run_child(key, result_file, args.quick, repeats, min_time)
+        return 0
     settings = (f"{'A quick run: m' if args.quick else 'M'}edians of {repeats} repeats of at "
                 f"least {min_time:g} s each (W3: {w3_scalar_chain.case(args.quick).repeats} "
                 "repeats of one call).")
@@ -104,10 +114,8 @@ def main() -> int:
         if key == "W6":
             row = memory_row(w6_memory, loaded)
         else:
-            row = timed_row(key, workloads[key], loaded, args.quick, repeats, min_time)
-        if key == "W3" and not args.quick and "autograd_lab" in loaded:
-            million_line, row.extra_ok = run_million(w3_scalar_chain)
-            print(million_line, flush=True)
+            row, line = fresh_process_row(key, args.quick)
+            million_line = line or million_line
         row.problems.update(skipped)  # not installed: said once, under the tables
         rows.append(row)
 
@@ -124,6 +132,36 @@ def main() -> int:
                                           command))
         print(f"\nwrote {output}")
     return 1 if any("autograd_lab" in row.problems for row in rows) else 0
+
+
+def fresh_process_row(key: str, quick: bool):
+    """Time workload ``key`` in a process of its own, and return its row (and, for W3, the
+    1,000,000-op line). One workload's big arrays leave the memory allocator in a state
+    (raised mmap and trim thresholds) that changes how fast the next one allocates, and not
+    equally for every engine; a fresh process per workload makes each figure independent
+    of the order they run in."""
+    with tempfile.TemporaryDirectory() as folder:
+        result_file = Path(folder) / "row.pickle"
+        command = [sys.executable, __file__, "--child", key, str(result_file)]
+        subprocess.run(command + (["--quick"] if quick else []), check=True)
+        with result_file.open("rb") as f:
+            return pickle.load(f)
+
+
+def run_child(key: str, result_file: str, quick: bool, repeats: int, min_time: float) -> None:
+    """The child of ``fresh_process_row``: time one workload, pickle ``(row, million_line)``."""
+    from benchmarks import engines, w1_chain, w2_mlp, w3_scalar_chain, w4_broadcast, w5_conv
+
+    module = {"W1": w1_chain, "W2": w2_mlp, "W3": w3_scalar_chain, "W4": w4_broadcast,
+              "W5": w5_conv}[key]
+    loaded, _ = engines.load()
+    row = timed_row(key, module, loaded, quick, repeats, min_time)
+    million_line = None
+    if key == "W3" and not quick and "autograd_lab" in loaded:
+        million_line, row.extra_ok = run_million(w3_scalar_chain)
+        print(million_line, flush=True)
+    with open(result_file, "wb") as f:
+        pickle.dump((row, million_line), f)
 
 
 def timed_row(key: str, module, loaded: dict, quick: bool, repeats: int, min_time: float):
