@@ -199,3 +199,22 @@ def close(t, expected) -> None:
     expected = np.asarray(expected, dtype=np.float64)
     assert t.shape == expected.shape, (t.shape, expected.shape)
     np.testing.assert_allclose(arr(t).astype(np.float64), expected, rtol=1e-6, atol=0)
+
+
+def backward_gradient_dtypes(out: al.Tensor) -> list:
+    """Run ``out.backward(ones)`` and return the dtype of every gradient each node of the
+    graph produced, so a test can check that a float32 graph never computes in float64."""
+    seen = []
+
+    def record(grad_inputs, grad_outputs):
+        seen.extend(g.dtype for g in grad_inputs if g is not None)
+
+    stack, nodes = [out.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is not None and node not in nodes:
+            nodes.add(node)
+            node.register_hook(record)
+            stack.extend(fn for fn, _ in node.next_functions)
+    out.backward(al.ones_like(out))
+    return seen

@@ -8,7 +8,7 @@ import itertools
 
 import numpy as np
 import pytest
-from helpers import assert_close
+from helpers import assert_close, backward_gradient_dtypes
 
 import autograd_lab as al
 from autograd_lab._ops.reductions import partial_sum
@@ -105,19 +105,7 @@ def test_large_inputs_float32_stays_float32(name, fn, shapes):
     tensors = [al.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
                for s in shapes]
     out = fn(*tensors)
-    seen = []
-
-    def record(grad_inputs, grad_outputs):
-        seen.extend(g.dtype for g in grad_inputs if g is not None)
-
-    stack, nodes = [out.grad_fn], set()
-    while stack:
-        node = stack.pop()
-        if node is not None and node not in nodes:
-            nodes.add(node)
-            node.register_hook(record)
-            stack.extend(fn for fn, _ in node.next_functions)
-    out.backward(al.ones_like(out))
+    seen = backward_gradient_dtypes(out)
     assert set(seen) == {al.float32}
     assert all(t.grad.dtype == al.float32 for t in tensors)
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import assert_close
+from helpers import assert_close, backward_gradient_dtypes
 
 import autograd_lab as al
 
@@ -90,19 +90,7 @@ def test_float32_backward_stays_float32(kwargs):
     x = al.tensor(LOGITS.astype(np.float32), requires_grad=True)
     loss = F.cross_entropy(x, al.tensor(TARGET), **kwargs)
     assert loss.dtype == al.float32
-    seen = []
-
-    def record(grad_inputs, grad_outputs):
-        seen.extend(g.dtype for g in grad_inputs if g is not None)
-
-    stack, nodes = [loss.grad_fn], set()
-    while stack:
-        node = stack.pop()
-        if node is not None and node not in nodes:
-            nodes.add(node)
-            node.register_hook(record)
-            stack.extend(fn for fn, _ in node.next_functions)
-    loss.backward(al.ones_like(loss))
+    seen = backward_gradient_dtypes(loss)
     assert seen and set(seen) == {al.float32}
     assert x.grad.dtype == al.float32
 
