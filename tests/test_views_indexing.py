@@ -641,3 +641,13 @@ def test_torch_agrees_on_values_gradients_and_messages():
     tgg = torch.autograd.grad(sum((t * t).sum() for t in tg), (tx, ts))
     for mine, theirs in zip(gg, tgg, strict=True):
         np.testing.assert_allclose(arr(mine), theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_squeeze_nodes_are_named_by_overload_as_in_pytorch():
+    # squeeze() / squeeze(dim) / squeeze(dims) are three overloads in PyTorch, so three names
+    y = al.zeros(3, 1, 4, 1, requires_grad=True) * 1
+    assert y.squeeze().grad_fn.name() == "SqueezeBackward0"
+    assert y.squeeze(1).grad_fn.name() == "SqueezeBackward1"
+    assert y.squeeze((1, 3)).grad_fn.name() == "SqueezeBackward2"
+    (g,) = al.autograd.grad(y.squeeze((1, 3)).sum(), y)
+    assert g.shape == (3, 1, 4, 1)

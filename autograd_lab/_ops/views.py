@@ -132,15 +132,27 @@ def _expand_backward_arrays(grad, size, self_sym_sizes):
     return _sum_to_forward(grad, self_sym_sizes)
 
 
-@defop("squeeze", lambda a, dims, self_shape: np.squeeze(a, axis=dims),
-       attrs=("dim", "self_sym_sizes"), view=True)
-def _squeeze_backward(grad, dim, self_sym_sizes):
+def _squeeze_formula(grad, dim, self_sym_sizes):
+    """Put the dropped size-1 dimensions back."""
     return reshape(grad, self_sym_sizes)
 
 
-@_squeeze_backward.on_arrays
-def _squeeze_backward_arrays(grad, dim, self_sym_sizes):
+def _squeeze_formula_arrays(grad, dim, self_sym_sizes):
     return grad.reshape(self_sym_sizes)
+
+
+def _squeeze_row(name: str, node_name: str):
+    """PyTorch names squeeze's node by its overload: all dims (0), one dim (1), several (2)."""
+    spec = defop(name, lambda a, dims, self_shape: np.squeeze(a, axis=dims),
+                 attrs=("dim", "self_sym_sizes"), view=True, node_name=node_name)(
+        _squeeze_formula)
+    spec.on_arrays(_squeeze_formula_arrays)
+    return spec
+
+
+_squeeze_backward = _squeeze_row("squeeze", "SqueezeBackward0")
+_squeeze_dim_backward = _squeeze_row("squeeze_dim", "SqueezeBackward1")
+_squeeze_dims_backward = _squeeze_row("squeeze_dims", "SqueezeBackward2")
 
 
 @defop("unsqueeze", np.expand_dims, attrs=("dim",), view=True)
@@ -260,11 +272,13 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     shape = input._data.shape
     if dim is None:
         dims = tuple(i for i, s in enumerate(shape) if s == 1)
+        row = _squeeze_backward
     else:
         wanted = (dim,) if isinstance(dim, int) else tuple(dim)
         axes = (_wrap_dim(w, len(shape)) for w in wanted)
         dims = tuple(d for d in axes if shape and shape[d] == 1)
-    return apply_op(_squeeze_backward, (input,), (dims, shape))
+        row = _squeeze_dim_backward if isinstance(dim, int) else _squeeze_dims_backward
+    return apply_op(row, (input,), (dims, shape))
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:

@@ -63,9 +63,7 @@ def _node_names(node) -> list[str]:
         seen.add(id(node))
         name = node.name()
         if not name.endswith("AccumulateGrad"):
-            # PyTorch names squeeze(dim) SqueezeBackward1; ours are all SqueezeBackward0
-            # (views.py), a difference that is not the convolution's
-            names.append("SqueezeBackward" if name.startswith("SqueezeBackward") else name)
+            names.append(name)
         stack.extend(fn for fn, _ in node.next_functions)
     return sorted(names)
 

@@ -235,6 +235,12 @@ register(
     _shape_op("expand", (3, 1), ((2, 3, 4),), lambda a, s: np.broadcast_to(a, s)),
     _shape_op("broadcast_to", (3, 1), ((2, 3, 4),), lambda a, s: np.broadcast_to(a, s)),
     _shape_op("squeeze", (3, 1, 4, 1), (), lambda a: np.squeeze(a)),
+    # squeeze(dim) and squeeze(dims): PyTorch's SqueezeBackward1 and SqueezeBackward2
+    OpInfo("squeeze.dims", al.squeeze,
+           lambda rng: [SampleInput(make(rng, (3, 1, 4, 1)), (1,), name="one_dim"),
+                        SampleInput(make(rng, (3, 1, 4, 1)), ((1, 3, 0),), name="dims")],
+           ref=lambda a, d: np.squeeze(a, axis=tuple(
+               i for i in ((d,) if isinstance(d, int) else d) if a.shape[i] == 1))),
     _shape_op("unsqueeze", (3, 4), (1,), lambda a, d: np.expand_dims(a, d)),
     _shape_op("flatten", (2, 3, 4), (), lambda a: a.reshape(-1)),
     _shape_op("movedim", (2, 3, 4), (0, 2), lambda a, s, d: np.moveaxis(a, s, d)),
