@@ -210,13 +210,17 @@ class AccumulateGrad(Node):
 # memory or a read-only broadcast). A hook that kept the gradient, a caller's
 # ``gradient=`` tensor, or a second tensor on the same array all add a reference, and
 # then ``.grad`` gets a copy. tests/test_accumulate_grad.py covers each case.
+# The counts below are CPython's up to 3.13. From 3.14 the interpreter may borrow
+# references where it used to take them, so a count can read low: there we always copy.
 _HOLDERS_OF_A_FREE_TENSOR = 3  # the engine's list, ``grad`` in apply, getrefcount's argument
 _HOLDERS_OF_A_FREE_ARRAY = 2  # the tensor's ``_data``, getrefcount's argument
+_COUNTS_ARE_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
 
 def _nobody_else_holds(grad) -> bool:
     data = grad._data
-    return (sys.getrefcount(grad) <= _HOLDERS_OF_A_FREE_TENSOR + 1  # + ``grad`` here
+    return (_COUNTS_ARE_EXACT
+            and sys.getrefcount(grad) <= _HOLDERS_OF_A_FREE_TENSOR + 1  # + ``grad`` here
             and sys.getrefcount(data) <= _HOLDERS_OF_A_FREE_ARRAY + 1  # + ``data`` here
             and data.base is None and data.flags.writeable)
 
