@@ -139,9 +139,9 @@ def _apply_on_arrays(node: OpNode, spec: OpSpec, grad: Tensor, saved: tuple) -> 
         grads = spec.array_backward(data, *values, *node._attrs)
     if type(grads) is np.ndarray:  # the common case: one input
         return (grad if grads is data else Tensor(grads),)  # ``x + 1`` passes grad on as is
-    if type(grads) is not tuple:
-        grads = (grads,)
     # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays: asarray restores it.
+    if type(grads) is not tuple:
+        return (None if grads is None else Tensor(np.asarray(grads)),)
     return tuple([None if g is None else Tensor(g if type(g) is np.ndarray else np.asarray(g))
                   for g in grads])
 
@@ -153,8 +153,9 @@ def _apply_on_arrays(node: OpNode, spec: OpSpec, grad: Tensor, saved: tuple) -> 
 # promotion check around a NumPy call that may take less time than all of that. So a
 # hot row may also give its formula on NumPy arrays (``@row.on_arrays``), which the
 # node runs whenever grad mode is off during backward. The two must agree: the op
-# database checks the first against finite differences, the second through second
-# derivatives, and both against each other on every sample (tests/test_opdb.py).
+# database checks the NumPy one against finite differences (a plain backward), the
+# Tensor one through second derivatives, and the two against each other on every
+# sample (tests/test_opdb.py).
 
 
 def _without_double_backward(node: OpNode, grad_outputs: list, values: list) -> tuple:
