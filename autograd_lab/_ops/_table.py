@@ -127,16 +127,16 @@ class NotImplementedBackward(Node):
 
 def _apply_on_arrays(node: OpNode, spec: OpSpec, grad: Tensor, saved: tuple) -> tuple:
     """Run the row's NumPy formula (Note [Two formulas]) and wrap its arrays as Tensors."""
-    if len(saved) == 1:  # the common cases first: no list to build
-        values = (saved[0].unpack_array(node),)
-    else:
-        values = [s.unpack_array(node) for s in saved] if saved else ()
-    data = grad._data
+    data, attrs, formula = grad._data, node._attrs, spec.array_backward
     if spec.array_wants_needs_input_grad:
-        grads = spec.array_backward(data, *values, *node._attrs,
-                                    needs_input_grad=node.needs_input_grad)
+        values = [s.unpack_array(node) for s in saved]
+        grads = formula(data, *values, *attrs, needs_input_grad=node.needs_input_grad)
+    elif len(saved) == 1 and not attrs:  # the commonest call (sin, exp...): no star-args
+        grads = formula(data, saved[0].unpack_array(node))
+    elif not saved:  # x * 2.0, sum ...: the formula needs only the gradient and attributes
+        grads = formula(data, *attrs)
     else:
-        grads = spec.array_backward(data, *values, *node._attrs)
+        grads = formula(data, *[s.unpack_array(node) for s in saved], *attrs)
     if type(grads) is np.ndarray:  # the common case: one input
         return (grad if grads is data else Tensor(grads),)  # ``x + 1`` passes grad on as is
     # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays: asarray restores it.
@@ -299,11 +299,18 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
             if t._requires_grad or (t._view_fn is not None and _view_requires_grad(t)):
                 node = spec.node_cls()
                 attach(node, (tensors[0], None) if spec.wrapped_number else tensors, (result,))
-                plan = spec._save_plan
-                node._saved = tuple([
-                    SavedTensor(result, True) if i < 0 else SavedTensor(tensors[i], False)
-                    for i in plan
-                ]) if plan else ()
+                plan = spec._save_plan  # -1: the result; i: input i
+                if not plan:
+                    node._saved = ()
+                elif len(plan) == 1:  # the common cases first: no list to build
+                    i = plan[0]
+                    node._saved = (SavedTensor(result, True) if i < 0
+                                   else SavedTensor(tensors[i], False),)
+                else:
+                    node._saved = tuple([
+                        SavedTensor(result, True) if i < 0 else SavedTensor(tensors[i], False)
+                        for i in plan
+                    ])
                 node._attrs = attrs
                 break
     return result
