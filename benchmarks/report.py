@@ -160,7 +160,7 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
               "the engine's loop, node creation and tensor creation were trimmed of calls and "
               "allocations; the collector is paused during backward. Judged in instructions "
               "per op with `python benchmarks/instructions.py`, which is repeatable where "
-              "timings are not: W1 went from 91.3k to 60.7k instructions per op (NumPy by "
+              "timings are not: W1 went from 91.3k to 59.9k instructions per op (NumPy by "
               "hand: 15.8k).",
               "- **Whole rows where PyTorch has them (W2, W5).** `conv2d` is one "
               "`ConvolutionBackward0` (im2col in chunks into one batched product, columns "
