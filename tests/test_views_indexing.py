@@ -402,24 +402,20 @@ def test_inplace_through_views_gives_the_out_of_place_gradients(modify, referenc
     check_gradgrad(lambda x: inplace(x) ** 2, [rand64(3, 4)])
 
 
-def test_inplace_on_a_view_that_saves_its_result_first_derivative():
-    def inplace(x):
-        y = x * 1.0
-        y.select(0, -1).exp_()
-        return y ** 2
+def _exp_last_row_in_place_then_square(x):
+    y = x * 1.0
+    y.select(0, -1).exp_()  # exp_ saves its result, and this result is a view's
+    return y ** 2
 
-    check_vjp(inplace, [rand64(3, 4)])
+
+def test_inplace_on_a_view_that_saves_its_result_first_derivative():
+    check_vjp(_exp_last_row_in_place_then_square, [rand64(3, 4)])
 
 
 def test_double_backward_through_a_result_saving_inplace_on_a_view():
     """exp_ on a view saves its result; unpacked, it follows the view's regenerated history
     (through CopySlices), not the exp_ node a second time (PyTorch's weak grad_fn)."""
-    def inplace(x):
-        y = x * 1.0
-        y.select(0, -1).exp_()
-        return y ** 2
-
-    check_gradgrad(inplace, [rand64(3, 4)])
+    check_gradgrad(_exp_last_row_in_place_then_square, [rand64(3, 4)])
 
 
 def test_view_grad_fn_is_regenerated_after_its_base_changes():

@@ -363,7 +363,7 @@ def _all_none(grads) -> bool:
 
 def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
     """Send each gradient along its edge, summing into the next node's input buffer."""
-    given = len(grad_inputs)  # may be short: AccumulateGrad returns () for its no edges
+    given = len(grad_inputs)  # may be fewer than the edges: ``x + 2`` has an empty second edge
     for i, (fn, nr) in enumerate(node.next_functions):
         if fn is None or (needed is not None and not (needed[fn] or fn in targets)):
             continue
