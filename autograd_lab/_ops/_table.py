@@ -15,6 +15,7 @@ the same path user Functions take.
 from __future__ import annotations
 
 import inspect
+import operator
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -128,6 +129,8 @@ class NotImplementedBackward(Node):
 def _apply_on_arrays(node: OpNode, spec: OpSpec, grad: Tensor, saved: tuple) -> tuple:
     """Run the row's NumPy formula (Note [Two formulas]) and wrap its arrays as Tensors."""
     data, attrs, formula = grad._data, node._attrs, spec.array_backward
+    if spec.scalar_forward is not None and data.ndim == 0:
+        data = data[()]  # Note [Scalar math for 0-d tensors]
     if spec.array_wants_needs_input_grad:
         values = [s.unpack_array(node) for s in saved]
         grads = formula(data, *values, *attrs, needs_input_grad=node.needs_input_grad)
@@ -137,8 +140,10 @@ def _apply_on_arrays(node: OpNode, spec: OpSpec, grad: Tensor, saved: tuple) -> 
         grads = formula(data, *attrs)
     else:
         grads = formula(data, *[s.unpack_array(node) for s in saved], *attrs)
+    if grads is data:  # ``x + 1`` passes its gradient on as is
+        return (grad,)
     if type(grads) is np.ndarray:  # the common case: one input
-        return (grad if grads is data else Tensor(grads),)  # ``x + 1`` passes grad on as is
+        return (Tensor(grads),)
     # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays: asarray restores it.
     if type(grads) is not tuple:
         return (None if grads is None else Tensor(np.asarray(grads)),)
@@ -182,7 +187,7 @@ class OpSpec:
     __slots__ = ("name", "forward", "backward", "inputs", "save", "attrs", "node_cls",
                  "_save_plan", "view", "exact_dtype", "wants_needs_input_grad", "wrapped_number",
                  "double_backward", "output_view", "array_backward",
-                 "array_wants_needs_input_grad")
+                 "array_wants_needs_input_grad", "scalar_forward")
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:
@@ -203,6 +208,7 @@ class OpSpec:
         # is ``select(dim, i)``), so that a ViewFn can replay it.
         self.output_view = None
         self.array_backward = None  # Note [Two formulas]
+        self.scalar_forward = _SCALAR_MATH.get(forward)  # Note [Scalar math for 0-d tensors]
         self.array_wants_needs_input_grad = False
         # A formula that can skip work for inputs needing no gradient (matmul's are costly)
         # declares a keyword-only ``needs_input_grad`` parameter, as ctx has in PyTorch.
@@ -270,12 +276,28 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
     return register
 
 
+# Note [Scalar math for 0-d tensors]
+# A NumPy ufunc on a 0-d array costs about six times what the same operator costs on a
+# NumPy scalar (``np.float64(x) * 2.0`` takes NumPy's scalar-math shortcut; the ufunc
+# machinery converts, dispatches and allocates). Chains of 0-d ops (W3 in benchmarks/)
+# are made of nothing else. So a one-input row whose forward is plain arithmetic runs
+# it as the Python operator on the array's scalar, and its NumPy backward formula gets
+# the gradient as a scalar too; NumPy gives the same value and dtype either way
+# (tests/test_scalar_math.py checks it for every dtype). The result is wrapped back
+# into a 0-d array, as every op on 0-d arrays already needs (NumPy returns scalars).
+_SCALAR_MATH = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul}
+
+
 def run_forward(spec: OpSpec, tensors: tuple, attrs: tuple) -> np.ndarray:
     """The row's NumPy forward on the tensors' arrays; a NumPy failure becomes an error
     that names the op and the shapes."""
     try:
         if len(tensors) == 1:  # most ops: no list to build
-            out = spec.forward(tensors[0]._data, *attrs)
+            data = tensors[0]._data
+            if spec.scalar_forward is not None and data.ndim == 0:
+                out = spec.scalar_forward(data[()], *attrs)
+            else:
+                out = spec.forward(data, *attrs)
         else:
             out = spec.forward(*[t._data for t in tensors], *attrs)
     except (ValueError, IndexError, TypeError) as err:
