@@ -14,6 +14,7 @@ the same path user Functions take.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import operator
 import warnings
@@ -48,8 +49,38 @@ class OpNode(Node):
         if saved is None:
             raise freed_graph_error()
         spec = self._spec
-        if spec.array_backward is not None and not state.enabled:
-            return _apply_on_arrays(self, spec, grad_outputs[0], saved)
+        formula = spec.array_backward
+        if formula is None or state.enabled:
+            return self._apply_tensor_formula(grad_outputs, saved)
+        # A backward that records nothing, on a row with a NumPy formula (Note [Two formulas]):
+        # run it on the arrays and wrap what it returns as Tensors.
+        grad = grad_outputs[0]
+        data, attrs = grad._data, self._attrs
+        if spec.scalar_forward is not None and data.ndim == 0:
+            data = data[()]  # Note [Scalar math for 0-d tensors]
+        if spec.array_wants_needs_input_grad:
+            values = [s.unpack_array(self) for s in saved]
+            grads = formula(data, *values, *attrs, needs_input_grad=self.needs_input_grad)
+        elif len(saved) == 1 and not attrs:  # the commonest call (sin, exp...): no star-args
+            grads = formula(data, saved[0].unpack_array(self))
+        elif not saved:  # x * 2.0, sum ...: the formula needs only the gradient and attributes
+            grads = formula(data, *attrs)
+        else:
+            grads = formula(data, *[s.unpack_array(self) for s in saved], *attrs)
+        if grads is data:  # ``x + 1`` passes its gradient on as is
+            return (grad,)
+        if type(grads) is np.ndarray:  # the common case: one input
+            return (Tensor(grads),)
+        # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays: asarray restores it.
+        if type(grads) is not tuple:
+            return (None if grads is None else Tensor(np.asarray(grads)),)
+        return tuple([None if g is None else Tensor(g if type(g) is np.ndarray else np.asarray(g))
+                      for g in grads])
+
+    def _apply_tensor_formula(self, grad_outputs: list, saved: tuple) -> tuple:
+        """The row's formula in Tensor ops: the one create_graph=True records, and the only
+        one a row without a NumPy formula has."""
+        spec = self._spec
         values = [s.unpack(self) for s in saved]
         if not spec.double_backward and state.enabled:
             return _without_double_backward(self, grad_outputs, values)
@@ -68,23 +99,6 @@ class OpNode(Node):
     def _release_variables(self) -> None:
         if self._saved:
             self._saved = None
-
-    def __getattr__(self, name: str):
-        # ``node._saved_self``, ``node._saved_dim``: what PyTorch shows for saved values.
-        if name.startswith("_saved_"):
-            key = name[len("_saved_"):]
-            spec = type(self)._spec
-            if key in spec.save:
-                if self._saved is None:
-                    raise freed_graph_error()
-                return self._saved[spec.save.index(key)].unpack(self)
-            if key in spec.attrs:
-                return self._attrs[spec.attrs.index(key)]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
-    def __dir__(self):
-        spec = type(self)._spec
-        return [*super().__dir__(), *(f"_saved_{k}" for k in spec.save + spec.attrs)]
 
 
 class MultiOutputOpNode(OpNode):
@@ -124,31 +138,6 @@ class NotImplementedBackward(Node):
             "outside the graph, so it cannot be differentiated again (create_graph=True "
             "through it only works for the first derivative)."
         )
-
-
-def _apply_on_arrays(node: OpNode, spec: OpSpec, grad: Tensor, saved: tuple) -> tuple:
-    """Run the row's NumPy formula (Note [Two formulas]) and wrap its arrays as Tensors."""
-    data, attrs, formula = grad._data, node._attrs, spec.array_backward
-    if spec.scalar_forward is not None and data.ndim == 0:
-        data = data[()]  # Note [Scalar math for 0-d tensors]
-    if spec.array_wants_needs_input_grad:
-        values = [s.unpack_array(node) for s in saved]
-        grads = formula(data, *values, *attrs, needs_input_grad=node.needs_input_grad)
-    elif len(saved) == 1 and not attrs:  # the commonest call (sin, exp...): no star-args
-        grads = formula(data, saved[0].unpack_array(node))
-    elif not saved:  # x * 2.0, sum ...: the formula needs only the gradient and attributes
-        grads = formula(data, *attrs)
-    else:
-        grads = formula(data, *[s.unpack_array(node) for s in saved], *attrs)
-    if grads is data:  # ``x + 1`` passes its gradient on as is
-        return (grad,)
-    if type(grads) is np.ndarray:  # the common case: one input
-        return (Tensor(grads),)
-    # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays: asarray restores it.
-    if type(grads) is not tuple:
-        return (None if grads is None else Tensor(np.asarray(grads)),)
-    return tuple([None if g is None else Tensor(g if type(g) is np.ndarray else np.asarray(g))
-                  for g in grads])
 
 
 # Note [Two formulas]
@@ -215,8 +204,7 @@ class OpSpec:
         self.wants_needs_input_grad = "needs_input_grad" in inspect.signature(backward).parameters
         # -1 stands for the op's result; otherwise the position of the saved input.
         self._save_plan = tuple(-1 if s == "result" else self.inputs.index(s) for s in self.save)
-        self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "_spec": self,
-                                                   "__module__": "autograd_lab._ops"})
+        self.node_cls = _node_class(node_name, OpNode, self)
 
     def on_arrays(self, formula: Callable) -> Callable:
         """Decorator: the same derivative written on NumPy arrays, used by a backward that
@@ -231,6 +219,33 @@ class OpSpec:
 
     def __repr__(self) -> str:
         return f"OpSpec({self.name!r} -> {self.node_cls.__name__})"
+
+
+def _node_class(name: str, base: type, spec: OpSpec) -> type:
+    """The Node class of one row, e.g. ``MulBackward0``.
+
+    Like PyTorch's nodes, it shows what it saved as ``node._saved_self``, ``node._saved_dim``
+    ...: one property per saved value and per attribute. Properties rather than a
+    ``__getattr__``: a class with ``__getattr__`` makes every attribute read on its
+    instances slower (CPython cannot specialise them), and the engine reads a node's
+    attributes a dozen times per backward step.
+    """
+    fields = {"__slots__": (), "_spec": spec, "__module__": "autograd_lab._ops"}
+    for index, key in enumerate(spec.save):
+        fields[f"_saved_{key}"] = property(functools.partial(_saved_value, index=index))
+    for index, key in enumerate(spec.attrs):
+        fields.setdefault(f"_saved_{key}", property(functools.partial(_saved_attr, index=index)))
+    return type(name, (base,), fields)
+
+
+def _saved_value(node: OpNode, index: int):
+    if node._saved is None:
+        raise freed_graph_error()
+    return node._saved[index].unpack(node)
+
+
+def _saved_attr(node: OpNode, index: int):
+    return node._attrs[index]
 
 
 def _camel(name: str) -> str:
@@ -267,9 +282,7 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
             if "result" in spec.save:
                 raise ValueError(f"{name}: a multi-output row cannot save 'result'")
             spec.output_view = output_view
-            spec.node_cls = type(spec.node_cls.__name__, (MultiOutputOpNode,),
-                                 {"__slots__": (), "_spec": spec,
-                                  "__module__": "autograd_lab._ops"})
+            spec.node_cls = _node_class(spec.node_cls.__name__, MultiOutputOpNode, spec)
         REGISTRY[name] = spec
         return spec
 

@@ -255,8 +255,11 @@ def _needed_nodes(root: Node, targets: set) -> dict:
 
 # ---------------------------------------------------------------------------------------
 # the loop
-_tiebreak = itertools.count()
-_FIRST = float("-inf")
+# A ready node's heap key: minus its sequence number (latest-created first, as PyTorch);
+# for AccumulateGrad, a key below every other one (it runs as soon as it is ready), taken
+# from a counter so that ready AccumulateGrads run first-in first-out. Keys are unique,
+# so the heap never has to compare two nodes.
+_ACCUMULATE_KEYS = itertools.count(-(1 << 62))
 
 
 def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=None,
@@ -273,7 +276,7 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
     needed = None if targets is None else _needed_nodes(root, targets)
     captured = [None] * sum(len(v) for v in captures.values()) if captures else []
     buffers: dict = {}  # node -> the gradients summed so far, one slot per output
-    ready: list = []  # heap of (priority, tiebreak, node) for nodes with every gradient in
+    ready: list = []  # heap of (key, node) for nodes with every gradient in
     step_index = 0
     outer_mode = state.enabled
     state.enabled = create_graph
@@ -282,7 +285,7 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
     try:
         _route(root, root.apply(()), buffers, deps, ready, needed, targets)
         while ready:
-            node = heappop(ready)[2]
+            node = heappop(ready)[1]
             grad_outputs = buffers.pop(node)
             if (node._tensor_pre_hooks is not None or node._retains_grad is not None
                     or type(node) is AccumulateGrad):
@@ -381,9 +384,8 @@ def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
         count = deps[fn] - 1
         deps[fn] = count
         if count == 0:
-            # Latest-created first; AccumulateGrad as soon as it is ready (as PyTorch).
-            priority = _FIRST if type(fn) is AccumulateGrad else -fn._sequence_nr
-            heappush(ready, (priority, next(_tiebreak), fn))
+            key = next(_ACCUMULATE_KEYS) if type(fn) is AccumulateGrad else -fn._sequence_nr
+            heappush(ready, (key, fn))
 
 
 def _validate_grad(g, fn: Node, nr: int, producer: Node, index: int):

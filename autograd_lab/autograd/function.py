@@ -37,7 +37,9 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
     if len(inputs) == 1:  # most ops: one or two inputs, no list to build
         node.next_functions = (gradient_edge(inputs[0]),)
     elif len(inputs) == 2:
-        node.next_functions = (gradient_edge(inputs[0]), gradient_edge(inputs[1]))
+        other = inputs[1]  # None for ``x * 2``'s number (a wrapped_number row)
+        node.next_functions = (gradient_edge(inputs[0]),
+                               (None, 0) if other is None else gradient_edge(other))
     else:
         node.next_functions = tuple([gradient_edge(t) for t in inputs])
     if len(outputs) == 1 and outputs[0] is not None:  # the common case: every op comes here
