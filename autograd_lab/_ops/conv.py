@@ -4,11 +4,13 @@ node name), instead of a chain of pad, im2col, permute, view and matmul nodes.
 The forward is im2col + matmul on NumPy arrays: every window of the zero-padded input is
 copied into a column, ``(C*kh*kw, OH*OW)`` per sample, and a batched product with the
 ``(groups, O/groups, C/groups*kh*kw)`` weight writes the output directly in
-``(N, O, OH, OW)`` order: no transposing copy of the output, nor of its gradient.
+``(N, O, OH, OW)`` order: no transposing copy of the output, nor of its gradient. The
+bias rides along in that product (Note [Bias in the product]).
 
 Only the input and the weight are saved, as PyTorch does: the backward copies the
-columns again (0.3 ms on W5) rather than keeping them alive from forward to backward,
-which would hold kh*kw times the input's memory per convolution between the passes.
+columns again (0.1 ms on W5 with stride 1, in whole rows: Note [Flat rows]) rather than
+keeping them alive from forward to backward, which would hold kh*kw times the input's
+memory per convolution between the passes.
 
 A 1-D convolution is the 2-D one on a height-1 image: the arrays get a size-1 axis (a
 view) inside the formulas, so ``conv1d`` is one ``ConvolutionBackward0`` node too.
@@ -17,7 +19,7 @@ view) inside the formulas, so ``conv1d`` is one ``ConvolutionBackward0`` node to
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from .._tensor import Tensor
 from ._table import apply_op, defop
@@ -98,19 +100,32 @@ def _forward_2d(x, w, b, stride, padding, dilation, groups):
     w_groups = w.reshape(groups, o // groups, k)
     out = np.empty((n, groups, o // groups, oh * ow), dtype=dtype)
     chunks, rows = _chunks(n, c * kh * kw * oh * ow * dtype.itemsize)
-    cols = np.empty((rows, c, kh, kw, oh, ow), dtype=dtype)  # reused: Note [Fresh memory]
+    # Note [Bias in the product]: one more row of ones in each group's columns, and the
+    # bias as one more column of the weight, unless the bias has a wider dtype.
+    with_bias = b is not None and np.result_type(dtype, b) == dtype
+    rows_k = k + 1 if with_bias else k
+    cols = np.empty((rows, groups, rows_k, oh * ow), dtype=dtype)  # Note [Fresh memory]
+    if with_bias:
+        cols[:, :, k] = 1  # never overwritten: the copies below fill rows :k only
+        w_groups = np.concatenate([w_groups, b.reshape(groups, o // groups, 1)], axis=2)
     for start, stop in chunks:
-        part = cols[:stop - start]
-        np.copyto(part, windows[start:stop])  # im2col of these samples
-        np.matmul(w_groups, part.reshape(-1, groups, k, oh * ow), out=out[start:stop])
+        m = stop - start
+        part = cols[:m]
+        # im2col of these samples, into the first k rows of each group
+        np.copyto(part[:, :, :k].reshape(m, groups, c_group, kh, kw, oh, ow),
+                  windows[start:stop].reshape(m, groups, c_group, kh, kw, oh, ow))
+        np.matmul(w_groups, part, out=out[start:stop])
     out = out.reshape(n, o, oh, ow)
-    if b is not None:
-        b = b.reshape(o, 1, 1)
-        if np.result_type(out, b) == out.dtype:
-            out += b  # in place: no second output-sized array
-        else:
-            out = out + b
+    if b is not None and not with_bias:
+        out = out + b.reshape(o, 1, 1)
     return out
+
+
+# Note [Bias in the product]
+# Adding the bias to the output is one more pass over it (W5: about 0.1 ms). Folded
+# into the product it costs almost nothing: each group's columns get a last row of ones
+# and its weight a last column holding the bias, so the product adds bias[o] * 1 to every
+# output of filter o. The row of ones is written once per call; im2col fills the others.
 
 
 def _convolution_forward(x, w, b, stride, padding, dilation, groups):
@@ -125,76 +140,126 @@ def _convolution_nobias_forward(x, w, stride, padding, dilation, groups):
 
 
 # --- the formula on NumPy arrays (a plain backward) --------------------------------------------
-class _StridedCol2im:
-    """The input's gradient, one chunk of samples at a time: the columns' gradient
-    ``w^T @ dy``, then col2im, one strided add per kernel tap (within one tap no two
-    windows share an input element, so plain ``+=`` is right, no ``np.add.at``)."""
+# Both gradients go through the batch one chunk of samples at a time (Note [Fresh memory]),
+# sharing one columns buffer: dw = sum over samples of dy @ cols^T, with the chunk's columns
+# rebuilt from the saved input; dx = col2im(w^T @ dy), one add per kernel tap (within one
+# tap no two windows share an input element, so plain ``+=`` is right, no ``np.add.at``).
+# Two versions: ``_StridedGrads`` for any stride, ``_FlatGrads`` for stride 1 (Note [Flat
+# rows]), each with ``add(start, stop, grad)`` per chunk and ``result()`` at the end.
+class _StridedGrads:
+    """The gradients for any stride: taps and windows as strided views of the padded input."""
 
-    def __init__(self, x_shape, w_t, groups, kernel, stride, padding, dilation, out_hw, rows,
-                 dtype):
-        n, c, h, w = x_shape
+    def __init__(self, x, w_groups, kernel, stride, padding, dilation, out_hw, rows, dtype,
+                 want_input, want_weight):
+        n, c, h, w = x.shape
         (ph, pw), (kh, kw), (oh, ow) = padding, kernel, out_hw
-        self.w_t, self.groups, self.out_hw = w_t, groups, out_hw
-        self.padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dtype)
-        self.crop = (Ellipsis, slice(ph, ph + h), slice(pw, pw + w))
-        self.taps = [(i, j, _tap_slices(i, j, stride, dilation, out_hw))
-                     for i in range(kh) for j in range(kw)]
+        self.w_groups, self.want_input, self.want_weight = w_groups, want_input, want_weight
         self.cols = np.empty((rows, c, kh, kw, oh, ow), dtype=dtype)
+        if want_weight:
+            self.windows = _windows(_padded(x, padding), kernel, stride, dilation)
+            self.grad_weight = np.zeros(w_groups.shape, dtype=dtype)
+        if want_input:
+            self.padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dtype)
+            self.crop = (Ellipsis, slice(ph, ph + h), slice(pw, pw + w))
+            self.taps = [(i, j, _tap_slices(i, j, stride, dilation, out_hw))
+                         for i in range(kh) for j in range(kw)]
 
-    def add(self, start: int, stop: int, grad_groups: np.ndarray) -> None:
-        part = self.cols[:stop - start]
-        m, g, k = stop - start, self.groups, self.w_t.shape[1]
-        np.matmul(self.w_t, grad_groups, out=part.reshape(m, g, k, -1))
-        target = self.padded[start:stop]
-        for i, j, where in self.taps:
-            target[where] += part[:, :, i, j]
+    def add(self, start: int, stop: int, grad: np.ndarray) -> None:
+        """Add the chunk ``grad`` (samples start:stop of the output gradient)'s share."""
+        m, (g, og, k) = stop - start, self.w_groups.shape
+        grad_groups = grad.reshape(m, g, og, -1)  # (m, groups, O/g, OH*OW)
+        part = self.cols[:m]
+        if self.want_weight:
+            np.copyto(part, self.windows[start:stop])  # im2col of these samples
+            # (m, groups, O/g, OH*OW) @ (m, groups, OH*OW, K), summed over the m samples
+            self.grad_weight += np.matmul(
+                grad_groups, part.reshape(m, g, k, -1).swapaxes(-1, -2)).sum(0)
+        if self.want_input:  # the columns' gradient w^T @ dy, then col2im
+            np.matmul(self.w_groups.swapaxes(-1, -2), grad_groups, out=part.reshape(m, g, k, -1))
+            target = self.padded[start:stop]
+            for i, j, where in self.taps:
+                target[where] += part[:, :, i, j]
 
-    def result(self) -> np.ndarray:
-        return self.padded[self.crop]
+    def result(self) -> tuple:
+        return (self.padded[self.crop] if self.want_input else None,
+                self.grad_weight if self.want_weight else None)
 
 
-class _FlatCol2im(_StridedCol2im):
-    """col2im for stride 1 (Note [Flat rows]): tap (i, j) is one contiguous range of
-    each padded image, taken as a flat row, so each add runs over long rows."""
+class _FlatGrads:
+    """The gradients for stride 1 on flat rows (Note [Flat rows]): the output gradient
+    widened to padded-row width, the columns copied from the flattened padded input in
+    whole rows, and each tap of col2im one contiguous add."""
 
-    def __init__(self, x_shape, w_t, groups, kernel, stride, padding, dilation, out_hw, rows,
-                 dtype):
-        n, c, h, w = x_shape
+    def __init__(self, x, w_groups, kernel, stride, padding, dilation, out_hw, rows, dtype,
+                 want_input, want_weight):
+        n, c, h, w = x.shape
         (ph, pw), (kh, kw), (dh, dw), (oh, ow) = padding, kernel, dilation, out_hw
         hp, wp = h + 2 * ph, w + 2 * pw
-        self.w_t, self.groups, self.out_hw, self.ow = w_t, groups, out_hw, ow
-        self.span = oh * wp  # the output rows, each as wide as a padded input row
-        # the last taps' garbage columns run (kw-1)*dw past the image: room for them
-        self.flat = np.zeros((n, c, hp * wp + (kw - 1) * dw), dtype=dtype)
-        self.padded = self.flat[:, :, :hp * wp].reshape(n, c, hp, wp)
-        self.crop = (Ellipsis, slice(ph, ph + h), slice(pw, pw + w))
+        self.w_groups, self.want_input, self.want_weight = w_groups, want_input, want_weight
+        self.ow = ow
+        self.span = span = oh * wp  # the output rows, each as wide as a padded input row
         self.offsets = [(i, j, i * dh * wp + j * dw) for i in range(kh) for j in range(kw)]
-        self.cols = np.empty((rows, c, kh, kw, self.span), dtype=dtype)
+        self.cols = np.empty((rows, c, kh, kw, span), dtype=dtype)
         # the output gradient, widened with zero columns (they stay zero)
-        self.wide_grad = np.zeros((rows, w_t.shape[0] * w_t.shape[2], oh, wp), dtype=dtype)
+        self.wide_grad = np.zeros((rows, w_groups.shape[0] * w_groups.shape[1], oh, wp),
+                                  dtype=dtype)
+        # Flat padded images: the last taps' extra columns run (kw-1)*dw past the image,
+        # so each flat image gets that much room after it (zeros).
+        flat_size = hp * wp + (kw - 1) * dw
+        crop = (Ellipsis, slice(ph, ph + h), slice(pw, pw + w))
+        if want_weight:
+            x_flat = np.zeros((n, c, flat_size), dtype=dtype)
+            x_flat[:, :, :hp * wp].reshape(n, c, hp, wp)[crop] = x
+            # Tap (i, j) of sample s, channel ch is the row x_flat[s, ch, offset:offset + span].
+            # All of them as one read-only view (N, C, kh, kw, span); the last tap's row
+            # ends at hp*wp + (kw-1)*dw, inside the room left above.
+            item = x_flat.itemsize
+            self.windows = as_strided(
+                x_flat, (n, c, kh, kw, span),
+                (x_flat.strides[0], x_flat.strides[1], dh * wp * item, dw * item, item),
+                writeable=False)
+            self.grad_weight = np.zeros(w_groups.shape, dtype=dtype)
+        if want_input:
+            self.flat = np.zeros((n, c, flat_size), dtype=dtype)
+            self.result_view = self.flat[:, :, :hp * wp].reshape(n, c, hp, wp)[crop]
 
-    def add(self, start: int, stop: int, grad_groups: np.ndarray) -> None:
-        m, g, k = stop - start, self.groups, self.w_t.shape[1]
+    def add(self, start: int, stop: int, grad: np.ndarray) -> None:
+        """Add the chunk ``grad`` ((m, O, OH, OW), samples start:stop)'s share."""
+        m, (g, og, k), span = stop - start, self.w_groups.shape, self.span
         wide = self.wide_grad[:m]
-        wide[..., :self.ow] = grad_groups.reshape(wide[..., :self.ow].shape)
+        wide[..., :self.ow] = grad
+        wide_groups = wide.reshape(m, g, og, span)
         part = self.cols[:m]
-        np.matmul(self.w_t, wide.reshape(m, g, -1, self.span), out=part.reshape(m, g, k, -1))
-        target = self.flat[start:stop]
-        span = self.span
-        for i, j, offset in self.offsets:
-            target[:, :, offset:offset + span] += part[:, :, i, j]
+        if self.want_weight:
+            np.copyto(part, self.windows[start:stop])  # im2col of these samples, in rows
+            # the zero columns of ``wide`` meet the extra columns of ``part``: they add 0
+            self.grad_weight += np.matmul(
+                wide_groups, part.reshape(m, g, k, span).swapaxes(-1, -2)).sum(0)
+        if self.want_input:
+            np.matmul(self.w_groups.swapaxes(-1, -2), wide_groups,
+                      out=part.reshape(m, g, k, span))
+            target = self.flat[start:stop]
+            for i, j, offset in self.offsets:
+                target[:, :, offset:offset + span] += part[:, :, i, j]
+
+    def result(self) -> tuple:
+        return (self.result_view if self.want_input else None,
+                self.grad_weight if self.want_weight else None)
 
 
 # Note [Flat rows]
-# col2im adds each tap's (N, C, OH, OW) slice into the padded gradient; the slices'
-# rows are only OW long (32 on W5), and NumPy pays a per-row cost that is most of the
-# time of such short adds. With stride 1, output position (r, q) of tap (i, j) is input
-# position (r + i*dh, q + j*dw): in an image flattened to one row of HP*WP values that
-# is offset i*dh*WP + j*dw plus r*WP + q, so if the output rows are taken WP wide
-# (padded with WP - OW columns), a tap is ONE contiguous range of the flat image. The
-# extra columns land on the next row's first positions (or past the end: the flat
-# buffer has room); their column gradients are w^T @ 0 = 0, so they add nothing. Only
-# a non-finite weight would make them nan (inf * 0): the strided version runs then.
+# col2im adds each tap's (N, C, OH, OW) slice into the padded gradient, and im2col copies
+# each tap's slice of the padded input out; the slices' rows are only OW long (32 on W5),
+# and NumPy pays a per-row cost that is most of the time of such short copies and adds.
+# With stride 1, output position (r, q) of tap (i, j) is input position (r + i*dh,
+# q + j*dw): in an image flattened to one row of HP*WP values that is offset
+# i*dh*WP + j*dw plus r*WP + q, so if the output rows are taken WP wide (padded with
+# WP - OW columns), a tap is ONE contiguous range of the flat image. The extra columns
+# land on the next row's first positions (or past the end: the flat buffers have room).
+# In col2im their column gradients are w^T @ 0 = 0, so they add nothing; in the weight's
+# gradient the widened output gradient is 0 there, so they add 0 * x = 0. Only a
+# non-finite value makes them nan (inf * 0): a non-finite weight spoils col2im, a
+# non-finite input the weight's gradient, and the strided version runs then.
 
 
 def _grads_on_arrays_2d(grad, x, w, stride, padding, dilation, groups, want_input, want_weight):
@@ -203,34 +268,21 @@ def _grads_on_arrays_2d(grad, x, w, stride, padding, dilation, groups, want_inpu
     n, c = x.shape[:2]
     o, c_group, kh, kw = w.shape
     oh, ow = grad.shape[2:]
-    k = c_group * kh * kw
     dtype = np.result_type(grad, x, w)
-    if not grad.flags.c_contiguous:  # e.g. sum's gradient, expanded: BLAS needs real strides
-        grad = np.ascontiguousarray(grad)
-    # (N, groups, O/groups, OH*OW): the output gradient as the products' factor
-    grad_groups = grad.reshape(n, groups, o // groups, oh * ow)
-    w_groups = w.reshape(groups, o // groups, k)
+    w_groups = w.reshape(groups, o // groups, c_group * kh * kw)
     chunks, rows = _chunks(n, c * kh * kw * oh * ow * dtype.itemsize)
-    if want_weight:
-        windows = _windows(_padded(x, padding), (kh, kw), stride, dilation)
-        grad_weight = np.zeros((groups, o // groups, k), dtype=dtype)
-        cols = np.empty((rows, c, kh, kw, oh, ow), dtype=dtype)
-    if want_input:
-        flat = tuple(stride) == (1, 1) and np.isfinite(w).all()  # Note [Flat rows]
-        col2im = (_FlatCol2im if flat else _StridedCol2im)(
-            x.shape, w_groups.swapaxes(-1, -2), groups, (kh, kw), stride, padding, dilation,
-            (oh, ow), rows, dtype)
+    flat = (tuple(stride) == (1, 1)  # Note [Flat rows]
+            and not (want_input and not np.isfinite(w).all())
+            and not (want_weight and not np.isfinite(x).all()))
+    if not flat and not grad.flags.c_contiguous:
+        grad = np.ascontiguousarray(grad)  # e.g. sum's gradient, expanded: BLAS needs strides
+    grads = (_FlatGrads if flat else _StridedGrads)(
+        x, w_groups, (kh, kw), stride, padding, dilation, (oh, ow), rows, dtype, want_input,
+        want_weight)
     for start, stop in chunks:
-        if want_weight:
-            part = cols[:stop - start]
-            np.copyto(part, windows[start:stop])  # im2col of these samples
-            # (m, groups, O/g, OH*OW) @ (m, groups, OH*OW, K), summed over the m samples
-            grad_weight += np.matmul(grad_groups[start:stop],
-                                     part.reshape(-1, groups, k, oh * ow).swapaxes(-1, -2)).sum(0)
-        if want_input:
-            col2im.add(start, stop, grad_groups[start:stop])
-    return (col2im.result() if want_input else None,
-            grad_weight.reshape(w.shape) if want_weight else None)
+        grads.add(start, stop, grad[start:stop])
+    grad_input, grad_weight = grads.result()
+    return grad_input, (None if grad_weight is None else grad_weight.reshape(w.shape))
 
 
 def _bias_grad(grad: np.ndarray) -> np.ndarray:

@@ -383,7 +383,34 @@ def _sigmoid_backward_arrays(grad, result):
     return grad * result * (1 - result)
 
 
-@defop("relu", lambda a: np.maximum(a, 0), save=("result",))
+# Note [relu on rows of zeros]
+# np.maximum(a, 0) compares with a broadcast scalar, a case NumPy runs through its plain
+# loop; between two contiguous arrays it runs a SIMD loop, twice as fast on large float
+# arrays (W5's 2 MB: 270 -> 130 us). So a large contiguous float array is viewed as rows
+# of _RELU_ROW elements and compared with one row of zeros (broadcast down the rows), and
+# the few elements left over, if any, with the scalar. Same values, nan included.
+_RELU_ROW = 4096
+_RELU_ZEROS = {}  # dtype -> a read-only row of zeros
+
+
+def _relu_forward(a: np.ndarray) -> np.ndarray:
+    """max(a, 0), nan kept (Note [relu on rows of zeros])."""
+    if a.dtype.kind != "f" or a.size < _RELU_ROW or not a.flags.c_contiguous:
+        return np.maximum(a, 0)
+    zeros = _RELU_ZEROS.get(a.dtype)
+    if zeros is None:
+        zeros = _RELU_ZEROS[a.dtype] = np.zeros(_RELU_ROW, a.dtype)
+        zeros.flags.writeable = False
+    out = np.empty_like(a)
+    flat_in, flat_out = a.reshape(-1), out.reshape(-1)
+    whole = a.size - a.size % _RELU_ROW  # the elements that fill whole rows
+    np.maximum(flat_in[:whole].reshape(-1, _RELU_ROW), zeros,
+               out=flat_out[:whole].reshape(-1, _RELU_ROW))
+    np.maximum(flat_in[whole:], 0, out=flat_out[whole:])
+    return out
+
+
+@defop("relu", _relu_forward, save=("result",))
 def _relu_backward(grad, result):
     """d relu(x) = 0 where x <= 0, else 1 (a nan passes its gradient, as in PyTorch)."""
     return grad * ~(result <= 0)
@@ -391,7 +418,20 @@ def _relu_backward(grad, result):
 
 @_relu_backward.on_arrays
 def _relu_backward_arrays(grad, result):
-    return grad * ~(result <= 0)  # a multiply by a mask: many times faster than np.where
+    # relu's result is >= 0 or nan, so "not result <= 0" is "result != 0": one comparison.
+    # A multiply by a bool mask casts it in small buffers; casting the mask once to the
+    # gradient's dtype, then multiplying in place, is faster (and much faster than np.where).
+    out = np.empty(result.shape, grad.dtype)
+    np.copyto(out, result != 0)
+    if grad.size and not any(grad.strides):
+        # One value everywhere (the gradient of a sum or a mean, a broadcast view): scale
+        # by it, or not at all when it is 1 (x * 1 is x exactly, so nothing changes).
+        value = grad[(0,) * grad.ndim]
+        if value != 1:
+            out *= value
+    else:
+        out *= grad
+    return out
 
 
 @defop("clamp", lambda a, lo, hi: np.clip(a, lo, hi), save=("self",), attrs=("min", "max"),
