@@ -305,14 +305,7 @@ def run_forward(spec: OpSpec, tensors: tuple, attrs: tuple) -> np.ndarray:
     """The row's NumPy forward on the tensors' arrays; a NumPy failure becomes an error
     that names the op and the shapes."""
     try:
-        if len(tensors) == 1:  # most ops: no list to build
-            data = tensors[0]._data
-            if spec.scalar_forward is not None and data.ndim == 0:
-                out = spec.scalar_forward(data[()], *attrs)
-            else:
-                out = spec.forward(data, *attrs)
-        else:
-            out = spec.forward(*[t._data for t in tensors], *attrs)
+        out = spec.forward(*[t._data for t in tensors], *attrs)
     except (ValueError, IndexError, TypeError) as err:
         raise _explain(spec, tensors, err) from None
     return out if type(out) is np.ndarray else np.asarray(out)
@@ -320,7 +313,19 @@ def run_forward(spec: OpSpec, tensors: tuple, attrs: tuple) -> np.ndarray:
 
 def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
     """Run ``spec`` on ``tensors``; record a node when any of them requires grad."""
-    out = run_forward(spec, tensors, attrs)
+    if len(tensors) == 1:  # most ops: ``run_forward`` inline, without a list
+        data = tensors[0]._data
+        try:
+            if spec.scalar_forward is not None and data.ndim == 0:
+                out = spec.scalar_forward(data[()], *attrs)  # Note [Scalar math for 0-d tensors]
+            else:
+                out = spec.forward(data, *attrs)
+        except (ValueError, IndexError, TypeError) as err:
+            raise _explain(spec, tensors, err) from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)  # NumPy gives a scalar, not a 0-d array, for 0-d inputs
+    else:
+        out = run_forward(spec, tensors, attrs)
     if (out.dtype is _F64 and tensors[0]._data.dtype is not _F64 and not spec.exact_dtype
             and _dtypes._default is not _dtypes.float64):
         out = _keep_default_float(out, tensors)
