@@ -26,7 +26,7 @@ from .. import _dtypes
 from .._tensor import Tensor
 from ..autograd.function import attach
 from ..autograd.grad_mode import state
-from ..autograd.graph import Node
+from ..autograd.graph import Node, nobody_else_holds
 from ..autograd.inplace import DEFAULT, MULTI_OUTPUT_NODE, NO_GRAD_MODE, ViewFn
 from ..autograd.saved import SavedTensor, freed_graph_error
 
@@ -55,12 +55,17 @@ class OpNode(Node):
         # A backward that records nothing, on a row with a NumPy formula (Note [Two formulas]):
         # run it on the arrays and wrap what it returns as Tensors.
         grad = grad_outputs[0]
+        # Asked before ``data`` below holds the array too (Note [Overwriting a free gradient]).
+        free = spec.array_wants_free_grad and nobody_else_holds(grad)
         data, attrs = grad._data, self._attrs
         if spec.scalar_forward is not None and data.ndim == 0:
             data = data[()]  # Note [Scalar math for 0-d tensors]
         if spec.array_wants_needs_input_grad:
             values = [s.unpack_array(self) for s in saved]
             grads = formula(data, *values, *attrs, needs_input_grad=self.needs_input_grad)
+        elif spec.array_wants_free_grad:
+            grads = formula(data, *[s.unpack_array(self) for s in saved], *attrs,
+                            grad_is_free=free)
         elif len(saved) == 1 and not attrs:  # the commonest call (sin, exp...): no star-args
             grads = formula(data, saved[0].unpack_array(self))
         elif not saved:  # x * 2.0, sum ...: the formula needs only the gradient and attributes
@@ -140,6 +145,17 @@ class NotImplementedBackward(Node):
         )
 
 
+# Note [Overwriting a free gradient]
+# A NumPy formula that declares a keyword ``grad_is_free`` is told whether it may write
+# its result into the incoming gradient's array: true when nothing but the engine holds
+# that gradient (no hook kept it, no other edge received the same tensor, no
+# ``backward_steps`` step shows it, it is not the caller's ``gradient=``), decided by
+# reference counts as AccumulateGrad decides to keep its first gradient (Note [Stealing
+# the first gradient] in autograd/graph.py). relu's backward uses it: the product with its
+# mask then needs no fresh array, which on large gradients is the page faults of a new
+# allocation saved (W2, W5 in benchmarks/).
+
+
 # Note [Two formulas]
 # A row's formula in Tensor ops is the definition: it is what create_graph=True records,
 # so that every derivative can be differentiated again. But a plain backward records
@@ -176,7 +192,7 @@ class OpSpec:
     __slots__ = ("name", "forward", "backward", "inputs", "save", "attrs", "node_cls",
                  "_save_plan", "view", "exact_dtype", "wants_needs_input_grad", "wrapped_number",
                  "double_backward", "output_view", "array_backward",
-                 "array_wants_needs_input_grad", "scalar_forward")
+                 "array_wants_needs_input_grad", "array_wants_free_grad", "scalar_forward")
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:
@@ -199,6 +215,7 @@ class OpSpec:
         self.array_backward = None  # Note [Two formulas]
         self.scalar_forward = _SCALAR_MATH.get(forward)  # Note [Scalar math for 0-d tensors]
         self.array_wants_needs_input_grad = False
+        self.array_wants_free_grad = False  # Note [Overwriting a free gradient]
         # A formula that can skip work for inputs needing no gradient (matmul's are costly)
         # declares a keyword-only ``needs_input_grad`` parameter, as ctx has in PyTorch.
         self.wants_needs_input_grad = "needs_input_grad" in inspect.signature(backward).parameters
@@ -213,8 +230,9 @@ class OpSpec:
         if self.output_view is not None:
             raise ValueError(f"{self.name}: a multi-output row has only its Tensor formula")
         self.array_backward = formula
-        self.array_wants_needs_input_grad = (
-            "needs_input_grad" in inspect.signature(formula).parameters)
+        parameters = inspect.signature(formula).parameters
+        self.array_wants_needs_input_grad = "needs_input_grad" in parameters
+        self.array_wants_free_grad = "grad_is_free" in parameters
         return formula
 
     def __repr__(self) -> str:

@@ -417,8 +417,11 @@ def _relu_backward(grad, result):
 
 
 @_relu_backward.on_arrays
-def _relu_backward_arrays(grad, result):
+def _relu_backward_arrays(grad, result, *, grad_is_free=False):
     # relu's result is >= 0 or nan, so "not result <= 0" is "result != 0": one comparison.
+    if grad_is_free:  # Note [Overwriting a free gradient] in _table.py
+        np.multiply(grad, result != 0, out=grad)
+        return grad
     # A multiply by a bool mask casts it in small buffers; casting the mask once to the
     # gradient's dtype, then multiplying in place, is faster (and much faster than np.where).
     out = np.empty(result.shape, grad.dtype)

@@ -181,7 +181,7 @@ class AccumulateGrad(Node):
         if old is None:
             if state.enabled:
                 var._grad = grad.clone()
-            elif _nobody_else_holds(grad):
+            elif nobody_else_holds(grad):
                 var._grad = grad
             else:
                 var._grad = type(grad)(grad._data.copy())
@@ -217,7 +217,10 @@ _HOLDERS_OF_A_FREE_ARRAY = 2  # the tensor's ``_data``, getrefcount's argument
 _COUNTS_ARE_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
 
-def _nobody_else_holds(grad) -> bool:
+def nobody_else_holds(grad) -> bool:
+    """True if only the engine holds ``grad`` (and only ``grad`` its array), so that it may
+    be kept or overwritten; call it as ``apply`` does, with ``grad`` a local variable.
+    Also used by op nodes (Note [Overwriting a free gradient] in _ops/_table.py)."""
     data = grad._data
     return (_COUNTS_ARE_EXACT
             and sys.getrefcount(grad) <= _HOLDERS_OF_A_FREE_TENSOR + 1  # + ``grad`` here
