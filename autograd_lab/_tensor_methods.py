@@ -133,7 +133,7 @@ _METHODS = {
 }
 
 _OPERATORS = {
-    "__add__": pointwise.add, "__radd__": _reflected(pointwise.add),
+    "__add__": pointwise.add_operator, "__radd__": _reflected(pointwise.add_operator),
     "__sub__": pointwise.sub, "__rsub__": _reflected(pointwise.sub),
     "__mul__": pointwise.mul, "__rmul__": _reflected(pointwise.mul),
     "__truediv__": pointwise.div, "__rtruediv__": _reflected(pointwise.div),

@@ -539,3 +539,14 @@ def test_to_accepts_pytorchs_argument_forms():
     assert x.to("cpu") is x
     with pytest.raises(RuntimeError, match="CPU only"):
         x.to("cuda")
+
+
+def test_add_and_sub_scale_a_number_by_alpha():
+    # torch.add(t, 2, alpha=3) is t + 6: alpha scales a Python number as it does a tensor
+    t = al.tensor([1.0, -2.0], requires_grad=True)
+    np.testing.assert_array_equal(al.add(t, 2, alpha=3).detach().numpy(), [7.0, 4.0])
+    np.testing.assert_array_equal(al.sub(t, 2, alpha=3).detach().numpy(), [-5.0, -8.0])
+    np.testing.assert_array_equal(t.detach().clone().add_(2, alpha=3).numpy(), [7.0, 4.0])
+    np.testing.assert_array_equal(t.detach().clone().sub_(2, alpha=3).numpy(), [-5.0, -8.0])
+    al.sub(t, 2, alpha=3).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), [1.0, 1.0])

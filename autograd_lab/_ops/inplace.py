@@ -170,7 +170,7 @@ def _refuse_bool(self: Tensor, other, op: str, what: str) -> None:
 def add_(self: Tensor, other, *, alpha=1) -> Tensor:
     """``self += alpha * other``, in place."""
     if alpha != 1:
-        other = pointwise.mul(other, alpha)
+        other = pointwise._scaled(other, alpha)
     return _binary_("add", self, other)
 
 
@@ -178,7 +178,7 @@ def sub_(self: Tensor, other, *, alpha=1) -> Tensor:
     """``self -= alpha * other``, in place."""
     _refuse_bool(self, other, "-", "Subtraction")
     if alpha != 1:
-        other = pointwise.mul(other, alpha)
+        other = pointwise._scaled(other, alpha)
     return _binary_("sub", self, other)
 
 

@@ -506,17 +506,36 @@ def _where_backward(grad, condition):
 
 
 # --- public functions ------------------------------------------------------------------
-def _binary(tensor_spec, scalar_spec, reflected_spec, input, other):
-    """Dispatch ``input OP other`` to the tensor-tensor or the tensor-scalar row."""
-    if isinstance(input, Tensor):
-        if type(other) is float or type(other) is int:  # fast path for the common case
-            return apply_op(scalar_spec, (input,), (other,))
-        if is_scalar(other):
-            return apply_op(scalar_spec, (input,), (python_scalar(other),))
-        return apply_op(tensor_spec, (input, as_tensor_arg(other)))
-    if is_scalar(input) and isinstance(other, Tensor) and reflected_spec is not None:
-        return apply_op(reflected_spec, (other,), (python_scalar(input),))
-    return apply_op(tensor_spec, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
+def _binary(name: str, symbol: str, tensor_spec, scalar_spec, reflected_spec):
+    """The function ``name(input, other)``: ``input OP other`` dispatched to the
+    tensor-tensor row or, with a number on either side, to the tensor-number one."""
+
+    def op(input, other):
+        if isinstance(input, Tensor):
+            if type(other) is float or type(other) is int:  # fast path for the common case
+                return apply_op(scalar_spec, (input,), (other,))
+            if is_scalar(other):
+                return apply_op(scalar_spec, (input,), (python_scalar(other),))
+            return apply_op(tensor_spec, (input, as_tensor_arg(other)))
+        if is_scalar(input) and isinstance(other, Tensor) and reflected_spec is not None:
+            return apply_op(reflected_spec, (other,), (python_scalar(input),))
+        return apply_op(tensor_spec, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``input {symbol} other`` with broadcasting; either may be a Python number."
+    return op
+
+
+# ``x + y`` takes no alpha: the operator is bound to this, one call shorter than ``add``.
+add_operator = _binary("add", "+", _add_backward, _add_scalar_backward, _add_scalar_backward)
+mul = _binary("mul", "*", _mul_backward, _mul_scalar_backward, _mul_scalar_backward)
+div = _binary("div", "/", _div_backward, _div_scalar_backward, _rdiv_scalar_backward)
+_sub = _binary("sub", "-", _sub_backward, _sub_scalar_backward, _rsub_scalar_backward)
+
+
+def _scaled(other, alpha):
+    """``alpha * other`` for add and sub's ``alpha``: ``other`` may be a number too."""
+    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
 
 
 def _is_bool(x) -> bool:
@@ -526,8 +545,8 @@ def _is_bool(x) -> bool:
 def add(input, other, *, alpha=1):
     """``input + alpha * other`` with broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
-    return _binary(_add_backward, _add_scalar_backward, _add_scalar_backward, input, other)
+        other = _scaled(other, alpha)
+    return add_operator(input, other)
 
 
 def sub(input, other, *, alpha=1):
@@ -538,21 +557,13 @@ def sub(input, other, *, alpha=1):
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
     if alpha != 1:
-        other = mul(other, alpha)
-    return _binary(_sub_backward, _sub_scalar_backward, _rsub_scalar_backward, input, other)
+        other = _scaled(other, alpha)
+    return _sub(input, other)
 
 
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input``."""
     return sub(other, input, alpha=alpha)
-
-
-def mul(input, other):
-    return _binary(_mul_backward, _mul_scalar_backward, _mul_scalar_backward, input, other)
-
-
-def div(input, other):
-    return _binary(_div_backward, _div_scalar_backward, _rdiv_scalar_backward, input, other)
 
 
 def pow(input, exponent):  # noqa: A001 - mirrors torch.pow
