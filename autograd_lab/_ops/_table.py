@@ -31,6 +31,7 @@ from ..autograd.inplace import DEFAULT, MULTI_OUTPUT_NODE, NO_GRAD_MODE, ViewFn
 from ..autograd.saved import SavedTensor, freed_graph_error
 
 __all__ = ["OpNode", "MultiOutputOpNode", "OpSpec", "defop", "apply_op", "apply_multi_op",
+           "passes_gradient",
            "REGISTRY", "result_type", "promoting", "broadcast_mismatch", "python_scalar", "quiet"]
 
 REGISTRY: dict[str, OpSpec] = {}
@@ -52,6 +53,8 @@ class OpNode(Node):
         formula = spec.array_backward
         if formula is None or state.enabled:
             return self._apply_tensor_formula(grad_outputs, saved)
+        if formula is passes_gradient:  # ``x + 1``: nothing to compute
+            return (grad_outputs[0],)
         # A backward that records nothing, on a row with a NumPy formula (Note [Two formulas]):
         # run it on the arrays and wrap what it returns as Tensors.
         grad = grad_outputs[0]
@@ -143,6 +146,12 @@ class NotImplementedBackward(Node):
             "outside the graph, so it cannot be differentiated again (create_graph=True "
             "through it only works for the first derivative)."
         )
+
+
+def passes_gradient(grad, *attrs):
+    """The NumPy formula of a row whose input gets the gradient unchanged (``x + 2``);
+    an op node recognises it and skips the call."""
+    return grad
 
 
 # Note [Overwriting a free gradient]

@@ -20,6 +20,7 @@ from ._table import (
     broadcast_mismatch,
     defop,
     is_scalar,
+    passes_gradient,
     promoting,
     python_scalar,
     quiet,
@@ -50,9 +51,7 @@ def _add_scalar_backward(grad, other):
     return grad
 
 
-@_add_scalar_backward.on_arrays
-def _add_scalar_backward_arrays(grad, other):
-    return grad
+_add_scalar_backward.on_arrays(passes_gradient)
 
 
 @defop("sub", promoting(np.subtract), inputs=("self", "other"))
@@ -72,9 +71,7 @@ def _sub_scalar_backward(grad, other):
     return grad
 
 
-@_sub_scalar_backward.on_arrays
-def _sub_scalar_backward_arrays(grad, other):
-    return grad
+_sub_scalar_backward.on_arrays(passes_gradient)
 
 
 @defop("rsub_scalar", lambda a, s: np.subtract(s, a), attrs=("other",), node_name="RsubBackward1")
