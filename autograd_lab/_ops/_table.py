@@ -257,7 +257,8 @@ def _node_class(name: str, base: type, spec: OpSpec) -> type:
     instances slower (CPython cannot specialise them), and the engine reads a node's
     attributes a dozen times per backward step.
     """
-    fields = {"__slots__": (), "_spec": spec, "__module__": "autograd_lab._ops"}
+    fields = {"__slots__": (), "_spec": spec, "__module__": "autograd_lab._ops",
+              "_saves_nothing": not spec.save}
     for index, key in enumerate(spec.save):
         fields[f"_saved_{key}"] = property(functools.partial(_saved_value, index=index))
     for index, key in enumerate(spec.attrs):

@@ -340,7 +340,7 @@ def _apply(node: Node, grad_outputs, keep_graph: bool) -> tuple:
             result = hook(tuple(grad_inputs), tuple(grad_outputs))
             if result is not None:
                 grad_inputs = _hook_result(result, len(grad_inputs), hook, node)
-    if not keep_graph:
+    if not keep_graph and not node._saves_nothing:
         node._release_variables()
     return grad_inputs
 

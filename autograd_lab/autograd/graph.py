@@ -88,6 +88,9 @@ class Node:
     # Built-in ops opt out: their formulas need a gradient, and "none in" means
     # "none out" for them.
     _skip_if_no_grad = False
+    # True for kinds of node that never save anything: the engine then skips the call to
+    # ``_release_variables`` after running one (a call costs more than the check).
+    _saves_nothing = False
 
     def name(self) -> str:
         """PyTorch's name for this kind of node, e.g. ``MulBackward0``."""
