@@ -354,7 +354,8 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
             out = np.asarray(out)  # NumPy gives a scalar, not a 0-d array, for 0-d inputs
     else:
         out = run_forward(spec, tensors, attrs)
-    if (out.dtype is _F64 and tensors[0]._data.dtype is not _F64 and not spec.exact_dtype
+    # (the input's dtype first: a float64 input, the common case, settles it in one read)
+    if (tensors[0]._data.dtype is not _F64 and out.dtype is _F64 and not spec.exact_dtype
             and _dtypes._default is not _dtypes.float64):
         out = _keep_default_float(out, tensors)
     result = Tensor(out)

@@ -220,16 +220,12 @@ def _count_dependencies(root: Node) -> dict:
     deps: dict = {}
     stack = [root]
     while stack:
-        node = stack.pop()
-        for fn, _ in node.next_functions:
-            if fn is None:
-                continue
-            count = deps.get(fn)
-            if count is None:
+        for fn, _ in stack.pop().next_functions:
+            if fn in deps:
+                deps[fn] += 1
+            elif fn is not None:  # first seen: count it, and walk on from it
                 deps[fn] = 1
                 stack.append(fn)
-            else:
-                deps[fn] = count + 1
     return deps
 
 

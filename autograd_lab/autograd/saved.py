@@ -35,10 +35,12 @@ class SavedTensor:
 
     def __init__(self, tensor, is_output: bool) -> None:
         vc = tensor._vc
-        if vc is None:  # the tensor's first need of a counter (``Tensor._version_counter``)
+        if vc is None and (is_output or saved_hooks_open[0]):
+            # the tensor's first need of a counter (``Tensor._version_counter``); a saved
+            # input without one finds it later through its tensor: see ``_counter``
             vc = tensor._vc = VersionCounter()
         self._vc = vc
-        self._version = vc.value
+        self._version = 0 if vc is None else vc.value
         self._unpack_hook = None
         self._view_ref = None
         if saved_hooks_open[0] and saved_hooks_state.stack:
@@ -58,7 +60,7 @@ class SavedTensor:
         """The saved tensor, checked against in-place modification since it was saved."""
         if self._unpack_hook is not None:
             return self._unpack_hook(self._packed)
-        if self._vc.value != self._version:
+        if self._counter().value != self._version:
             raise self._modified_error(node)
         tensor = self._tensor
         if tensor is not None:
@@ -79,10 +81,19 @@ class SavedTensor:
 
     def unpack_array(self, node):
         """The saved value's array, with the same checks as ``unpack`` (for NumPy formulas)."""
-        if self._unpack_hook is not None or self._vc.value != self._version:
-            return self.unpack(node)._data  # the hook's result, or the in-place error
         tensor = self._tensor
+        vc = self._vc if tensor is None else tensor._vc
+        if self._unpack_hook is not None or (vc is not None and vc.value != self._version):
+            return self.unpack(node)._data  # the hook's result, or the in-place error
         return self._data if tensor is None else tensor._data
+
+    def _counter(self) -> VersionCounter:
+        """The saved value's version counter. A tensor saved as an input before it had one
+        was at version 0; it gets one when first modified in place (or viewed), and that
+        is the one to read: the saved tensor keeps the tensor, so it finds it there."""
+        if self._tensor is not None:
+            return self._tensor._version_counter()
+        return self._vc
 
     def follow_view(self, view) -> None:
         """Mark this saved output as the result of an in-place op on ``view``.
@@ -117,8 +128,8 @@ class SavedTensor:
         return RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: [{dtype} tensor of shape {shape}]{where} is at version "
-            f"{self._vc.value}; expected version {self._version} instead. Hint: the tensor was "
-            f"saved by {node.name()}; change the in-place op to its out-of-place form "
+            f"{self._counter().value}; expected version {self._version} instead. Hint: the tensor "
+            f"was saved by {node.name()}; change the in-place op to its out-of-place form "
             "(e.g. x = x + 1 instead of x += 1), or clone() the tensor before modifying it. "
             "To find the forward op that made it, enable anomaly detection with "
             "al.autograd.set_detect_anomaly(True)."
