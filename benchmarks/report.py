@@ -158,10 +158,13 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
               "- **Per-op overhead (W1, W3).** A plain backward runs each hot row's NumPy "
               "formula (docs/ops.md, \"Two formulas for a hot row\") instead of Tensor ops; "
               "the engine's loop, node creation and tensor creation were trimmed of calls and "
-              "allocations; the collector is paused during backward. Judged in instructions "
-              "per op with `python benchmarks/instructions.py`, which is repeatable where "
-              "timings are not: W1 went from 91.3k to 59.9k instructions per op (NumPy by "
-              "hand: 15.8k).",
+              "allocations; the collector is paused during backward; op nodes show their "
+              "saved values through properties rather than a `__getattr__` (which slowed "
+              "every attribute read on a node); 0-d tensors take NumPy's scalar math for "
+              "`+ - *` with a number. Judged in instructions per op with "
+              "`python benchmarks/instructions.py`, which is repeatable where timings are "
+              "not: W1 went from 91.3k to 59.9k, then 53.4k instructions per op (NumPy by "
+              "hand: 15.8k); W3 from 56.9k to 43.9k.",
               "- **Whole rows where PyTorch has them (W2, W5).** `conv2d` is one "
               "`ConvolutionBackward0` (im2col in chunks into one batched product, columns "
               "rebuilt in backward rather than kept) and `cross_entropy` is `LogSoftmax` + "
@@ -169,8 +172,15 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
               "- **Sums over some axes (W4).** NumPy reduces a middle axis of a float array "
               "several times slower than memory allows; such sums (and the engine's "
               "broadcast reductions) run as a product with a vector of ones, through BLAS.",
-              "- **Memory (W6).** A leaf's first gradient becomes `.grad` without a copy when "
-              "nothing else holds it, as in PyTorch; ReLU's backward multiplies by a mask.",
+              "- **Fresh memory (W2, W5, W6).** A leaf's first gradient becomes `.grad` without "
+              "a copy when nothing else holds it, as in PyTorch, and relu's backward writes "
+              "into its incoming gradient under the same test; the convolution's bias rides "
+              "in its product (a row of ones), not a pass of its own. On this machine a fresh "
+              "2 MB array costs page faults worth several passes over it, so an array not "
+              "allocated is most of what these rows gain.",
+              "- **relu's forward (W2, W5)** compares against a row of zeros rather than the "
+              "scalar 0, which puts NumPy on its vectorised loop (about twice as fast on W5's "
+              "output).",
               "",
               "## The machine", "", *(f"- {line}" for line in machine), "",
               "On a small shared machine other processes move the figures, sometimes by 2x; "
