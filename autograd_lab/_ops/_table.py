@@ -46,17 +46,26 @@ class OpNode(Node):
     _skip_if_no_grad = True
 
     def apply(self, grad_outputs: list) -> tuple:
+        if state.enabled or self._spec.array_backward is None:
+            saved = self._saved
+            if saved is None:
+                raise freed_graph_error()
+            return self._apply_tensor_formula(grad_outputs, saved)
+        return self._apply_unrecorded(grad_outputs)
+
+    def _apply_unrecorded(self, grad_outputs: list) -> tuple:
+        """A backward that records nothing: the row's NumPy formula (Note [Two formulas]) on
+        the arrays, its results wrapped as Tensors. The engine calls this directly when it
+        knows nothing records (no create_graph), sparing the check of grad mode."""
+        spec = self._spec
+        formula = spec.array_backward
+        if formula is None:
+            return self.apply(grad_outputs)
         saved = self._saved
         if saved is None:
             raise freed_graph_error()
-        spec = self._spec
-        formula = spec.array_backward
-        if formula is None or state.enabled:
-            return self._apply_tensor_formula(grad_outputs, saved)
         if formula is passes_gradient:  # ``x + 1``: nothing to compute
             return (grad_outputs[0],)
-        # A backward that records nothing, on a row with a NumPy formula (Note [Two formulas]):
-        # run it on the arrays and wrap what it returns as Tensors.
         grad = grad_outputs[0]
         # Asked before ``data`` below holds the array too (Note [Overwriting a free gradient]).
         free = spec.array_wants_free_grad and nobody_else_holds(grad)

@@ -295,7 +295,7 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
                 continue
             if node._pre_hooks is not None:
                 grad_outputs = _run_node_pre_hooks(node, grad_outputs)
-            grad_inputs = _apply(node, grad_outputs, keep_graph)
+            grad_inputs = _apply(node, grad_outputs, keep_graph, create_graph)
             if observe:  # the caller's code runs between steps: give it its own settings
                 state.enabled = outer_mode
                 if gc_was_on:
@@ -322,15 +322,17 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
 # pauses it for the length of a pass and restores the caller's setting afterwards.
 
 
-def _apply(node: Node, grad_outputs, keep_graph: bool) -> tuple:
+def _apply(node: Node, grad_outputs, keep_graph: bool, recording: bool) -> tuple:
     """Run one node: its backward, then its post-hooks; free its saved values."""
     if node._skip_if_no_grad and (grad_outputs[0] is None if len(grad_outputs) == 1
                                   else _all_none(grad_outputs)):
         grad_inputs = (None,) * len(node.next_functions)  # no gradient reached this node
     elif anomaly_mode._enabled:
         grad_inputs = _apply_with_anomaly_checks(node, grad_outputs)
-    else:
+    elif recording:
         grad_inputs = node.apply(grad_outputs)
+    else:
+        grad_inputs = node._apply_unrecorded(grad_outputs)
     if node._post_hooks is not None:
         for hook in tuple(node._post_hooks.values()):
             result = hook(tuple(grad_inputs), tuple(grad_outputs))

@@ -99,6 +99,11 @@ class Node:
     def apply(self, grad_outputs: list) -> tuple:
         raise NotImplementedError(f"{self.name()} does not implement apply()")
 
+    def _apply_unrecorded(self, grad_outputs: list) -> tuple:
+        """``apply`` when the engine knows that nothing records (a backward without
+        create_graph); a node with a faster path for that case overrides it."""
+        return self.apply(grad_outputs)
+
     def __call__(self, *grad_outputs):
         """Run this step by hand on the given output gradients."""
         return self.apply(list(grad_outputs))
