@@ -34,14 +34,21 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
     ``(None, 0)``. Each output becomes a non-leaf whose gradient flows into ``node``;
     a ``None`` in ``outputs`` keeps its position (``output_nr``) but joins nothing.
     """
-    if len(inputs) == 1:  # most ops: one or two inputs, no list to build
-        node.next_functions = (gradient_edge(inputs[0]),)
-    elif len(inputs) == 2:
-        other = inputs[1]  # None for ``x * 2``'s number (a wrapped_number row)
-        node.next_functions = (gradient_edge(inputs[0]),
-                               (None, 0) if other is None else gradient_edge(other))
+    if not inputs:
+        node.next_functions = ()
     else:
-        node.next_functions = tuple([gradient_edge(t) for t in inputs])
+        first = inputs[0]
+        if first is not None and first._grad_fn is not None and first._view_fn is None:
+            edge = (first._grad_fn, first._output_nr)  # the commonest edge, without a call
+        else:
+            edge = gradient_edge(first)
+        if len(inputs) == 1:  # most ops: one or two inputs, no list to build
+            node.next_functions = (edge,)
+        elif len(inputs) == 2:
+            other = inputs[1]  # None for ``x * 2``'s number (a wrapped_number row)
+            node.next_functions = (edge, (None, 0) if other is None else gradient_edge(other))
+        else:
+            node.next_functions = (edge, *[gradient_edge(t) for t in inputs[1:]])
     if len(outputs) == 1 and outputs[0] is not None:  # the common case: every op comes here
         out = outputs[0]
         out._grad_fn = node
