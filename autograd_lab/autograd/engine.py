@@ -324,8 +324,8 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
 
 def _apply(node: Node, grad_outputs, keep_graph: bool, recording: bool) -> tuple:
     """Run one node: its backward, then its post-hooks; free its saved values."""
-    if node._skip_if_no_grad and (grad_outputs[0] is None if len(grad_outputs) == 1
-                                  else _all_none(grad_outputs)):
+    # (a first gradient, the common case, settles it in one check)
+    if grad_outputs[0] is None and node._skip_if_no_grad and _all_none(grad_outputs):
         grad_inputs = (None,) * len(node.next_functions)  # no gradient reached this node
     elif anomaly_mode._enabled:
         grad_inputs = _apply_with_anomaly_checks(node, grad_outputs)
