@@ -27,6 +27,7 @@ class Row:
     unit: str
     target: Target
     figures: dict[str, tuple[float, float]] = field(default_factory=dict)
+    faults: dict[str, float] = field(default_factory=dict)  # engine: page faults per step
     problems: dict[str, str] = field(default_factory=dict)  # engine: why it has no figure
     single: bool = False  # one measurement per engine (W6): no minimum to show
     extra_ok: bool | None = None  # W3: did the 1,000,000-op chain run (None: not run)
@@ -84,6 +85,14 @@ def figure_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
+def fault_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
+    """Minor page faults per step (median over the repeats), for the timed rows."""
+    header = ["workload", *(HEADINGS[e] for e in ENGINES)]
+    body = [[r.key, *(f"{r.faults[e]:,.0f}" if e in r.faults else "-" for e in ENGINES)]
+            for r in rows if r.faults]
+    return header, body
+
+
 def text_table(header: list[str], body: list[list[str]]) -> list[str]:
     """Columns padded to their widest cell: the first left-aligned, the rest right."""
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
@@ -123,6 +132,9 @@ def text(rows: list[Row], settings: str, million: str | None) -> list[str]:
         out += [million]
     out += ["", "Figures: median (minimum)"]
     out += text_table(*figure_table(rows))
+    if any(r.faults for r in rows):
+        out += ["", "Minor page faults per step (median)"]
+        out += text_table(*fault_table(rows))
     if problems(rows):
         out += ["", "Left out:"] + [f"  {p}" for p in problems(rows)]
     return out
@@ -152,6 +164,10 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
         lines += [million, ""]
     lines += ["The figures: median (minimum) of the repeats; W6 is one measurement.", "",
               *markdown_table(*figure_table(rows)), ""]
+    if any(r.faults for r in rows):
+        lines += ["Minor page faults per step, median over the repeats (each is a fresh 4 KiB "
+                  "page the kernel maps and zeroes on first touch; see \"How each figure was "
+                  "measured\"):", "", *markdown_table(*fault_table(rows)), ""]
     if problems(rows):
         lines += ["Left out:", "", *(f"- {p}" for p in problems(rows)), ""]
     lines += ["## Where autograd_lab's time went", "",
@@ -181,6 +197,19 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
               "- **relu's forward (W2, W5)** compares against a row of zeros rather than the "
               "scalar 0, which puts NumPy on its vectorised loop (about twice as fast on W5's "
               "output).",
+              "- **Convolution (W5)** beats the hand-written im2col + matmul because it works "
+              "in chunks of about 1 MB that stay in cache, where the hand-written version "
+              "makes the whole 3.5 MB column matrix once; the hand-written one is the "
+              "issue's limit, kept as the plain method.",
+              "- **What is left on W2.** With no page faults on either side, the step costs "
+              "about 0.6 ms more than the hand-written one: about half in the forward (the "
+              "Python of eleven ops, about 0.2 ms measured on a tiny network, and `x @ W + b` "
+              "and relu writing fresh arrays where the hand-written step adds and clamps in "
+              "place) and half in the backward (the engine's bookkeeping and the bias "
+              "gradients' reductions; the eight matrix products take what NumPy's take, "
+              "node by node). Writing in place into a temporary would need to know that "
+              "nothing else holds it, which Python code cannot learn safely from reference "
+              "counts (a C caller may hold a borrowed reference), so the engine does not.",
               "",
               "## The machine", "", *(f"- {line}" for line in machine), "",
               "On a small shared machine other processes move the figures, sometimes by 2x; "
@@ -201,6 +230,17 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
               "its own): one workload's big arrays leave glibc's allocator with raised mmap and "
               "trim thresholds, which change how fast the next workload allocates, and not "
               "equally for every engine (W5 after W2 in one process read 1.32x; alone, 1.16x).",
+              "- Within that process the engines share one allocator, and glibc moves its "
+              "thresholds as blocks are freed: whether a step's arrays reuse freed memory or "
+              "fault in fresh pages depended on which peers ran before (W5's hand-written step "
+              "took 318 to 851 page faults per step in one mix of engines and none in another; "
+              "at about a microsecond a page, that moved its figure by 2x). So each timed "
+              "process starts with `MALLOC_MMAP_THRESHOLD_` = 32 MiB and "
+              "`MALLOC_TRIM_THRESHOLD_` = 64 MiB, where glibc's dynamic rule ends up in a "
+              "long-running program, the same for every engine (`--malloc-default` keeps the "
+              "dynamic rule), and the minor page faults of each step are counted and shown "
+              "above (`getrusage`), so that a figure paid for by fresh memory can be told "
+              "apart.",
               "- A timed figure is forward + backward of a whole step, each engine's step "
               "called in a loop long enough to time (see above), the engines taking "
               "turns within each repeat (the order rotating), Python's garbage collector on "

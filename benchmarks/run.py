@@ -32,6 +32,22 @@ from benchmarks.machine import OPENBLAS_QUIRK_VARS, THREAD_VARS  # noqa: E402 (s
 
 REMOVED = "AUTOGRAD_LAB_BENCH_REMOVED"  # what the re-executed runner was started without
 
+# Note [One allocator state for every engine]
+# glibc's malloc moves its mmap and trim thresholds as a program frees large blocks: after
+# freeing a block of S bytes (up to 32 MiB) it serves blocks below S from its heap and
+# gives heap memory back to the kernel only when more than 2*S lie free at the top. Which
+# blocks were freed first decides whether a step's arrays reuse warm memory or fault in
+# fresh pages (a fresh 4 KiB page costs about a microsecond here: a W2 step that faults
+# in 4 MB pays some 1.5 ms for it). With the engines sharing one process, one peer's
+# large frees set the thresholds for all the others, so a figure depended on which peers
+# were installed and in what order they ran. The timed children therefore start with
+# both thresholds fixed where the dynamic rule ends up in a long-running program (the
+# state after it has freed a 32 MiB block): every engine then runs in the state a long
+# training loop reaches, whoever ran before it. ``--malloc-default`` keeps glibc's
+# dynamic rule instead; the page faults per step are reported either way.
+FIXED_MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20),
+                    "MALLOC_TRIM_THRESHOLD_": str(64 << 20)}
+
 
 def pin_threads(keep_blas_env: bool) -> None:
     """Re-execute this script with one thread per pool, unless that is already the case.
@@ -61,6 +77,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="the workloads to run, comma-separated (default: all)")
     parser.add_argument("--keep-blas-env", action="store_true",
                         help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE if they are set")
+    parser.add_argument("--malloc-default", action="store_true",
+                        help="leave glibc's dynamic mmap/trim thresholds in the timed "
+                             "processes (by default both are fixed: see run.py)")
     # internal: run one timed workload and pickle its row to a file (see fresh_process_row)
     parser.add_argument("--child", nargs=2, metavar=("WORKLOAD", "RESULT_FILE"),
                         help=argparse.SUPPRESS)
@@ -93,7 +112,11 @@ def main() -> int:
         return 0
     settings = (f"{'A quick run: m' if args.quick else 'M'}edians of {repeats} repeats of at "
                 f"least {min_time:g} s each (W3: {w3_scalar_chain.case(args.quick).repeats} "
-                "repeats of one call).")
+                "repeats of one call). "
+                + ("glibc's malloc thresholds left dynamic (--malloc-default)."
+                   if args.malloc_default else
+                   "glibc's malloc thresholds fixed for every engine (mmap 32 MiB, trim "
+                   "64 MiB: see \"How each figure was measured\")."))
     workloads = {"W1": w1_chain, "W2": w2_mlp, "W3": w3_scalar_chain, "W4": w4_broadcast,
                  "W5": w5_conv, "W6": w6_memory}
     chosen = [key.strip().upper() for key in args.only.split(",")]
@@ -114,7 +137,7 @@ def main() -> int:
         if key == "W6":
             row = memory_row(w6_memory, loaded)
         else:
-            row, line = fresh_process_row(key, args.quick)
+            row, line = fresh_process_row(key, args.quick, args.malloc_default)
             million_line = line or million_line
         row.problems.update(skipped)  # not installed: said once, under the tables
         rows.append(row)
@@ -134,16 +157,18 @@ def main() -> int:
     return 1 if any("autograd_lab" in row.problems for row in rows) else 0
 
 
-def fresh_process_row(key: str, quick: bool):
+def fresh_process_row(key: str, quick: bool, malloc_default: bool = False):
     """Time workload ``key`` in a process of its own, and return its row (and, for W3, the
     1,000,000-op line). One workload's big arrays leave the memory allocator in a state
     (raised mmap and trim thresholds) that changes how fast the next one allocates, and not
     equally for every engine; a fresh process per workload makes each figure independent
-    of the order they run in."""
+    of the order they run in; within it, the allocator's thresholds are fixed (Note [One
+    allocator state for every engine]) unless ``malloc_default``."""
+    env = dict(os.environ) if malloc_default else dict(os.environ, **FIXED_MALLOC_ENV)
     with tempfile.TemporaryDirectory() as folder:
         result_file = Path(folder) / "row.pickle"
         command = [sys.executable, __file__, "--child", key, str(result_file)]
-        subprocess.run(command + (["--quick"] if quick else []), check=True)
+        subprocess.run(command + (["--quick"] if quick else []), check=True, env=env)
         with result_file.open("rb") as f:
             return pickle.load(f)
 
@@ -192,6 +217,7 @@ def timed_row(key: str, module, loaded: dict, quick: bool, repeats: int, min_tim
                           min_time if case.min_time is None else case.min_time)
     for name, t in timings.items():
         row.figures[name] = (t.median * case.per_call, t.min * case.per_call)
+        row.faults[name] = t.median_faults
         print(f"  {name:14} {t.median * case.per_call:10.3g} {case.unit} median, "
               f"{t.min * case.per_call:10.3g} min")
     return row

@@ -25,6 +25,7 @@ that is part of its cost. Two precautions keep that cost the engine's own:
 from __future__ import annotations
 
 import gc
+import resource
 import statistics
 import time
 from collections.abc import Callable
@@ -38,6 +39,11 @@ class Timing:
     """Seconds per call of one engine's step, over the repeats."""
 
     samples: list[float]
+    faults: list[float]  # minor page faults per call, one figure per repeat
+
+    @property
+    def median_faults(self) -> float:
+        return statistics.median(self.faults)
 
     @property
     def median(self) -> float:
@@ -46,6 +52,12 @@ class Timing:
     @property
     def min(self) -> float:
         return min(self.samples)
+
+
+def minor_faults() -> int:
+    """Minor page faults of this process so far: each is a fresh page of memory that the
+    kernel had to map (and zero) on first touch."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def loop_seconds(fn: Callable[[], object], loops: int) -> float:
@@ -75,8 +87,11 @@ def interleaved(steps: dict[str, Callable[[], object]], repeats: int,
     loops = {name: calibrate(fn, min_time) if min_time > 0 else 1 for name, fn in steps.items()}
     names = list(steps)
     samples: dict[str, list[float]] = {name: [] for name in names}
+    faults: dict[str, list[float]] = {name: [] for name in names}
     for r in range(repeats):
         for name in names[r % len(names):] + names[:r % len(names)]:
             gc.collect()
+            before = minor_faults()
             samples[name].append(loop_seconds(steps[name], loops[name]) / loops[name])
-    return {name: Timing(samples[name]) for name in names}
+            faults[name].append((minor_faults() - before) / loops[name])
+    return {name: Timing(samples[name], faults[name]) for name in names}
