@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "autograd_lab"
 
 # Lowest first. A module's layer is that of the longest matching prefix.
 LAYERS = [
-    ("_dtypes", "_views", "_format", "_grad_state"),
+    ("_dtypes", "_views", "_format", "_grad_state", "_shapes"),
     ("_tensor",),
     ("autograd",),
     ("_ops", "_creation"),

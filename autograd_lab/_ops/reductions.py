@@ -12,6 +12,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .._shapes import expands_to
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import state
 from . import pointwise
@@ -426,12 +427,8 @@ def sum_to_size(input: Tensor, *size) -> Tensor:
     size = tuple(size)
     if input._data.shape == size:
         return input
-    try:
-        if np.broadcast_shapes(size, input._data.shape) != input._data.shape:
-            raise ValueError
-    except ValueError:
-        raise RuntimeError(
-            f"size {list(size)} is not expandable to size {list(input.shape)}") from None
+    if not expands_to(size, input._data.shape):
+        raise RuntimeError(f"size {list(size)} is not expandable to size {list(input.shape)}")
     return apply_op(_sum_to_size_backward, (input,), (size, input._data.shape))
 
 

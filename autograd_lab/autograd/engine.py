@@ -25,6 +25,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from .._shapes import expands_to
 from .._tensor import Tensor
 from . import anomaly_mode
 from .grad_mode import state
@@ -284,7 +285,7 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
             node = heappop(ready)[1]
             grad_outputs = buffers.pop(node)
             if (node._tensor_pre_hooks is not None or node._retains_grad is not None
-                    or type(node) is AccumulateGrad):
+                    or (type(node) is AccumulateGrad and node.variable._hooks)):
                 grad_outputs = _run_tensor_pre_hooks(node, grad_outputs)
             if captures is not None and node in captures:
                 for nr, index in captures[node]:
@@ -402,11 +403,7 @@ def _validate_grad(g, fn: Node, nr: int, producer: Node, index: int):
     if data.shape == shape and data.dtype is dtype:
         return g  # the common case
     if data.shape != shape:
-        try:
-            ok = np.broadcast_shapes(shape, data.shape) == data.shape
-        except ValueError:
-            ok = False
-        if not ok:
+        if not expands_to(shape, data.shape):
             raise RuntimeError(
                 f"Function {producer.name()} returned an invalid gradient at index {index} - got "
                 f"{list(data.shape)} but expected shape compatible with {list(shape)}"
