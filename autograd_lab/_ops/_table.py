@@ -73,8 +73,12 @@ class OpNode(Node):
         if spec.scalar_forward is not None and data.ndim == 0:
             data = data[()]  # Note [Scalar math for 0-d tensors]
         if spec.array_wants_needs_input_grad:
-            values = [s.unpack_array(self) for s in saved]
-            grads = formula(data, *values, *attrs, needs_input_grad=self.needs_input_grad)
+            if len(saved) == 2:  # matmul, the usual caller: no list to build
+                grads = formula(data, saved[0].unpack_array(self), saved[1].unpack_array(self),
+                                *attrs, needs_input_grad=self.needs_input_grad)
+            else:
+                values = [s.unpack_array(self) for s in saved]
+                grads = formula(data, *values, *attrs, needs_input_grad=self.needs_input_grad)
         elif spec.array_wants_free_grad:
             grads = formula(data, *[s.unpack_array(self) for s in saved], *attrs,
                             grad_is_free=free)
@@ -91,8 +95,9 @@ class OpNode(Node):
         # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays: asarray restores it.
         if type(grads) is not tuple:
             return (None if grads is None else Tensor(np.asarray(grads)),)
-        return tuple([None if g is None else Tensor(g if type(g) is np.ndarray else np.asarray(g))
-                      for g in grads])
+        if len(grads) == 2:  # a binary op, the usual tuple: no list to build
+            return (_wrap_gradient(grads[0]), _wrap_gradient(grads[1]))
+        return tuple([_wrap_gradient(g) for g in grads])
 
     def _apply_tensor_formula(self, grad_outputs: list, saved: tuple) -> tuple:
         """The row's formula in Tensor ops: the one create_graph=True records, and the only
@@ -116,6 +121,14 @@ class OpNode(Node):
     def _release_variables(self) -> None:
         if self._saved:
             self._saved = None
+
+
+def _wrap_gradient(g) -> Tensor | None:
+    """One result of a NumPy formula as a Tensor (None stays None; a NumPy scalar, which
+    an op on 0-d arrays gives, becomes a 0-d array again)."""
+    if g is None:
+        return None
+    return Tensor(g if type(g) is np.ndarray else np.asarray(g))
 
 
 class MultiOutputOpNode(OpNode):

@@ -91,11 +91,16 @@ def _ones(n: int, dtype) -> np.ndarray:
     return ones
 
 
+# np.sum on an ndarray is this ufunc method behind a Python wrapper that sorts out its
+# keyword arguments: about a microsecond a call, more than a small sum itself.
+_add_reduce = np.add.reduce
+
+
 def partial_sum(a: np.ndarray, axes: tuple, keepdims: bool = False) -> np.ndarray:
     """``np.sum(a, axis=axes, keepdims=keepdims)`` for sorted non-negative ``axes``, at
     memory speed for partial float sums (see Note [Fast partial sums])."""
     if a.dtype not in _BLAS_DTYPES or a.size < _SMALL or not axes:
-        return np.sum(a, axis=axes, keepdims=keepdims)
+        return _add_reduce(a, axis=axes, keepdims=keepdims)
     shape = a.shape
     factor = 1
     if 0 in a.strides:  # repeated along a reduced axis: read once, multiply
@@ -108,7 +113,7 @@ def partial_sum(a: np.ndarray, axes: tuple, keepdims: bool = False) -> np.ndarra
                 index.append(slice(None))
         a = a[tuple(index)]
     if len(axes) == a.ndim or not a.flags.c_contiguous:
-        out = np.sum(a, axis=axes, keepdims=keepdims)
+        out = _add_reduce(a, axis=axes, keepdims=keepdims)
         return out * factor if factor != 1 else out
     if len(axes) == 1:  # the common case, with less bookkeeping
         axis = axes[0]
@@ -152,7 +157,7 @@ def partial_sum(a: np.ndarray, axes: tuple, keepdims: bool = False) -> np.ndarra
         for size, _ in runs[i + 1:]:
             post *= size
         if pre == 1 and post == 1:
-            out = np.sum(out)
+            out = _add_reduce(out, axis=None)
         elif pre == 1:
             out = _ones(r, dtype) @ out.reshape(r, post)
         elif post == 1:

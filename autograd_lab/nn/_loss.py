@@ -73,10 +73,12 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check_targets(input, target, "nll_loss")
     n_classes = input.shape[_class_dim(input)]
     idx = target._data
-    valid = idx != ignore_index
-    bad = valid & ((idx < 0) | (idx >= n_classes))
-    if bad.any():
-        raise IndexError(f"Target {int(idx[bad].flat[0])} is out of bounds.")
+    # Two reductions settle the common case (every target a class); only then is the
+    # ignored index looked at, element by element.
+    if idx.size and (idx.min() < 0 or idx.max() >= n_classes):
+        bad = (idx != ignore_index) & ((idx < 0) | (idx >= n_classes))
+        if bad.any():
+            raise IndexError(f"Target {int(idx[bad].flat[0])} is out of bounds.")
     return _rows.nll_loss(input, target, weight, ignore_index, reduction)
 
 

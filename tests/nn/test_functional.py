@@ -273,6 +273,12 @@ def test_loss_errors():
     x = t64(LOGITS)
     with pytest.raises(IndexError, match="Target 7 is out of bounds"):
         F.cross_entropy(x, al.tensor([0, 1, 7, 0, 0]))
+    # the ignored index is no error, a negative target that is not it is one
+    with pytest.raises(IndexError, match="Target -1 is out of bounds"):
+        F.cross_entropy(x, al.tensor([-100, 1, -1, 0, 0]))
+    with pytest.raises(IndexError, match="Target 5 is out of bounds"):
+        F.cross_entropy(x, al.tensor([0, 1, 2, 5, 0]), ignore_index=3)
+    assert math.isfinite(F.cross_entropy(x, al.tensor([-100, 1, 2, 0, 0])).item())
     with pytest.raises(ValueError, match=r"Expected input batch_size \(5\) to match target "
                                          r"batch_size \(2\)"):
         F.cross_entropy(x, al.tensor([0, 1]))
