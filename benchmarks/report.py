@@ -179,8 +179,8 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
               "every attribute read on a node); 0-d tensors take NumPy's scalar math for "
               "`+ - *` with a number. Judged in instructions per op with "
               "`python benchmarks/instructions.py`, which is repeatable where timings are "
-              "not: W1 went from 91.3k to 59.9k, then 53.4k instructions per op (NumPy by "
-              "hand: 15.8k); W3 from 56.9k to 43.9k.",
+              "not: W1 went from 91.3k to 59.9k, then 52.1k instructions per op (NumPy by "
+              "hand: 15.8k); W3 from 56.9k to 42.7k.",
               "- **Whole rows where PyTorch has them (W2, W5).** `conv2d` is one "
               "`ConvolutionBackward0` (im2col in chunks into one batched product, columns "
               "rebuilt in backward rather than kept) and `cross_entropy` is `LogSoftmax` + "
@@ -202,12 +202,14 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
               "makes the whole 3.5 MB column matrix once; the hand-written one is the "
               "issue's limit, kept as the plain method.",
               "- **What is left on W2.** With no page faults on either side, the step costs "
-              "about 0.6 ms (7%) more than the hand-written one. The same arithmetic as the "
-              "engine's written in NumPy (bias and relu out of place, log-softmax then the "
-              "loss) costs about 0.1 ms more than the hand-written step; the engine's Python "
-              "for the step's ten ops and sixteen nodes is about 0.2 ms (the whole step on a "
-              "4-4-4-2 network); the remaining 0.3 ms is spread thin: timed node by node, the "
-              "eight matrix products take what NumPy's take. Adding and clamping in place "
+              "about 0.5 ms (5%) more than the hand-written one, measured phase by phase "
+              "against the same arithmetic written in NumPy (bias and relu out of place, "
+              "log-softmax then the loss), which itself costs about 0.1 ms more than the "
+              "hand-written step. The backward is within 0.06 ms of that NumPy version (timed "
+              "node by node, the eight matrix products take what NumPy's take); the forward "
+              "is 0.3 ms slower: the Python that records ten ops. On a 4-4-4-2 network that "
+              "Python costs about 5 µs an op; between products that stream megabytes through "
+              "the caches it runs cold, at about 20 µs an op. Adding and clamping in place "
               "into a temporary, as the hand-written step does, would need to know that "
               "nothing else holds it, which Python code cannot learn safely from reference "
               "counts (a C caller may hold a borrowed reference), so the engine does not.",
