@@ -374,6 +374,14 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
             raise _explain(spec, tensors, err) from None
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # NumPy gives a scalar, not a 0-d array, for 0-d inputs
+    elif len(tensors) == 2:  # binary ops (+, *, @ ...): the same, inline, without a list
+        a, b = tensors[0]._data, tensors[1]._data
+        try:
+            out = spec.forward(a, b, *attrs) if attrs else spec.forward(a, b)
+        except (ValueError, IndexError, TypeError) as err:
+            raise _explain(spec, tensors, err) from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
     else:
         out = run_forward(spec, tensors, attrs)
     # (the input's dtype first: a float64 input, the common case, settles it in one read)

@@ -103,12 +103,13 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         left = "x".join(map(str, a.shape if a.ndim > 1 else (1,) + a.shape))
         right = "x".join(map(str, b.shape if b.ndim > 1 else b.shape + (1,)))
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({left} and {right})")
+    if a.ndim == 2 and b.ndim == 2:  # the common case: no batch dimensions to check
+        return apply_op(_matmul_backward, (input, other))
     mismatch = broadcast_mismatch([a.shape[:-2], b.shape[:-2]])
     if mismatch is not None:
         raise RuntimeError(f"{mismatch} (batch dimensions of matmul, shapes {list(a.shape)} "
                            f"and {list(b.shape)})")
-    node_spec = _matmul_backward if a.ndim == 2 and b.ndim == 2 else _matmul_nd
-    return apply_op(node_spec, (input, other))
+    return apply_op(_matmul_nd, (input, other))
 
 
 # Same formula; PyTorch names the node after the kernel it ran (mm for 2-D @ 2-D).

@@ -513,7 +513,9 @@ def _binary(name: str, symbol: str, tensor_spec, scalar_spec, reflected_spec):
                 return apply_op(scalar_spec, (input,), (other,))
             if is_scalar(other):
                 return apply_op(scalar_spec, (input,), (python_scalar(other),))
-            return apply_op(tensor_spec, (input, as_tensor_arg(other)))
+            if type(other) is not Tensor:
+                other = as_tensor_arg(other)
+            return apply_op(tensor_spec, (input, other))
         if is_scalar(input) and isinstance(other, Tensor) and reflected_spec is not None:
             return apply_op(reflected_spec, (other,), (python_scalar(input),))
         return apply_op(tensor_spec, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
