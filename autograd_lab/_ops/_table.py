@@ -94,7 +94,7 @@ class OpNode(Node):
             return (Tensor(grads),)
         # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays: asarray restores it.
         if type(grads) is not tuple:
-            return (None if grads is None else Tensor(np.asarray(grads)),)
+            return (_wrap_gradient(grads),)
         if len(grads) == 2:  # a binary op, the usual tuple: no list to build
             return (_wrap_gradient(grads[0]), _wrap_gradient(grads[1]))
         return tuple([_wrap_gradient(g) for g in grads])

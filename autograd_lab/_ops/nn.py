@@ -18,7 +18,7 @@ import numpy as np
 from .._tensor import Tensor
 from ._table import apply_op, defop
 from .pointwise import _sigmoid_forward, exp, sigmoid, tanh, where
-from .reductions import partial_sum
+from .reductions import _add_reduce, partial_sum
 from .sorting import take_along_dim
 from .special import erf
 from .views import unsqueeze
@@ -33,9 +33,9 @@ _C_TANH = 0.044715
 _erf_elementwise = np.vectorize(math.erf, otypes=[np.float64])  # 0-d: an array too
 
 
-# The ufunc methods behind np.max and np.sum, without their Python wrappers (about a
-# microsecond a call, which on a batch of logits is more than the reduction itself).
-_max_reduce, _add_reduce = np.maximum.reduce, np.add.reduce
+# The ufunc method behind np.max, without its Python wrapper (about a microsecond a call,
+# which on a batch of logits is more than the reduction itself); _add_reduce is np.sum's.
+_max_reduce = np.maximum.reduce
 
 
 # --- softmax family ---------------------------------------------------------------------
