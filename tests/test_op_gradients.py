@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import autograd_lab as al
-from autograd_lab._ops._table import OpSpec, apply_op
+from autograd_lab._ops._apply import apply_op
+from autograd_lab._ops._table import OpSpec
 
 
 # ----------------------------------------------------------------------------- inputs

@@ -11,7 +11,7 @@ import pytest
 from helpers import assert_close, backward_gradient_dtypes
 
 import autograd_lab as al
-from autograd_lab._ops.reductions import partial_sum
+from autograd_lab._ops._kernels import partial_sum
 
 SHAPES = [(64, 128, 32), (4096, 3), (3, 4096), (2, 3, 4, 5, 6, 7), (8, 1, 256, 1, 4),
           (2, 3000), (3000, 2, 2)]

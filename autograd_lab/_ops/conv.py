@@ -22,7 +22,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from .._tensor import Tensor
-from ._table import apply_op, defop
+from ._apply import apply_op
+from ._table import REGISTRY, defop
 from .nn import col2im, constant_pad, im2col
 from .views import reshape, squeeze, transpose, unsqueeze
 
@@ -362,13 +363,7 @@ def _convolution_backward(grad, input, weight, stride, padding, dilation, groups
     gb = grad.sum((0, *range(2, grad.ndim))) if needs_input_grad[2] else None
     return gi, gw, gb
 
-
-@_convolution_backward.on_arrays
-def _convolution_backward_arrays(grad, input, weight, stride, padding, dilation, groups, *,
-                                 needs_input_grad=(True, True, True)):
-    gi, gw = _grads_on_arrays(grad, input, weight, stride, padding, dilation, groups,
-                              needs_input_grad)
-    return gi, gw, (_bias_grad(grad) if needs_input_grad[2] else None)
+CONVOLUTION = REGISTRY["convolution"]
 
 
 @defop("convolution_nobias", _convolution_nobias_forward, inputs=("input", "weight"),
@@ -379,12 +374,7 @@ def _convolution_nobias_backward(grad, input, weight, stride, padding, dilation,
     return _grads_in_tensor_ops(grad, input, weight, stride, padding, dilation, groups,
                                 needs_input_grad)
 
-
-@_convolution_nobias_backward.on_arrays
-def _convolution_nobias_backward_arrays(grad, input, weight, stride, padding, dilation, groups,
-                                        *, needs_input_grad=(True, True)):
-    return _grads_on_arrays(grad, input, weight, stride, padding, dilation, groups,
-                            needs_input_grad)
+CONVOLUTION_NOBIAS = REGISTRY["convolution_nobias"]
 
 
 def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple,
@@ -397,5 +387,5 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: tupl
     """
     attrs = (tuple(stride), tuple(padding), tuple(dilation), int(groups))
     if bias is None:
-        return apply_op(_convolution_nobias_backward, (input, weight), attrs)
-    return apply_op(_convolution_backward, (input, weight, bias), attrs)
+        return apply_op(CONVOLUTION_NOBIAS, (input, weight), attrs)
+    return apply_op(CONVOLUTION, (input, weight, bias), attrs)

@@ -6,7 +6,8 @@ import numpy as np
 
 from .. import _dtypes
 from .._tensor import Tensor
-from ._table import apply_op, defop
+from ._apply import apply_op
+from ._table import REGISTRY, defop
 
 __all__ = ["clone", "to", "detach"]
 
@@ -16,6 +17,8 @@ def _clone_backward(grad):
     """A copy passes the gradient through unchanged."""
     return grad
 
+CLONE = REGISTRY["clone"]
+
 
 @defop("to", lambda a, np_dtype, self_np_dtype: a.astype(np_dtype), attrs=("dtype", "self_dtype"),
        node_name="ToCopyBackward0", exact_dtype=True)
@@ -23,9 +26,11 @@ def _to_backward(grad, dtype, self_dtype):
     """Converting back: the gradient has the input's dtype."""
     return to(grad, self_dtype)
 
+TO = REGISTRY["to"]
+
 
 def clone(input: Tensor) -> Tensor:
-    return apply_op(_clone_backward, (input,))
+    return apply_op(CLONE, (input,))
 
 
 def to(input: Tensor, *args, **kwargs) -> Tensor:
@@ -52,7 +57,7 @@ def to(input: Tensor, *args, **kwargs) -> Tensor:
     np_dtype = _dtypes.to_numpy_dtype(dtype)
     if np_dtype == input._data.dtype:
         return input
-    return apply_op(_to_backward, (input,), (np_dtype, input._data.dtype))
+    return apply_op(TO, (input,), (np_dtype, input._data.dtype))
 
 
 def detach(input: Tensor) -> Tensor:

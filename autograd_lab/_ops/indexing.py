@@ -16,7 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
-from ._table import apply_op, broadcast_mismatch, defop, result_type
+from ._apply import apply_op
+from ._errors import broadcast_mismatch
+from ._promotion import result_type
+from ._table import REGISTRY, defop
 
 __all__ = ["getitem", "cat", "stack", "index_put_zeros", "normalize_index", "gather", "scatter",
            "index_select", "masked_fill", "masked_select", "triu", "tril", "SCATTER_SPECS"]
@@ -63,12 +66,18 @@ def _getitem_backward(grad, index, self_sym_sizes):
     return index_put_zeros(grad, index, self_sym_sizes)
 
 
-_select_spec = defop("select", _basic_index_forward, attrs=("index", "self_sym_sizes"),
+defop("select", _basic_index_forward, attrs=("index", "self_sym_sizes"),
                      node_name="SelectBackward0", view=True)(_getitem_backward)
-_slice_spec = defop("slice", _basic_index_forward, attrs=("index", "self_sym_sizes"),
+
+SELECT = REGISTRY["select"]
+defop("slice", _basic_index_forward, attrs=("index", "self_sym_sizes"),
                     node_name="SliceBackward0", view=True)(_getitem_backward)
-_index_spec = defop("index", _index_forward, attrs=("index", "self_sym_sizes"),
+
+SLICE = REGISTRY["slice"]
+defop("index", _index_forward, attrs=("index", "self_sym_sizes"),
                     node_name="IndexBackward0")(_getitem_backward)
+
+INDEX = REGISTRY["index"]
 
 
 def _put_forward(g, index, shape):
@@ -81,12 +90,14 @@ def _put_forward(g, index, shape):
        node_name="IndexPutBackward0")
 def _index_put_zeros_backward(grad, index, self_sym_sizes):
     """Placing values and picking them back out are adjoint: pick the same elements."""
-    return apply_op(_index_spec, (grad,), (index, grad._data.shape))
+    return apply_op(INDEX, (grad,), (index, grad._data.shape))
+
+INDEX_PUT_ZEROS = REGISTRY["index_put_zeros"]
 
 
 def index_put_zeros(values: Tensor, index: tuple, shape: tuple) -> Tensor:
     """A zero tensor of ``shape`` with ``values`` added at ``index``."""
-    return apply_op(_index_put_zeros_backward, (values,), (index, tuple(shape)))
+    return apply_op(INDEX_PUT_ZEROS, (values,), (index, tuple(shape)))
 
 
 def _index_put_forward(a, values, index):
@@ -107,8 +118,10 @@ def _index_put_backward(grad, indices):
     get no gradient, and values get the gradient of the places they were written to
     (the engine sums it back over any broadcasting of values)."""
     zero = Tensor(np.zeros((), dtype=grad._data.dtype))
-    return (apply_op(_index_put_backward, (grad, zero), (indices,)),
-            apply_op(_index_spec, (grad,), (indices, grad._data.shape)))
+    return (apply_op(INDEX_PUT, (grad, zero), (indices,)),
+            apply_op(INDEX, (grad,), (indices, grad._data.shape)))
+
+INDEX_PUT = REGISTRY["index_put"]
 
 
 def getitem(input: Tensor, index) -> Tensor:
@@ -116,11 +129,11 @@ def getitem(input: Tensor, index) -> Tensor:
     index, advanced = normalize_index(index)
     shape = input._data.shape
     if advanced:
-        spec = _index_spec
+        spec = INDEX
     elif index and all(isinstance(i, (int, np.integer)) for i in index):
-        spec = _select_spec
+        spec = SELECT
     else:
-        spec = _slice_spec
+        spec = SLICE
     try:
         return apply_op(spec, (input,), (index, shape))
     except IndexError as err:
@@ -152,7 +165,9 @@ def _cat_backward_fn(grad, dim, sizes):
     return tuple(grads)
 
 
-_cat_spec = defop("cat", _cat_forward, inputs=(), attrs=("dim", "sizes"))(_cat_backward_fn)
+defop("cat", _cat_forward, inputs=(), attrs=("dim", "sizes"))(_cat_backward_fn)
+
+CAT = REGISTRY["cat"]
 
 
 def _stack_forward(*args):
@@ -166,7 +181,9 @@ def _stack_backward_fn(grad, dim):
     return tuple(getitem(grad, lead + (i,)) for i in range(grad.shape[dim]))
 
 
-_stack_spec = defop("stack", _stack_forward, inputs=(), attrs=("dim",))(_stack_backward_fn)
+defop("stack", _stack_forward, inputs=(), attrs=("dim",))(_stack_backward_fn)
+
+STACK = REGISTRY["stack"]
 
 
 def _check_sequence(tensors, name: str) -> tuple:
@@ -201,7 +218,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
                     f"{first[axis]} but got size {s[axis]} for tensor number {i} in the list."
                 )
     sizes = tuple(t._data.shape[d] for t in tensors)
-    return apply_op(_cat_spec, tensors, (d, sizes))
+    return apply_op(CAT, tensors, (d, sizes))
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -214,7 +231,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
                 f"stack expects each tensor to be equal size, but got {list(first)} at entry 0 "
                 f"and {list(t.shape)} at entry {i}"
             )
-    return apply_op(_stack_spec, tensors, (_wrap_dim(dim, len(first) + 1),))
+    return apply_op(STACK, tensors, (_wrap_dim(dim, len(first) + 1),))
 
 
 # --- gather and scatter: pick or place along one dimension by an index tensor ------------
@@ -261,7 +278,9 @@ def _gather_forward(a, dim, index, self_shape):
 def _gather_backward(grad, dim, index, self_sym_sizes):
     """out[..i..] = self[..index[..i..]..] along dim: every picked element receives the
     gradient of each place it went to, summed (scatter_add into zeros)."""
-    return apply_op(_scatter_add_zeros_backward, (grad,), (dim, index, self_sym_sizes))
+    return apply_op(SCATTER_ADD_ZEROS, (grad,), (dim, index, self_sym_sizes))
+
+GATHER = REGISTRY["gather"]
 
 
 def _scatter_add_zeros_forward(g, dim, index, shape):
@@ -275,7 +294,9 @@ def _scatter_add_zeros_forward(g, dim, index, shape):
        node_name="ScatterAddBackward0")
 def _scatter_add_zeros_backward(grad, dim, index, self_sym_sizes):
     """zeros.scatter_add(dim, index, src): d/dsrc picks the same places back (gather)."""
-    return apply_op(_gather_backward, (grad,), (dim, index, grad._data.shape))
+    return apply_op(GATHER, (grad,), (dim, index, grad._data.shape))
+
+SCATTER_ADD_ZEROS = REGISTRY["scatter_add_zeros"]
 
 
 def _src_part(src: np.ndarray, index_shape: tuple) -> np.ndarray:
@@ -297,12 +318,14 @@ def _scatter_backward(grad, dim, index, src_sym_sizes):
     gradient (grad.scatter(dim, index, 0)); src gets the gradient of the places it was
     written to (grad.gather(dim, index)), zero where index did not reach (src may be
     larger than index; PyTorch's own formula fails there, we pad with zeros)."""
-    grad_self = apply_op(_scatter_value_backward, (grad,), (dim, index, 0))
-    grad_src = apply_op(_gather_backward, (grad,), (dim, index, grad._data.shape))
+    grad_self = apply_op(SCATTER_VALUE, (grad,), (dim, index, 0))
+    grad_src = apply_op(GATHER, (grad,), (dim, index, grad._data.shape))
     if grad_src._data.shape != _nonempty(src_sym_sizes) and src_sym_sizes:
         corner = tuple(slice(0, n) for n in grad_src._data.shape)
         grad_src = index_put_zeros(grad_src, corner, src_sym_sizes)
     return grad_self, grad_src
+
+SCATTER = REGISTRY["scatter"]
 
 
 def _scatter_value_forward(a, dim, index, value):
@@ -315,11 +338,13 @@ def _scatter_value_forward(a, dim, index, value):
        node_name="ScatterBackward1")
 def _scatter_value_backward(grad, dim, index, value):
     """out = self with a constant written at index: those elements get no gradient."""
-    return apply_op(_scatter_value_backward, (grad,), (dim, index, 0))
+    return apply_op(SCATTER_VALUE, (grad,), (dim, index, 0))
+
+SCATTER_VALUE = REGISTRY["scatter_value"]
 
 
 # The rows ``scatter_`` (in _ops/inplace.py) runs in place: (tensor src, number value).
-SCATTER_SPECS = (_scatter_backward, _scatter_value_backward)
+SCATTER_SPECS = (SCATTER, SCATTER_VALUE)
 
 
 def _check_gather_shapes(self: Tensor, index: np.ndarray, dim: int) -> None:
@@ -347,7 +372,7 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tens
     idx = _index_array(index, "gather")
     _check_gather_shapes(input, idx, d)
     _check_bounds(idx, d, _nonempty(input._data.shape)[d])
-    return apply_op(_gather_backward, (input,), (d, Tensor(idx), input._data.shape))
+    return apply_op(GATHER, (input,), (d, Tensor(idx), input._data.shape))
 
 
 def scatter_args(self: Tensor, dim: int, index, src=None, value=None) -> tuple:
@@ -376,8 +401,8 @@ def scatter_args(self: Tensor, dim: int, index, src=None, value=None) -> tuple:
                 + (f" and to be no larger size than src {list(src.shape)}" if is_tensor else ""))
     _check_bounds(idx, d, shape[d])
     if is_tensor:
-        return _scatter_backward, (src,), (d, Tensor(idx), src._data.shape)
-    return _scatter_value_backward, (), (d, Tensor(idx), src)
+        return SCATTER, (src,), (d, Tensor(idx), src._data.shape)
+    return SCATTER_VALUE, (), (d, Tensor(idx), src)
 
 
 def scatter(input: Tensor, dim: int, index, src=None, *, value=None) -> Tensor:
@@ -406,7 +431,9 @@ def _index_select_forward(a, dim, index, self_shape):
 def _index_select_backward(grad, dim, index, self_sym_sizes):
     """out = self.index_select(dim, index): slice k of the output came from slice index[k]
     of self, so each slice of self gets the sum of its copies' gradients (index_add)."""
-    return apply_op(_index_add_zeros_backward, (grad,), (dim, index, self_sym_sizes))
+    return apply_op(INDEX_ADD_ZEROS, (grad,), (dim, index, self_sym_sizes))
+
+INDEX_SELECT = REGISTRY["index_select"]
 
 
 def _index_add_zeros_forward(g, dim, index, shape):
@@ -421,7 +448,9 @@ def _index_add_zeros_forward(g, dim, index, shape):
        node_name="IndexAddBackward0")
 def _index_add_zeros_backward(grad, dim, index, self_sym_sizes):
     """zeros.index_add(dim, index, source): d/dsource picks the same slices back."""
-    return apply_op(_index_select_backward, (grad,), (dim, index, grad._data.shape))
+    return apply_op(INDEX_SELECT, (grad,), (dim, index, grad._data.shape))
+
+INDEX_ADD_ZEROS = REGISTRY["index_add_zeros"]
 
 
 def index_select(input: Tensor, dim: int, index) -> Tensor:
@@ -443,7 +472,7 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
     if input._data.ndim == 0 and idx.size != 1:
         raise IndexError("index_select(): Index to scalar can have only 1 value, got "
                          f"{idx.size} value(s)")
-    return apply_op(_index_select_backward, (input,), (d, Tensor(idx), input._data.shape))
+    return apply_op(INDEX_SELECT, (input,), (d, Tensor(idx), input._data.shape))
 
 
 # --- masks: masked_fill, masked_select, triu, tril ------------------------------------------
@@ -466,7 +495,9 @@ def _masked_fill_forward(a, mask, value):
        node_name="MaskedFillBackward0")
 def _masked_fill_backward(grad, mask, value):
     """Filled elements are constants now (no gradient); the others pass it through."""
-    return apply_op(_masked_fill_backward, (grad,), (mask, 0))
+    return apply_op(MASKED_FILL, (grad,), (mask, 0))
+
+MASKED_FILL = REGISTRY["masked_fill"]
 
 
 @defop("masked_fill_tensor", lambda a, value, mask: np.where(mask._data, value.astype(a.dtype), a),
@@ -474,10 +505,12 @@ def _masked_fill_backward(grad, mask, value):
 def _masked_fill_tensor_backward(grad, mask):
     """self: the gradient where mask is false; value (0-d): every filled element was
     value, so it gets the sum of their gradients."""
-    grad_self = apply_op(_masked_fill_backward, (grad,), (mask, 0))
+    grad_self = apply_op(MASKED_FILL, (grad,), (mask, 0))
     kept = Tensor(~mask._data)
-    grad_value = apply_op(_masked_fill_backward, (grad,), (kept, 0)).sum()
+    grad_value = apply_op(MASKED_FILL, (grad,), (kept, 0)).sum()
     return grad_self, grad_value
+
+MASKED_FILL_TENSOR = REGISTRY["masked_fill_tensor"]
 
 
 def masked_fill_args(self: Tensor, mask, value, op: str = "masked_fill_") -> tuple:
@@ -491,8 +524,8 @@ def masked_fill_args(self: Tensor, mask, value, op: str = "masked_fill_") -> tup
             raise RuntimeError(
                 "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                 f"{value._data.ndim} dimension(s).")
-        return _masked_fill_tensor_backward, (value,), (mask,)
-    return _masked_fill_backward, (), (mask, value)
+        return MASKED_FILL_TENSOR, (value,), (mask,)
+    return MASKED_FILL, (), (mask, value)
 
 
 def masked_fill(input: Tensor, mask, value) -> Tensor:
@@ -520,6 +553,8 @@ def _masked_select_backward(grad, mask, self_sym_sizes):
     where = np.nonzero(np.broadcast_to(mask._data, shape))
     return index_put_zeros(grad, where, shape)
 
+MASKED_SELECT = REGISTRY["masked_select"]
+
 
 def masked_select(input: Tensor, mask) -> Tensor:
     """The elements of ``input`` where ``mask`` is true, as a new 1-D tensor.
@@ -532,19 +567,23 @@ def masked_select(input: Tensor, mask) -> Tensor:
     mismatch = broadcast_mismatch([input._data.shape, mask._data.shape])
     if mismatch is not None:
         raise RuntimeError(mismatch)
-    return apply_op(_masked_select_backward, (input,), (mask, input._data.shape))
+    return apply_op(MASKED_SELECT, (input,), (mask, input._data.shape))
 
 
 @defop("triu", lambda a, k: np.triu(a, k), attrs=("diagonal",))
 def _triu_backward(grad, diagonal):
     """Elements below the kept band were zeroed (constants): keep the same band of grad."""
-    return apply_op(_triu_backward, (grad,), (diagonal,))
+    return apply_op(TRIU, (grad,), (diagonal,))
+
+TRIU = REGISTRY["triu"]
 
 
 @defop("tril", lambda a, k: np.tril(a, k), attrs=("diagonal",))
 def _tril_backward(grad, diagonal):
     """Elements above the kept band were zeroed (constants): keep the same band of grad."""
-    return apply_op(_tril_backward, (grad,), (diagonal,))
+    return apply_op(TRIL, (grad,), (diagonal,))
+
+TRIL = REGISTRY["tril"]
 
 
 def triangle_args(input: Tensor, op: str) -> None:
@@ -561,7 +600,7 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
             [0., 0., 1.]])
     """
     triangle_args(input, "triu")
-    return apply_op(_triu_backward, (input,), (int(diagonal),))
+    return apply_op(TRIU, (input,), (int(diagonal),))
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -573,4 +612,4 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
             [1., 1., 0.]])
     """
     triangle_args(input, "tril")
-    return apply_op(_tril_backward, (input,), (int(diagonal),))
+    return apply_op(TRIL, (input,), (int(diagonal),))

@@ -28,7 +28,9 @@ from ..autograd.grad_mode import state
 from ..autograd.inplace import bump_version, check_inplace, rebase_history
 from ..autograd.saved import SavedTensor
 from . import indexing, pointwise
-from ._table import REGISTRY, as_tensor_arg, defop, is_scalar, python_scalar, run_forward
+from ._apply import run_forward
+from ._args import as_tensor_arg, is_scalar, python_scalar
+from ._table import REGISTRY, defop
 from .indexing import getitem, normalize_index
 from .views import reshape
 
@@ -77,7 +79,7 @@ def apply_inplace(spec, self: Tensor, others: tuple = (), attrs: tuple = (), *,
     np.copyto(target, out, casting="unsafe")
     bump_version(self)
     if record:
-        for k, i in enumerate(spec._save_plan):
+        for k, i in enumerate(spec.save_plan):
             if i < 0:  # ``result`` is self, now: saved at its new version
                 saved[k] = SavedTensor(self, True)
                 if self._base is not None:
@@ -92,7 +94,7 @@ def _attach_before_write(spec, self: Tensor, tensors: tuple) -> tuple:
     """The row's node, attached while ``self`` still has its old history, and its saved
     inputs (``self`` as a copy of its old values; ``result`` is filled in after the write)."""
     saved: list = []
-    for i in spec._save_plan:
+    for i in spec.save_plan:
         if i == 0:
             saved.append(SavedTensor(_old_value(self), False))
         elif i > 0:
@@ -253,6 +255,8 @@ def _zero_backward(grad):
     """Every element was replaced by a constant: nothing flows back to the old values."""
     return _zeros_like(grad)
 
+ZERO = REGISTRY["zero"]
+
 
 @defop("fill", lambda a, value: np.full_like(a, value), attrs=("value",),
        node_name="FillBackward2")
@@ -260,12 +264,16 @@ def _fill_backward(grad, value):
     """Filled with a number: nothing flows back to the old values."""
     return _zeros_like(grad)
 
+FILL = REGISTRY["fill"]
+
 
 @defop("fill_tensor", lambda a, value: np.full_like(a, value), inputs=("self", "value"),
        node_name="FillBackward3")
 def _fill_tensor_backward(grad):
     """Filled with a 0-d tensor: every element was that value, so it gets the whole sum."""
     return _zeros_like(grad), grad.sum()
+
+FILL_TENSOR = REGISTRY["fill_tensor"]
 
 
 @defop("copy", lambda a, src: np.broadcast_to(src, a.shape), inputs=("self", "src"),
@@ -275,10 +283,12 @@ def _copy_backward(grad):
     it over any broadcasting and casts it to src's dtype)."""
     return _zeros_like(grad), grad
 
+COPY = REGISTRY["copy"]
+
 
 def zero_(self: Tensor) -> Tensor:
     """Fill with zeros, in place."""
-    return apply_inplace(_zero_backward, self, casting="unsafe")
+    return apply_inplace(ZERO, self, casting="unsafe")
 
 
 def fill_(self: Tensor, value) -> Tensor:
@@ -289,13 +299,13 @@ def fill_(self: Tensor, value) -> Tensor:
                 "fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value._data.ndim} dimensions."
             )
-        return apply_inplace(_fill_tensor_backward, self, (value,), casting="unsafe")
-    return apply_inplace(_fill_backward, self, (), (python_scalar(value),), casting="unsafe")
+        return apply_inplace(FILL_TENSOR, self, (value,), casting="unsafe")
+    return apply_inplace(FILL, self, (), (python_scalar(value),), casting="unsafe")
 
 
 def copy_(self: Tensor, src) -> Tensor:
     """Copy ``src`` (broadcast to this shape, converted to this dtype) into this tensor."""
-    return apply_inplace(_copy_backward, self, (as_tensor_arg(src, self),), casting="unsafe")
+    return apply_inplace(COPY, self, (as_tensor_arg(src, self),), casting="unsafe")
 
 
 # --- scatter_, masked_fill_, triu_, tril_: their out-of-place rows, written in place ------

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._tensor import Tensor
-from ._table import apply_op, broadcast_mismatch, defop
+from ._apply import apply_op
+from ._errors import broadcast_mismatch
+from ._kernels import matmul_forward
+from ._table import REGISTRY, defop
 from .views import squeeze, transpose, unsqueeze
 
 __all__ = ["matmul", "mm", "bmm", "dot", "outer"]
@@ -15,18 +16,7 @@ def _mT(x: Tensor) -> Tensor:  # noqa: N802
     return transpose(x, -2, -1)
 
 
-def _matmul_forward(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """np.matmul, with broadcast (zero-stride) operands made contiguous first: BLAS cannot
-    take them, and NumPy's fallback loop is about ten times slower (gradients of ``sum``
-    arrive as such expanded arrays)."""
-    if 0 in a.strides:
-        a = np.ascontiguousarray(a)
-    if 0 in b.strides:
-        b = np.ascontiguousarray(b)
-    return np.matmul(a, b)
-
-
-@defop("matmul", _matmul_forward, inputs=("self", "other"), save=("self", "other"),
+@defop("matmul", matmul_forward, inputs=("self", "other"), save=("self", "other"),
        node_name="MmBackward0")
 def _matmul_backward(grad, self, other, *, needs_input_grad=(True, True)):
     """C = A @ B gives dA = dC @ B^T and dB = A^T @ dC.
@@ -50,44 +40,7 @@ def _matmul_backward(grad, self, other, *, needs_input_grad=(True, True)):
         grad_other = _mT(self) @ grad if want_other else None
     return grad_self, grad_other
 
-
-def _mT_array(x: np.ndarray) -> np.ndarray:  # noqa: N802
-    return np.swapaxes(x, -1, -2)
-
-
-@_matmul_backward.on_arrays
-def _matmul_backward_arrays(grad, self, other, *, needs_input_grad):
-    """The same products on arrays. A batched input times a matrix (a linear layer on
-    (B, T, K) inputs) gets the matrix's gradient as one (K, B*T) @ (B*T, N) product,
-    rather than B products the engine would then have to add up."""
-    want_self, want_other = needs_input_grad
-    if self.ndim == 2 and other.ndim == 2:
-        return (_matmul_forward(grad, other.T) if want_self else None,
-                _matmul_forward(self.T, grad) if want_other else None)
-    grad_self = grad_other = None
-    if self.ndim == 1 and other.ndim == 1:
-        grad_self = grad * other if want_self else None
-        grad_other = grad * self if want_other else None
-    elif self.ndim == 1:
-        if want_self:
-            grad_self = _matmul_forward(grad[..., None, :], _mT_array(other))[..., 0, :]
-        if want_other:
-            grad_other = _matmul_forward(self[:, None], grad[..., None, :])
-    elif other.ndim == 1:
-        if want_self:
-            grad_self = _matmul_forward(grad[..., :, None], other[None, :])
-        if want_other:
-            grad_other = _matmul_forward(_mT_array(self), grad[..., :, None])[..., 0]
-    else:
-        if want_self:
-            grad_self = _matmul_forward(grad, _mT_array(other))
-        if want_other:
-            if other.ndim == 2:
-                k, n = other.shape
-                grad_other = _matmul_forward(self.reshape(-1, k).T, grad.reshape(-1, n))
-            else:
-                grad_other = _matmul_forward(_mT_array(self), grad)
-    return grad_self, grad_other
+MATMUL = REGISTRY["matmul"]
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
@@ -104,18 +57,19 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         right = "x".join(map(str, b.shape if b.ndim > 1 else b.shape + (1,)))
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({left} and {right})")
     if a.ndim == 2 and b.ndim == 2:  # the common case: no batch dimensions to check
-        return apply_op(_matmul_backward, (input, other))
+        return apply_op(MATMUL, (input, other))
     mismatch = broadcast_mismatch([a.shape[:-2], b.shape[:-2]])
     if mismatch is not None:
         raise RuntimeError(f"{mismatch} (batch dimensions of matmul, shapes {list(a.shape)} "
                            f"and {list(b.shape)})")
-    return apply_op(_matmul_nd, (input, other))
+    return apply_op(MATMUL_ND, (input, other))
 
 
 # Same formula; PyTorch names the node after the kernel it ran (mm for 2-D @ 2-D).
-_matmul_nd = defop("matmul_nd", _matmul_forward, inputs=("self", "other"), save=("self", "other"),
-                   node_name="MatmulBackward0")(_matmul_backward.backward)
-_matmul_nd.on_arrays(_matmul_backward_arrays)
+defop("matmul_nd", matmul_forward, inputs=("self", "other"), save=("self", "other"),
+                   node_name="MatmulBackward0")(_matmul_backward)
+
+MATMUL_ND = REGISTRY["matmul_nd"]
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:

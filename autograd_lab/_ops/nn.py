@@ -16,9 +16,10 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
-from ._table import apply_op, defop
-from .pointwise import _sigmoid_forward, exp, sigmoid, tanh, where
-from .reductions import _add_reduce, partial_sum
+from ._apply import apply_op
+from ._kernels import add_reduce, partial_sum
+from ._table import REGISTRY, defop
+from .pointwise import exp, sigmoid, tanh, where
 from .sorting import take_along_dim
 from .special import erf
 from .views import unsqueeze
@@ -34,7 +35,7 @@ _erf_elementwise = np.vectorize(math.erf, otypes=[np.float64])  # 0-d: an array 
 
 
 # The ufunc method behind np.max, without its Python wrapper (about a microsecond a call,
-# which on a batch of logits is more than the reduction itself); _add_reduce is np.sum's.
+# which on a batch of logits is more than the reduction itself); add_reduce is np.sum's.
 _max_reduce = np.maximum.reduce
 
 
@@ -63,14 +64,7 @@ def _softmax_backward(grad, result, dim):
     """y = softmax(x): dx = y * (g - sum(g * y)) along ``dim``."""
     return result * (grad - (grad * result).sum(dim, keepdim=True))
 
-
-@_softmax_backward.on_arrays
-def _softmax_backward_arrays(grad, result, dim):
-    if result.ndim == 0:
-        return result * (grad - grad * result)
-    out = grad - partial_sum(grad * result, (dim % result.ndim,), True)
-    out *= result
-    return out
+SOFTMAX = REGISTRY["softmax"]
 
 
 @defop("log_softmax", _log_softmax_forward, save=("result",), attrs=("dim",))
@@ -78,15 +72,7 @@ def _log_softmax_backward(grad, result, dim):
     """y = log_softmax(x): dx = g - exp(y) * sum(g) along ``dim``."""
     return grad - exp(result) * grad.sum(dim, keepdim=True)
 
-
-@_log_softmax_backward.on_arrays
-def _log_softmax_backward_arrays(grad, result, dim):
-    if result.ndim == 0:
-        return grad - np.exp(result) * grad
-    out = np.exp(result)
-    out *= partial_sum(grad, (dim % result.ndim,), True)
-    np.subtract(grad, out, out=out)
-    return out
+LOG_SOFTMAX = REGISTRY["log_softmax"]
 
 
 # --- nll_loss -------------------------------------------------------------------------------
@@ -151,7 +137,7 @@ def _nll_forward(a, picks, reduction, total_weight):
     loss = np.negative(picks.picked(a) * picks.sample_weight)
     if reduction == "none":
         return loss
-    total = _add_reduce(loss, axis=None)
+    total = add_reduce(loss, axis=None)
     return total if reduction == "sum" else total / total_weight
 
 
@@ -184,11 +170,7 @@ def _nll_loss_backward(grad, self, target, weight, reduction, ignore_index, tota
     return _nll_self_grad(grad, self, picks, reduction, Tensor(picks.sample_weight),
                           total_weight)
 
-
-@_nll_loss_backward.on_arrays
-def _nll_loss_backward_arrays(grad, self, target, weight, reduction, ignore_index,
-                              total_weight, picks):
-    return _nll_self_grad_arrays(grad, self, picks, reduction, total_weight._data)
+NLL_LOSS = REGISTRY["nll_loss"]
 
 
 def _nll_loss_weighted_forward(a, w, target, reduction, ignore_index, total_weight, picks):
@@ -223,36 +205,21 @@ def _nll_loss_weighted_backward(grad, self, weight, target, reduction, ignore_in
             grad_weight = grad_weight.sum(other)
     return grad_self, grad_weight
 
-
-@_nll_loss_weighted_backward.on_arrays
-def _nll_loss_weighted_backward_arrays(grad, self, weight, target, reduction, ignore_index,
-                                       total_weight, picks, *, needs_input_grad):
-    total = total_weight._data
-    grad_self = grad_weight = None
-    if needs_input_grad[0]:
-        grad_self = _nll_self_grad_arrays(grad, self, picks, reduction, total)
-    if needs_input_grad[1]:
-        loss = picks.picked(self)
-        np.negative(loss, out=loss)
-        if reduction == "mean":
-            loss -= np.sum(loss * picks.sample_weight) / total
-            loss /= total
-        contrib = np.where(picks.valid, grad * loss, 0)
-        grad_weight = np.zeros(weight.shape, contrib.dtype)
-        np.add.at(grad_weight, picks.classes[picks.valid], contrib[picks.valid])
-    return grad_self, grad_weight
+NLL_LOSS_WEIGHTED = REGISTRY["nll_loss_weighted"]
 
 
 # PyTorch names the node NllLoss2DBackward0 for inputs with spatial dimensions.
-_nll_loss2d = defop("nll_loss2d", _nll_loss_forward, save=("self",),
-                    attrs=_nll_loss_backward.attrs,
-                    node_name="NllLoss2DBackward0")(_nll_loss_backward.backward)
-_nll_loss2d.on_arrays(_nll_loss_backward_arrays)
-_nll_loss2d_weighted = defop("nll_loss2d_weighted", _nll_loss_weighted_forward,
+defop("nll_loss2d", _nll_loss_forward, save=("self",),
+                    attrs=NLL_LOSS.attrs,
+                    node_name="NllLoss2DBackward0")(_nll_loss_backward)
+
+NLL_LOSS2D = REGISTRY["nll_loss2d"]
+defop("nll_loss2d_weighted", _nll_loss_weighted_forward,
                              inputs=("self", "weight"), save=("self", "weight"),
-                             attrs=_nll_loss_weighted_backward.attrs,
-                             node_name="NllLoss2DBackward0")(_nll_loss_weighted_backward.backward)
-_nll_loss2d_weighted.on_arrays(_nll_loss_weighted_backward_arrays)
+                             attrs=NLL_LOSS_WEIGHTED.attrs,
+                             node_name="NllLoss2DBackward0")(_nll_loss_weighted_backward)
+
+NLL_LOSS2D_WEIGHTED = REGISTRY["nll_loss2d_weighted"]
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
@@ -261,12 +228,12 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index:
     dtype = input._data.dtype
     picks = NllPicks(input._data.shape, target._data,
                      None if weight is None else weight._data, ignore_index, dtype)
-    total_weight = Tensor(np.asarray(_add_reduce(picks.sample_weight, axis=None), dtype=dtype))
+    total_weight = Tensor(np.asarray(add_reduce(picks.sample_weight, axis=None), dtype=dtype))
     spatial = input._data.ndim >= 3
     if weight is not None and weight.requires_grad:
-        return apply_op(_nll_loss2d_weighted if spatial else _nll_loss_weighted_backward,
+        return apply_op(NLL_LOSS2D_WEIGHTED if spatial else NLL_LOSS_WEIGHTED,
                         (input, weight), (target, reduction, ignore_index, total_weight, picks))
-    return apply_op(_nll_loss2d if spatial else _nll_loss_backward, (input,),
+    return apply_op(NLL_LOSS2D if spatial else NLL_LOSS, (input,),
                     (target, weight, reduction, ignore_index, total_weight, picks))
 
 
@@ -283,12 +250,7 @@ def _gelu_backward(grad, self):
     pdf = exp(self * self * -0.5) * _INV_SQRT_2PI
     return grad * (cdf + self * pdf)
 
-
-@_gelu_backward.on_arrays
-def _gelu_backward_arrays(grad, self):
-    cdf = 0.5 * (1 + _erf_elementwise(self * _SQRT1_2).astype(self.dtype, copy=False))
-    pdf = np.exp(self * self * -0.5) * _INV_SQRT_2PI
-    return grad * (cdf + self * pdf)
+GELU = REGISTRY["gelu"]
 
 
 def _gelu_tanh_forward(a: np.ndarray) -> np.ndarray:
@@ -304,13 +266,7 @@ def _gelu_tanh_backward(grad, self):
     du = (x2 * (3 * _C_TANH) + 1) * _K_TANH
     return grad * ((t + 1) * 0.5 + self * 0.5 * (1 - t * t) * du)
 
-
-@_gelu_tanh_backward.on_arrays
-def _gelu_tanh_backward_arrays(grad, self):
-    x2 = self * self
-    t = np.tanh((self + x2 * self * _C_TANH) * _K_TANH)
-    du = (x2 * (3 * _C_TANH) + 1) * _K_TANH
-    return grad * ((t + 1) * 0.5 + self * 0.5 * (1 - t * t) * du)
+GELU_TANH = REGISTRY["gelu_tanh"]
 
 
 def _silu_forward(a: np.ndarray) -> np.ndarray:
@@ -324,11 +280,7 @@ def _silu_backward(grad, self):
     s = sigmoid(self)
     return grad * s * (self * (1 - s) + 1)
 
-
-@_silu_backward.on_arrays
-def _silu_backward_arrays(grad, self):
-    s = _sigmoid_forward(self)
-    return grad * s * (self * (1 - s) + 1)
+SILU = REGISTRY["silu"]
 
 
 def _softplus_forward(a: np.ndarray, beta, threshold) -> np.ndarray:
@@ -343,11 +295,7 @@ def _softplus_backward(grad, self, beta, threshold):
     z = self * beta
     return where(z > threshold, grad, grad * sigmoid(z))
 
-
-@_softplus_backward.on_arrays
-def _softplus_backward_arrays(grad, self, beta, threshold):
-    z = self * beta
-    return np.where(z > threshold, grad, grad * _sigmoid_forward(z))
+SOFTPLUS = REGISTRY["softplus"]
 
 
 # --- padding --------------------------------------------------------------------------------
@@ -363,15 +311,12 @@ def _constant_pad_backward(grad, pad, value):
     """Padding adds constants around the input: its adjoint crops them off again."""
     return constant_pad(grad, tuple((-lo, -hi) for lo, hi in pad), 0)
 
-
-@_constant_pad_backward.on_arrays
-def _constant_pad_backward_arrays(grad, pad, value):
-    return _pad_forward(grad, tuple((-lo, -hi) for lo, hi in pad), 0)
+CONSTANT_PAD = REGISTRY["constant_pad"]
 
 
 def constant_pad(input: Tensor, pads: tuple, value=0) -> Tensor:
     """``input`` with ``pads[i] = (before, after)`` elements of ``value`` on axis i."""
-    return apply_op(_constant_pad_backward, (input,), (tuple(pads), value))
+    return apply_op(CONSTANT_PAD, (input,), (tuple(pads), value))
 
 
 # --- im2col / col2im --------------------------------------------------------------------------
@@ -411,41 +356,45 @@ def _im2col_backward(grad, kernel_size, dilation, stride, self_sym_sizes):
     """Each window copied input values: add every copy's gradient back (col2im)."""
     return col2im(grad, kernel_size, dilation, stride, self_sym_sizes[-2:])
 
+IM2COL = REGISTRY["im2col"]
+
 
 @defop("col2im", _col2im_forward, attrs=("kernel_size", "dilation", "stride", "output_size"))
 def _col2im_backward(grad, kernel_size, dilation, stride, output_size):
     """col2im sums windows into place: each window value gets its place's gradient (im2col)."""
     return im2col(grad, kernel_size, dilation, stride)
 
+COL2IM = REGISTRY["col2im"]
+
 
 def im2col(input: Tensor, kernel_size, dilation, stride) -> Tensor:
     """Windows of the last two axes: ``(..., H, W)`` gives ``(..., kh, kw, OH, OW)``."""
-    return apply_op(_im2col_backward, (input,),
+    return apply_op(IM2COL, (input,),
                     (tuple(kernel_size), tuple(dilation), tuple(stride), input._data.shape))
 
 
 def col2im(input: Tensor, kernel_size, dilation, stride, output_size) -> Tensor:
     """Sum ``(..., kh, kw, OH, OW)`` windows back into ``(..., *output_size)``."""
-    return apply_op(_col2im_backward, (input,),
+    return apply_op(COL2IM, (input,),
                     (tuple(kernel_size), tuple(dilation), tuple(stride), tuple(output_size)))
 
 
 def softmax(input: Tensor, dim: int) -> Tensor:
-    return apply_op(_softmax_backward, (input,), (dim,))
+    return apply_op(SOFTMAX, (input,), (dim,))
 
 
 def log_softmax(input: Tensor, dim: int) -> Tensor:
-    return apply_op(_log_softmax_backward, (input,), (dim,))
+    return apply_op(LOG_SOFTMAX, (input,), (dim,))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    spec = _gelu_tanh_backward if approximate == "tanh" else _gelu_backward
+    spec = GELU_TANH if approximate == "tanh" else GELU
     return apply_op(spec, (input,))
 
 
 def silu(input: Tensor) -> Tensor:
-    return apply_op(_silu_backward, (input,))
+    return apply_op(SILU, (input,))
 
 
 def softplus(input: Tensor, beta, threshold) -> Tensor:
-    return apply_op(_softplus_backward, (input,), (beta, threshold))
+    return apply_op(SOFTPLUS, (input,), (beta, threshold))

@@ -14,17 +14,12 @@ import numpy as np
 
 from .. import _dtypes
 from .._tensor import Tensor
-from ._table import (
-    apply_op,
-    as_tensor_arg,
-    broadcast_mismatch,
-    defop,
-    is_scalar,
-    passes_gradient,
-    promoting,
-    python_scalar,
-    quiet,
-)
+from ._apply import apply_op
+from ._args import as_tensor_arg, is_scalar, python_scalar
+from ._errors import broadcast_mismatch, quiet
+from ._kernels import relu_forward
+from ._promotion import promoting
+from ._table import REGISTRY, defop
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sign",
            "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum", "where",
@@ -34,141 +29,110 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs"
 
 
 # --- add, sub, rsub --------------------------------------------------------------------
-@defop("add", promoting(np.add), inputs=("self", "other"))
+@defop("add", promoting(np.add), inputs=("self", "other"), runs_on_arrays=True)
 def _add_backward(grad):
     """d(self + other) = grad for both."""
     return grad, grad
 
-
-@_add_backward.on_arrays
-def _add_backward_arrays(grad):
-    return grad, grad
+ADD = REGISTRY["add"]
 
 
 @defop("add_scalar", np.add, attrs=("other",), node_name="AddBackward0",
-       wrapped_number=True)
+       wrapped_number=True, runs_on_arrays=True)
 def _add_scalar_backward(grad, other):
     return grad
 
+ADD_SCALAR = REGISTRY["add_scalar"]
 
-_add_scalar_backward.on_arrays(passes_gradient)
 
-
-@defop("sub", promoting(np.subtract), inputs=("self", "other"))
+@defop("sub", promoting(np.subtract), inputs=("self", "other"), runs_on_arrays=True)
 def _sub_backward(grad):
     """d(self - other)/dself = 1, /dother = -1."""
     return grad, -grad
 
-
-@_sub_backward.on_arrays
-def _sub_backward_arrays(grad):
-    return grad, -grad
+SUB = REGISTRY["sub"]
 
 
 @defop("sub_scalar", np.subtract, attrs=("other",), node_name="SubBackward0",
-       wrapped_number=True)
+       wrapped_number=True, runs_on_arrays=True)
 def _sub_scalar_backward(grad, other):
     return grad
 
+SUB_SCALAR = REGISTRY["sub_scalar"]
 
-_sub_scalar_backward.on_arrays(passes_gradient)
 
-
-@defop("rsub_scalar", lambda a, s: np.subtract(s, a), attrs=("other",), node_name="RsubBackward1")
+@defop("rsub_scalar", lambda a, s: np.subtract(s, a), attrs=("other",), node_name="RsubBackward1",
+       runs_on_arrays=True)
 def _rsub_scalar_backward(grad, other):
     """d(other - self)/dself = -1."""
     return -grad
 
-
-@_rsub_scalar_backward.on_arrays
-def _rsub_scalar_backward_arrays(grad, other):
-    return -grad
+RSUB_SCALAR = REGISTRY["rsub_scalar"]
 
 
 # --- mul, div --------------------------------------------------------------------------
-@defop("mul", promoting(np.multiply), inputs=("self", "other"), save=("self", "other"))
-def _mul_backward(grad, self, other):
+@defop("mul", promoting(np.multiply), inputs=("self", "other"), save=("self", "other"),
+       runs_on_arrays=True)
+def _mul_backward(grad, self, other, *, needs_input_grad=(True, True)):
     """d(self*other)/dself = other, d(self*other)/dother = self."""
-    return grad * other, grad * self
-
-
-@_mul_backward.on_arrays
-def _mul_backward_arrays(grad, self, other, *, needs_input_grad):
     return (grad * other if needs_input_grad[0] else None,
             grad * self if needs_input_grad[1] else None)
 
+MUL = REGISTRY["mul"]
+
 
 @defop("mul_scalar", np.multiply, attrs=("other",), node_name="MulBackward0",
-       wrapped_number=True)
+       wrapped_number=True, runs_on_arrays=True)
 def _mul_scalar_backward(grad, other):
     return grad * other
 
-
-@_mul_scalar_backward.on_arrays
-def _mul_scalar_backward_arrays(grad, other):
-    return grad * other
+MUL_SCALAR = REGISTRY["mul_scalar"]
 
 
 @defop("div", quiet(promoting(np.true_divide, int_to_float=True), "true_divide"),
-       inputs=("self", "other"), save=("self", "other"))
-def _div_backward(grad, self, other):
+       inputs=("self", "other"), save=("self", "other"), runs_on_arrays=True)
+def _div_backward(grad, self, other, *, needs_input_grad=(True, True)):
     """d(self/other)/dself = 1/other, d(self/other)/dother = -self/other**2."""
-    return grad / other, -grad * self / (other * other)
-
-
-@_div_backward.on_arrays
-def _div_backward_arrays(grad, self, other, *, needs_input_grad):
     return (grad / other if needs_input_grad[0] else None,
             -grad * self / (other * other) if needs_input_grad[1] else None)
 
+DIV = REGISTRY["div"]
+
 
 @defop("div_scalar", quiet(np.true_divide), attrs=("other",), node_name="DivBackward0",
-       wrapped_number=True)
+       wrapped_number=True, runs_on_arrays=True)
 def _div_scalar_backward(grad, other):
     return grad / other
 
-
-@_div_scalar_backward.on_arrays
-def _div_scalar_backward_arrays(grad, other):
-    return grad / other
+DIV_SCALAR = REGISTRY["div_scalar"]
 
 
 @defop("rdiv_scalar", quiet(lambda a, s: np.true_divide(s, a), "rdiv"), save=("self",),
-       attrs=("other",), node_name="DivBackward1")
+       attrs=("other",), node_name="DivBackward1", runs_on_arrays=True)
 def _rdiv_scalar_backward(grad, self, other):
     """d(other/self)/dself = -other/self**2."""
     return -grad * other / (self * self)
 
-
-@_rdiv_scalar_backward.on_arrays
-def _rdiv_scalar_backward_arrays(grad, self, other):
-    return -grad * other / (self * self)
+RDIV_SCALAR = REGISTRY["rdiv_scalar"]
 
 
-@defop("neg", np.negative)
+@defop("neg", np.negative, runs_on_arrays=True)
 def _neg_backward(grad):
     return -grad
 
-
-@_neg_backward.on_arrays
-def _neg_backward_arrays(grad):
-    return -grad
+NEG = REGISTRY["neg"]
 
 
 # --- pow -------------------------------------------------------------------------------
-@defop("pow_scalar", quiet(np.power), save=("self",), attrs=("exponent",), node_name="PowBackward0")
+@defop("pow_scalar", quiet(np.power), save=("self",), attrs=("exponent",), node_name="PowBackward0",
+       runs_on_arrays=True)
 def _pow_scalar_backward(grad, self, exponent):
     """d(self**p)/dself = p * self**(p-1)."""
     if exponent == 0:
         return grad * 0
     return grad * exponent * self ** (exponent - 1)
 
-
-@_pow_scalar_backward.on_arrays
-def _pow_scalar_backward_arrays(grad, self, exponent):
-    if exponent == 0:
-        return grad * 0
-    return grad * exponent * self ** (exponent - 1)
+POW_SCALAR = REGISTRY["pow_scalar"]
 
 
 @defop("pow", quiet(promoting(np.power), "power"), inputs=("self", "exponent"),
@@ -179,6 +143,8 @@ def _pow_backward(grad, self, exponent, result):
     safe_log = log(where(self == 0, 1.0, self))
     return grad_self, grad * result * safe_log
 
+POW = REGISTRY["pow"]
+
 
 @defop("rpow_scalar", quiet(lambda a, base: np.power(base, a), "rpow"), inputs=("exponent",),
        save=("exponent", "result"), attrs=("self",), node_name="PowBackward2")
@@ -188,6 +154,8 @@ def _rpow_scalar_backward(grad, exponent, result, self):
         return grad * where(exponent >= 0, 0.0, result * float("-inf"))
     log_base = math.log(self) if self > 0 else float("nan")
     return grad * result * log_base
+
+RPOW_SCALAR = REGISTRY["rpow_scalar"]
 
 
 # --- unary maths -----------------------------------------------------------------------
@@ -204,15 +172,12 @@ def _floating(np_fn, name=None):
     return forward
 
 
-@defop("exp", _floating(np.exp), save=("result",))
+@defop("exp", _floating(np.exp), save=("result",), runs_on_arrays=True)
 def _exp_backward(grad, result):
     """d exp(x) = exp(x)."""
     return grad * result
 
-
-@_exp_backward.on_arrays
-def _exp_backward_arrays(grad, result):
-    return grad * result
+EXP = REGISTRY["exp"]
 
 
 @defop("expm1", _floating(np.expm1), save=("result",))
@@ -220,16 +185,15 @@ def _expm1_backward(grad, result):
     """d (exp(x) - 1) = exp(x) = result + 1."""
     return grad * (result + 1)
 
+EXPM1 = REGISTRY["expm1"]
 
-@defop("log", _floating(np.log), save=("self",))
+
+@defop("log", _floating(np.log), save=("self",), runs_on_arrays=True)
 def _log_backward(grad, self):
     """d log(x) = 1/x."""
     return grad / self
 
-
-@_log_backward.on_arrays
-def _log_backward_arrays(grad, self):
-    return grad / self
+LOG = REGISTRY["log"]
 
 
 @defop("log1p", _floating(np.log1p), save=("self",))
@@ -237,16 +201,15 @@ def _log1p_backward(grad, self):
     """d log(1+x) = 1/(1+x)."""
     return grad / (self + 1)
 
+LOG1P = REGISTRY["log1p"]
 
-@defop("sqrt", _floating(np.sqrt), save=("result",))
+
+@defop("sqrt", _floating(np.sqrt), save=("result",), runs_on_arrays=True)
 def _sqrt_backward(grad, result):
     """d sqrt(x) = 1 / (2 sqrt(x))."""
     return grad / (2 * result)
 
-
-@_sqrt_backward.on_arrays
-def _sqrt_backward_arrays(grad, result):
-    return grad / (2 * result)
+SQRT = REGISTRY["sqrt"]
 
 
 @defop("rsqrt", _floating(lambda a: 1 / np.sqrt(a)), save=("result",))
@@ -254,21 +217,22 @@ def _rsqrt_backward(grad, result):
     """d x**-1/2 = -1/2 x**-3/2 = -result**3 / 2."""
     return -0.5 * grad * result * result * result
 
+RSQRT = REGISTRY["rsqrt"]
+
 
 @defop("reciprocal", _floating(np.reciprocal), save=("result",))
 def _reciprocal_backward(grad, result):
     """d 1/x = -1/x**2."""
     return -grad * result * result
 
+RECIPROCAL = REGISTRY["reciprocal"]
 
-@defop("square", np.square, save=("self",), node_name="PowBackward0")
+
+@defop("square", np.square, save=("self",), node_name="PowBackward0", runs_on_arrays=True)
 def _square_backward(grad, self):
     return grad * 2 * self
 
-
-@_square_backward.on_arrays
-def _square_backward_arrays(grad, self):
-    return grad * 2 * self
+SQUARE = REGISTRY["square"]
 
 
 @defop("abs", np.abs, save=("self",))
@@ -276,11 +240,7 @@ def _abs_backward(grad, self):
     """d|x| = sign(x) (0 at 0, as PyTorch)."""
     return grad * sign(self)
 
-
-@_abs_backward.on_arrays
-def _abs_backward_arrays(grad, self):
-    sign = np.sign(self)
-    return grad * np.where(sign == sign, sign, 0)  # sign(nan) is 0, as in PyTorch
+ABS = REGISTRY["abs"]
 
 
 def _sign_forward(a: np.ndarray) -> np.ndarray:
@@ -295,16 +255,15 @@ def _sign_backward(grad):
     """sign is flat almost everywhere: its gradient is zero."""
     return grad * 0
 
+SIGN = REGISTRY["sign"]
+
 
 @defop("sin", _floating(np.sin), save=("self",))
 def _sin_backward(grad, self):
     """d sin(x) = cos(x)."""
     return grad * cos(self)
 
-
-@_sin_backward.on_arrays
-def _sin_backward_arrays(grad, self):
-    return grad * np.cos(self)
+SIN = REGISTRY["sin"]
 
 
 @defop("cos", _floating(np.cos), save=("self",))
@@ -312,10 +271,7 @@ def _cos_backward(grad, self):
     """d cos(x) = -sin(x)."""
     return -grad * sin(self)
 
-
-@_cos_backward.on_arrays
-def _cos_backward_arrays(grad, self):
-    return -grad * np.sin(self)
+COS = REGISTRY["cos"]
 
 
 @defop("tan", _floating(np.tan), save=("result",))
@@ -323,15 +279,21 @@ def _tan_backward(grad, result):
     """d tan(x) = 1 + tan(x)**2."""
     return grad * (1 + result * result)
 
+TAN = REGISTRY["tan"]
+
 
 @defop("sinh", _floating(np.sinh), save=("self",))
 def _sinh_backward(grad, self):
     return grad * cosh(self)
 
+SINH = REGISTRY["sinh"]
+
 
 @defop("cosh", _floating(np.cosh), save=("self",))
 def _cosh_backward(grad, self):
     return grad * sinh(self)
+
+COSH = REGISTRY["cosh"]
 
 
 @defop("asin", _floating(np.arcsin), save=("self",))
@@ -339,11 +301,15 @@ def _asin_backward(grad, self):
     """d asin(x) = 1/sqrt(1 - x**2)."""
     return grad * rsqrt(1 - self * self)
 
+ASIN = REGISTRY["asin"]
+
 
 @defop("acos", _floating(np.arccos), save=("self",))
 def _acos_backward(grad, self):
     """d acos(x) = -1/sqrt(1 - x**2)."""
     return -grad * rsqrt(1 - self * self)
+
+ACOS = REGISTRY["acos"]
 
 
 @defop("atan", _floating(np.arctan), save=("self",))
@@ -351,16 +317,15 @@ def _atan_backward(grad, self):
     """d atan(x) = 1/(1 + x**2)."""
     return grad / (1 + self * self)
 
+ATAN = REGISTRY["atan"]
 
-@defop("tanh", _floating(np.tanh), save=("result",))
+
+@defop("tanh", _floating(np.tanh), save=("result",), runs_on_arrays=True)
 def _tanh_backward(grad, result):
     """d tanh(x) = 1 - tanh(x)**2."""
     return grad * (1 - result * result)
 
-
-@_tanh_backward.on_arrays
-def _tanh_backward_arrays(grad, result):
-    return grad * (1 - result * result)
+TANH = REGISTRY["tanh"]
 
 
 def _sigmoid_forward(a: np.ndarray) -> np.ndarray:
@@ -369,69 +334,20 @@ def _sigmoid_forward(a: np.ndarray) -> np.ndarray:
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
 
 
-@defop("sigmoid", _floating(_sigmoid_forward), save=("result",))
+@defop("sigmoid", _floating(_sigmoid_forward), save=("result",), runs_on_arrays=True)
 def _sigmoid_backward(grad, result):
     """d sigmoid(x) = sigmoid(x) (1 - sigmoid(x))."""
     return grad * result * (1 - result)
 
-
-@_sigmoid_backward.on_arrays
-def _sigmoid_backward_arrays(grad, result):
-    return grad * result * (1 - result)
+SIGMOID = REGISTRY["sigmoid"]
 
 
-# Note [relu on rows of zeros]
-# np.maximum(a, 0) compares with a broadcast scalar, a case NumPy runs through its plain
-# loop; between two contiguous arrays it runs a SIMD loop, twice as fast on large float
-# arrays (W5's 2 MB: 270 -> 130 us). So a large contiguous float array is viewed as rows
-# of _RELU_ROW elements and compared with one row of zeros (broadcast down the rows), and
-# the few elements left over, if any, with the scalar. Same values, nan included.
-_RELU_ROW = 4096
-_RELU_ZEROS = {}  # dtype -> a read-only row of zeros
-
-
-def _relu_forward(a: np.ndarray) -> np.ndarray:
-    """max(a, 0), nan kept (Note [relu on rows of zeros])."""
-    if a.dtype.kind != "f" or a.size < _RELU_ROW or not a.flags.c_contiguous:
-        return np.maximum(a, 0)
-    zeros = _RELU_ZEROS.get(a.dtype)
-    if zeros is None:
-        zeros = _RELU_ZEROS[a.dtype] = np.zeros(_RELU_ROW, a.dtype)
-        zeros.flags.writeable = False
-    out = np.empty_like(a)
-    flat_in, flat_out = a.reshape(-1), out.reshape(-1)
-    whole = a.size - a.size % _RELU_ROW  # the elements that fill whole rows
-    np.maximum(flat_in[:whole].reshape(-1, _RELU_ROW), zeros,
-               out=flat_out[:whole].reshape(-1, _RELU_ROW))
-    np.maximum(flat_in[whole:], 0, out=flat_out[whole:])
-    return out
-
-
-@defop("relu", _relu_forward, save=("result",))
+@defop("relu", relu_forward, save=("result",))
 def _relu_backward(grad, result):
     """d relu(x) = 0 where x <= 0, else 1 (a nan passes its gradient, as in PyTorch)."""
     return grad * ~(result <= 0)
 
-
-@_relu_backward.on_arrays
-def _relu_backward_arrays(grad, result, *, grad_is_free=False):
-    # relu's result is >= 0 or nan, so "not result <= 0" is "result != 0": one comparison.
-    if grad_is_free:  # Note [Overwriting a free gradient] in _table.py
-        np.multiply(grad, result != 0, out=grad)
-        return grad
-    # A multiply by a bool mask casts it in small buffers; casting the mask once to the
-    # gradient's dtype, then multiplying in place, is faster (and much faster than np.where).
-    out = np.empty(result.shape, grad.dtype)
-    np.copyto(out, result != 0)
-    if grad.size and not any(grad.strides):
-        # One value everywhere (the gradient of a sum or a mean, a broadcast view): scale
-        # by it, or not at all when it is 1 (x * 1 is x exactly, so nothing changes).
-        value = grad[(0,) * grad.ndim]
-        if value != 1:
-            out *= value
-    else:
-        out *= grad
-    return out
+RELU = REGISTRY["relu"]
 
 
 @defop("clamp", lambda a, lo, hi: np.clip(a, lo, hi), save=("self",), attrs=("min", "max"),
@@ -444,6 +360,8 @@ def _clamp_backward(grad, self, min, max):  # noqa: A002 - PyTorch's argument na
     if max is not None:
         mask = mask & (self <= max)
     return grad * mask
+
+CLAMP = REGISTRY["clamp"]
 
 
 # clamp with tensor bounds: the bounds are graph inputs too (PyTorch's clamp.Tensor).
@@ -458,6 +376,8 @@ def _clamp_tensor_backward(grad, self, min, max):  # noqa: A002
             where((self < min) & (min < max), grad, zero),
             where((self > max) | (max < min), grad, zero))
 
+CLAMP_TENSOR = REGISTRY["clamp_tensor"]
+
 
 @defop("clamp_min_tensor", promoting(np.maximum), inputs=("self", "min"), save=("self", "min"),
        node_name="ClampBackward0")
@@ -466,6 +386,8 @@ def _clamp_min_tensor_backward(grad, self, min):  # noqa: A002
     zero = grad * 0
     return where(self >= min, grad, zero), where(self < min, grad, zero)
 
+CLAMP_MIN_TENSOR = REGISTRY["clamp_min_tensor"]
+
 
 @defop("clamp_max_tensor", promoting(np.minimum), inputs=("self", "max"), save=("self", "max"),
        node_name="ClampBackward0")
@@ -473,6 +395,8 @@ def _clamp_max_tensor_backward(grad, self, max):  # noqa: A002
     """d/dself = [x <= max]; d/dmax = [x > max]."""
     zero = grad * 0
     return where(self <= max, grad, zero), where(self > max, grad, zero)
+
+CLAMP_MAX_TENSOR = REGISTRY["clamp_max_tensor"]
 
 
 # --- two-tensor selections -------------------------------------------------------------
@@ -486,12 +410,16 @@ def _maximum_backward(grad, self, other):
     tie = 1 - (self == other) * 0.5
     return grad * (~(self < other) * tie), grad * (~(self > other) * tie)
 
+MAXIMUM = REGISTRY["maximum"]
+
 
 @defop("minimum", promoting(np.minimum), inputs=("self", "other"), save=("self", "other"))
 def _minimum_backward(grad, self, other):
     """The smaller input gets the gradient; on ties each gets half."""
     tie = 1 - (self == other) * 0.5
     return grad * (~(self > other) * tie), grad * (~(self < other) * tie)
+
+MINIMUM = REGISTRY["minimum"]
 
 
 @defop("where", promoting(np.where, skip=1), inputs=("condition", "self", "other"),
@@ -500,6 +428,8 @@ def _where_backward(grad, condition):
     """where(c, a, b): the gradient goes to a where c holds, to b elsewhere."""
     zero = grad * 0
     return None, where(condition, grad, zero), where(condition, zero, grad)
+
+WHERE = REGISTRY["where"]
 
 
 # --- public functions ------------------------------------------------------------------
@@ -526,10 +456,10 @@ def _binary(name: str, symbol: str, tensor_spec, scalar_spec, reflected_spec):
 
 
 # ``x + y`` takes no alpha: the operator is bound to this, one call shorter than ``add``.
-add_operator = _binary("add", "+", _add_backward, _add_scalar_backward, _add_scalar_backward)
-mul = _binary("mul", "*", _mul_backward, _mul_scalar_backward, _mul_scalar_backward)
-div = _binary("div", "/", _div_backward, _div_scalar_backward, _rdiv_scalar_backward)
-_sub = _binary("sub", "-", _sub_backward, _sub_scalar_backward, _rsub_scalar_backward)
+add_operator = _binary("add", "+", ADD, ADD_SCALAR, ADD_SCALAR)
+mul = _binary("mul", "*", MUL, MUL_SCALAR, MUL_SCALAR)
+div = _binary("div", "/", DIV, DIV_SCALAR, RDIV_SCALAR)
+_sub = _binary("sub", "-", SUB, SUB_SCALAR, RSUB_SCALAR)
 
 
 def _scaled(other, alpha):
@@ -568,10 +498,10 @@ def rsub(input, other, *, alpha=1):
 def pow(input, exponent):  # noqa: A001 - mirrors torch.pow
     """``input ** exponent``; either one may be a Python number."""
     if isinstance(input, Tensor) and is_scalar(exponent):
-        return apply_op(_pow_scalar_backward, (input,), (python_scalar(exponent),))
+        return apply_op(POW_SCALAR, (input,), (python_scalar(exponent),))
     if is_scalar(input) and isinstance(exponent, Tensor):
-        return apply_op(_rpow_scalar_backward, (exponent,), (python_scalar(input),))
-    return apply_op(_pow_backward, (as_tensor_arg(input, exponent), as_tensor_arg(exponent, input)))
+        return apply_op(RPOW_SCALAR, (exponent,), (python_scalar(input),))
+    return apply_op(POW, (as_tensor_arg(input, exponent), as_tensor_arg(exponent, input)))
 
 
 def neg(input: Tensor) -> Tensor:
@@ -581,7 +511,7 @@ def neg(input: Tensor) -> Tensor:
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
             "to invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    return apply_op(_neg_backward, (input,))
+    return apply_op(NEG, (input,))
 
 
 def _unary(spec):
@@ -593,27 +523,27 @@ def _unary(spec):
     return fn
 
 
-exp = _unary(_exp_backward)
-expm1 = _unary(_expm1_backward)
-log = _unary(_log_backward)
-log1p = _unary(_log1p_backward)
-sqrt = _unary(_sqrt_backward)
-rsqrt = _unary(_rsqrt_backward)
-reciprocal = _unary(_reciprocal_backward)
-square = _unary(_square_backward)
-abs = _unary(_abs_backward)  # noqa: A001
-sign = _unary(_sign_backward)
-sin = _unary(_sin_backward)
-cos = _unary(_cos_backward)
-tan = _unary(_tan_backward)
-sinh = _unary(_sinh_backward)
-cosh = _unary(_cosh_backward)
-asin = _unary(_asin_backward)
-acos = _unary(_acos_backward)
-atan = _unary(_atan_backward)
-tanh = _unary(_tanh_backward)
-sigmoid = _unary(_sigmoid_backward)
-relu = _unary(_relu_backward)
+exp = _unary(EXP)
+expm1 = _unary(EXPM1)
+log = _unary(LOG)
+log1p = _unary(LOG1P)
+sqrt = _unary(SQRT)
+rsqrt = _unary(RSQRT)
+reciprocal = _unary(RECIPROCAL)
+square = _unary(SQUARE)
+abs = _unary(ABS)  # noqa: A001
+sign = _unary(SIGN)
+sin = _unary(SIN)
+cos = _unary(COS)
+tan = _unary(TAN)
+sinh = _unary(SINH)
+cosh = _unary(COSH)
+asin = _unary(ASIN)
+acos = _unary(ACOS)
+atan = _unary(ATAN)
+tanh = _unary(TANH)
+sigmoid = _unary(SIGMOID)
+relu = _unary(RELU)
 
 
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
@@ -622,20 +552,20 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         if max is None:
-            return apply_op(_clamp_min_tensor_backward, (input, as_tensor_arg(min, input)))
+            return apply_op(CLAMP_MIN_TENSOR, (input, as_tensor_arg(min, input)))
         if min is None:
-            return apply_op(_clamp_max_tensor_backward, (input, as_tensor_arg(max, input)))
-        return apply_op(_clamp_tensor_backward,
+            return apply_op(CLAMP_MAX_TENSOR, (input, as_tensor_arg(max, input)))
+        return apply_op(CLAMP_TENSOR,
                         (input, as_tensor_arg(min, input), as_tensor_arg(max, input)))
-    return apply_op(_clamp_backward, (input,), (python_scalar(min), python_scalar(max)))
+    return apply_op(CLAMP, (input,), (python_scalar(min), python_scalar(max)))
 
 
 def maximum(input, other):
-    return apply_op(_maximum_backward, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
+    return apply_op(MAXIMUM, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
 
 
 def minimum(input, other):
-    return apply_op(_minimum_backward, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
+    return apply_op(MINIMUM, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
 
 
 def where(condition, input, other):
@@ -645,7 +575,7 @@ def where(condition, input, other):
         raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {condition.dtype}")
     like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else None
-    return apply_op(_where_backward,
+    return apply_op(WHERE,
                     (condition, as_tensor_arg(input, like), as_tensor_arg(other, like)))
 
 

@@ -16,7 +16,9 @@ from .._shapes import expands_to
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import state
 from . import pointwise
-from ._table import apply_op, defop
+from ._apply import apply_op
+from ._kernels import BLAS_DTYPES, partial_sum, sum_to_forward
+from ._table import REGISTRY, defop
 from .views import expand, movedim, reshape, unsqueeze
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "sum_to_size",
@@ -57,123 +59,6 @@ def _restore_dims_array(grad: np.ndarray, shape: tuple, dims: tuple, keepdim: bo
     return grad.reshape(tuple([1 if axis in dims else size for axis, size in enumerate(shape)]))
 
 
-# Note [Fast partial sums]
-# NumPy sums a float array over *some* of its axes far below memory speed when the axes
-# it keeps or reduces are short: over the middle axis of (64, 128, 32), or the last axis
-# of (8192, 32), it is 5 to 20 times slower than a product with a vector of ones, which
-# BLAS runs at memory speed (gemv). Such sums are in every backward pass: each broadcast
-# input's gradient is summed back down to its shape (``sum_to_size``, which the engine
-# calls), and means and softmaxes reduce one axis. ``partial_sum`` merges the axes of a
-# contiguous array into runs (kept, reduced, kept, ...) and reduces each reduced run
-# with one matrix-vector product; a reduced axis along which the array repeats itself
-# (stride 0: an expanded gradient) is not added up at all, but read once and multiplied.
-# Accuracy: over a leading or middle axis NumPy adds the rows one after another, as the
-# product with ones does; over the last, contiguous axis NumPy sums pairwise, which is
-# more accurate on long runs, so trailing runs longer than 1024 stay with NumPy, and so
-# do full reductions (pairwise too) and everything that is not float32/float64.
-_BLAS_DTYPES = frozenset([np.dtype(np.float32), np.dtype(np.float64)])
-_SMALL = 1024  # below this many elements np.sum's lower call overhead wins
-_LONG_TRAILING = 1024
-_ONES: dict = {}
-
-
-def _ones(n: int, dtype) -> np.ndarray:
-    """A vector of ``n`` ones; cached (read-only) up to a size not worth keeping."""
-    key = (n, dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        ones = np.ones(n, dtype)
-        if n <= 65536:
-            if len(_ONES) >= 64:
-                _ONES.clear()
-            ones.flags.writeable = False
-            _ONES[key] = ones
-    return ones
-
-
-# np.sum on an ndarray is this ufunc method behind a Python wrapper that sorts out its
-# keyword arguments: about a microsecond a call, more than a small sum itself.
-_add_reduce = np.add.reduce
-
-
-def partial_sum(a: np.ndarray, axes: tuple, keepdims: bool = False) -> np.ndarray:
-    """``np.sum(a, axis=axes, keepdims=keepdims)`` for sorted non-negative ``axes``, at
-    memory speed for partial float sums (see Note [Fast partial sums])."""
-    if a.dtype not in _BLAS_DTYPES or a.size < _SMALL or not axes:
-        return _add_reduce(a, axis=axes, keepdims=keepdims)
-    shape = a.shape
-    factor = 1
-    if 0 in a.strides:  # repeated along a reduced axis: read once, multiply
-        index = []
-        for axis, (size, stride) in enumerate(zip(shape, a.strides, strict=True)):
-            if stride == 0 and size > 1 and axis in axes:
-                index.append(slice(0, 1))
-                factor *= size
-            else:
-                index.append(slice(None))
-        a = a[tuple(index)]
-    if len(axes) == a.ndim or not a.flags.c_contiguous:
-        out = _add_reduce(a, axis=axes, keepdims=keepdims)
-        return out * factor if factor != 1 else out
-    if len(axes) == 1:  # the common case, with less bookkeeping
-        axis = axes[0]
-        r = a.shape[axis]  # 1 if the array repeated itself along it (then ``factor``)
-        pre = 1
-        for size in a.shape[:axis]:
-            pre *= size
-        post = a.size // (pre * r)
-        ones = _ones(r, a.dtype)
-        if post == 1:  # a contiguous run: NumPy's pairwise sum if it is long
-            m = a.reshape(pre, r)
-            out = np.sum(m, axis=1) if r > _LONG_TRAILING else m @ ones
-        elif pre == 1:
-            out = ones @ a.reshape(r, post)
-        else:
-            out = np.matmul(ones.reshape(1, r), a.reshape(pre, r, post))
-        tail = shape[axis + 1:]
-        out = out.reshape(shape[:axis] + (1,) + tail if keepdims else shape[:axis] + tail)
-        return out * factor if factor != 1 else out
-    if a.size < 4 * _SMALL:  # several runs: more calls, worth it from about 4096 elements
-        out = np.sum(a, axis=axes, keepdims=keepdims)
-        return out * factor if factor != 1 else out
-    runs = []  # [size, reduced] for runs of adjacent axes (size-1 axes dropped)
-    for axis, size in enumerate(a.shape):
-        if size != 1:
-            reduced = axis in axes
-            if runs and runs[-1][1] == reduced:
-                runs[-1][0] *= size
-            else:
-                runs.append([size, reduced])
-    out = a
-    dtype = a.dtype
-    for i in range(len(runs)):
-        if not runs[i][1]:
-            continue
-        r = runs[i][0]
-        pre = 1
-        for size, _ in runs[:i]:
-            pre *= size
-        post = 1
-        for size, _ in runs[i + 1:]:
-            post *= size
-        if pre == 1 and post == 1:
-            out = _add_reduce(out, axis=None)
-        elif pre == 1:
-            out = _ones(r, dtype) @ out.reshape(r, post)
-        elif post == 1:
-            m = out.reshape(pre, r)
-            out = np.sum(m, axis=1) if r > _LONG_TRAILING else m @ _ones(r, dtype)
-        else:
-            out = np.matmul(_ones(r, dtype).reshape(1, r), out.reshape(pre, r, post))
-        runs[i][0] = 1  # reduced away; the runs before it are now one with it in size
-    if keepdims:
-        out_shape = tuple([1 if axis in axes else size for axis, size in enumerate(shape)])
-    else:
-        out_shape = tuple([size for axis, size in enumerate(shape) if axis not in axes])
-    out = out.reshape(out_shape)
-    return out * factor if factor != 1 else out
-
-
 def _sum_forward(a, dims, keepdim, self_shape):
     return partial_sum(a, dims, keepdim)
 
@@ -183,22 +68,18 @@ def _sum_backward(grad, dim, keepdim, self_sym_sizes):
     """Each input element contributed once to its sum: d sum = 1, spread by expand."""
     return expand(_restore_dims(grad, self_sym_sizes, dim, keepdim), self_sym_sizes)
 
-
-@_sum_backward.on_arrays
-def _sum_backward_arrays(grad, dim, keepdim, self_sym_sizes):
-    # A read-only broadcast view: no copy of the gradient per element (Note [Two formulas]).
-    return np.broadcast_to(_restore_dims_array(grad, self_sym_sizes, dim, keepdim),
-                           self_sym_sizes)
+SUM = REGISTRY["sum"]
 
 
 # PyTorch names the node SumBackward0 for sum() and SumBackward1 for sum(dim).
-_sum_dim_spec = defop("sum_dim", _sum_forward, attrs=("dim", "keepdim", "self_sym_sizes"),
-                      node_name="SumBackward1")(_sum_backward.backward)
-_sum_dim_spec.on_arrays(_sum_backward_arrays)
+defop("sum_dim", _sum_forward, attrs=("dim", "keepdim", "self_sym_sizes"),
+                      node_name="SumBackward1")(_sum_backward)
+
+SUM_DIM = REGISTRY["sum_dim"]
 
 
 def _mean_forward(a, dims, keepdim, self_shape, count):
-    if a.dtype not in _BLAS_DTYPES:
+    if a.dtype not in BLAS_DTYPES:
         return np.mean(a, axis=dims, keepdims=keepdim)
     # np.mean is a sum divided by the count too, in the input's float dtype
     return partial_sum(a, dims, keepdim) / count
@@ -209,18 +90,14 @@ def _mean_backward(grad, dim, keepdim, self_sym_sizes, count):
     """d mean = 1/N for each of the N elements averaged."""
     return expand(_restore_dims(grad, self_sym_sizes, dim, keepdim), self_sym_sizes) / count
 
-
-@_mean_backward.on_arrays
-def _mean_backward_arrays(grad, dim, keepdim, self_sym_sizes, count):
-    # divide the small gradient, then broadcast it (read-only, no copy)
-    return np.broadcast_to(_restore_dims_array(grad / count, self_sym_sizes, dim, keepdim),
-                           self_sym_sizes)
+MEAN = REGISTRY["mean"]
 
 
-_mean_dim_spec = defop("mean_dim", _mean_forward,
+defop("mean_dim", _mean_forward,
                        attrs=("dim", "keepdim", "self_sym_sizes", "count"),
-                       node_name="MeanBackward1")(_mean_backward.backward)
-_mean_dim_spec.on_arrays(_mean_backward_arrays)
+                       node_name="MeanBackward1")(_mean_backward)
+
+MEAN_DIM = REGISTRY["mean_dim"]
 
 
 def _amax_forward(a, dims, keepdim):
@@ -239,19 +116,14 @@ def _extreme_backward(grad, self, result, dim, keepdim):
     return _restore_dims(grad, shape, dim, keepdim) * hit / count
 
 
-def _extreme_backward_arrays(grad, self, result, dim, keepdim):
-    shape = self.shape
-    hit = self == _restore_dims_array(result, shape, dim, keepdim)
-    count = np.sum(hit, axis=dim, keepdims=True).astype(grad.dtype)  # not int64: no float64
-    return _restore_dims_array(grad, shape, dim, keepdim) * hit / count
-
-
-_amax_spec = defop("amax", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"))(
+defop("amax", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"))(
     _extreme_backward)
-_amin_spec = defop("amin", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"))(
+
+AMAX = REGISTRY["amax"]
+defop("amin", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"))(
     _extreme_backward)
-_amax_spec.on_arrays(_extreme_backward_arrays)
-_amin_spec.on_arrays(_extreme_backward_arrays)
+
+AMIN = REGISTRY["amin"]
 
 
 def _evenly_distribute_backward(grad, self, result, dim, keepdim):
@@ -261,17 +133,14 @@ def _evenly_distribute_backward(grad, self, result, dim, keepdim):
     return grad * hit / hit.sum()
 
 
-def _evenly_distribute_backward_arrays(grad, self, result, dim, keepdim):
-    hit = (self == result) | ((self != self) & (result != result))
-    return grad * hit / np.asarray(np.sum(hit), dtype=grad.dtype)
-
-
-_max_all_spec = defop("max", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"),
+defop("max", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"),
                       node_name="MaxBackward1")(_evenly_distribute_backward)
-_min_all_spec = defop("min", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"),
+
+MAX = REGISTRY["max"]
+defop("min", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"),
                       node_name="MinBackward1")(_evenly_distribute_backward)
-_max_all_spec.on_arrays(_evenly_distribute_backward_arrays)
-_min_all_spec.on_arrays(_evenly_distribute_backward_arrays)
+
+MIN = REGISTRY["min"]
 
 
 def _take_forward(a, dim, keepdim, indices):
@@ -284,20 +153,16 @@ def _select_dim_backward(grad, dim, keepdim, indices, self_sym_sizes):
     return scatter_along_dim(grad, indices, dim, keepdim, self_sym_sizes)
 
 
-_max_dim_spec = defop("max_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
+defop("max_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
                       attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
                       node_name="MaxBackward0")(_select_dim_backward)
-_min_dim_spec = defop("min_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
+
+MAX_DIM = REGISTRY["max_dim"]
+defop("min_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
                       attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
                       node_name="MinBackward0")(_select_dim_backward)
 
-
-def _select_dim_backward_arrays(grad, dim, keepdim, indices, self_sym_sizes):
-    return _scatter_forward(grad, dim, keepdim, indices, self_sym_sizes)
-
-
-_max_dim_spec.on_arrays(_select_dim_backward_arrays)
-_min_dim_spec.on_arrays(_select_dim_backward_arrays)
+MIN_DIM = REGISTRY["min_dim"]
 
 
 def _scatter_forward(g, dim, keepdim, indices, shape):
@@ -311,12 +176,14 @@ def _scatter_forward(g, dim, keepdim, indices, shape):
        node_name="ScatterBackward0")
 def _scatter_backward(grad, dim, keepdim, indices, self_sym_sizes):
     """The adjoint of picking one element per slice: pick the same elements back."""
-    return apply_op(_max_dim_spec, (grad,), (dim, keepdim, indices, None))
+    return apply_op(MAX_DIM, (grad,), (dim, keepdim, indices, None))
+
+SCATTER_ALONG_DIM = REGISTRY["scatter_along_dim"]
 
 
 def scatter_along_dim(grad, indices, dim, keepdim, shape):
     """Place ``grad`` at ``indices`` along ``dim`` of a zero tensor of ``shape``."""
-    return apply_op(_scatter_backward, (grad,), (dim, keepdim, indices, shape))
+    return apply_op(SCATTER_ALONG_DIM, (grad,), (dim, keepdim, indices, shape))
 
 
 # --- public functions ------------------------------------------------------------------
@@ -327,7 +194,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     elif input._data.dtype.kind == "b":
         input = input.to(np.int64)
     dims = normalize_dims(dim, input._data.ndim)
-    spec = _sum_backward if dim is None else _sum_dim_spec
+    spec = SUM if dim is None else SUM_DIM
     return apply_op(spec, (input,), (dims, bool(keepdim), input._data.shape))
 
 
@@ -343,7 +210,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     dims = normalize_dims(dim, input._data.ndim)
     shape = input._data.shape
     count = int(np.prod([shape[d] for d in dims])) if shape else 1
-    spec = _mean_backward if dim is None else _mean_dim_spec
+    spec = MEAN if dim is None else MEAN_DIM
     return apply_op(spec, (input,), (dims, bool(keepdim), shape, count))
 
 
@@ -369,7 +236,7 @@ def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
         from .pointwise import maximum
 
         return maximum(input, dim)
-    return _extreme(input, dim, keepdim, _max_all_spec, _max_dim_spec, np.argmax, max_result, "max")
+    return _extreme(input, dim, keepdim, MAX, MAX_DIM, np.argmax, max_result, "max")
 
 
 def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
@@ -378,17 +245,17 @@ def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
         from .pointwise import minimum
 
         return minimum(input, dim)
-    return _extreme(input, dim, keepdim, _min_all_spec, _min_dim_spec, np.argmin, min_result, "min")
+    return _extreme(input, dim, keepdim, MIN, MIN_DIM, np.argmin, min_result, "min")
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Largest values over ``dim``; ties share the gradient evenly."""
-    return apply_op(_amax_spec, (input,), (normalize_dims(dim, input._data.ndim), bool(keepdim)))
+    return apply_op(AMAX, (input,), (normalize_dims(dim, input._data.ndim), bool(keepdim)))
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Smallest values over ``dim``; ties share the gradient evenly."""
-    return apply_op(_amin_spec, (input,), (normalize_dims(dim, input._data.ndim), bool(keepdim)))
+    return apply_op(AMIN, (input,), (normalize_dims(dim, input._data.ndim), bool(keepdim)))
 
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -405,24 +272,13 @@ def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return Tensor(np.asarray(np.argmin(input._data, axis=d, keepdims=keepdim), dtype=np.int64))
 
 
-def _sum_to_forward(a, shape):
-    lead = a.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, size in enumerate(shape) if size == 1 and a.shape[lead + i] != 1
-    )
-    return partial_sum(a, axes, True).reshape(shape) if axes else a
-
-
-@defop("sum_to_size", lambda a, size, self_shape: _sum_to_forward(a, size),
+@defop("sum_to_size", lambda a, size, self_shape: sum_to_forward(a, size),
        attrs=("size", "self_sym_sizes"), node_name="SumToSizeBackward0")
 def _sum_to_size_backward(grad, size, self_sym_sizes):
     """The adjoint of summing a broadcast away: expand the gradient back out."""
     return expand(grad, self_sym_sizes)
 
-
-@_sum_to_size_backward.on_arrays
-def _sum_to_size_backward_arrays(grad, size, self_sym_sizes):
-    return np.broadcast_to(grad, self_sym_sizes)
+SUM_TO_SIZE = REGISTRY["sum_to_size"]
 
 
 def sum_to_size(input: Tensor, *size) -> Tensor:
@@ -434,8 +290,7 @@ def sum_to_size(input: Tensor, *size) -> Tensor:
         return input
     if not expands_to(size, input._data.shape):
         raise RuntimeError(f"size {list(size)} is not expandable to size {list(input.shape)}")
-    return apply_op(_sum_to_size_backward, (input,), (size, input._data.shape))
-
+    return apply_op(SUM_TO_SIZE, (input,), (size, input._data.shape))
 
 
 # --- prod ------------------------------------------------------------------------------
@@ -472,10 +327,12 @@ def _prod_others_backward(grad, self):
     pair = pointwise.where(eye, 0.0, pair)
     return (pair * unsqueeze(grad, -2)).sum(-1)
 
+PROD_OTHERS = REGISTRY["prod_others"]
+
 
 def prod_others(input: Tensor) -> Tensor:
     """For each element along the last dim, the product of the other elements there."""
-    return apply_op(_prod_others_backward, (input,))
+    return apply_op(PROD_OTHERS, (input,))
 
 
 def _prod_forward(a, dim, keepdim):
@@ -489,6 +346,8 @@ def _prod_backward(grad, self, result):
         return grad  # the product of one element is that element
     return grad * reshape(prod_others(reshape(self, (-1,))), self.shape)
 
+PROD = REGISTRY["prod"]
+
 
 @defop("prod_dim", _prod_forward, save=("self", "result"), attrs=("dim", "keepdim"),
        node_name="ProdBackward1")
@@ -499,6 +358,8 @@ def _prod_dim_backward(grad, self, result, dim, keepdim):
         return grad  # the product of one element is that element
     others = movedim(prod_others(movedim(self, dim, -1)), -1, dim)
     return _restore_dims(grad, self.shape, (dim,), keepdim) * others
+
+PROD_DIM = REGISTRY["prod_dim"]
 
 
 def _integral_to_int64(input: Tensor, dtype) -> Tensor:
@@ -516,14 +377,14 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     The gradient is exact when the input holds zeros (see Note [prod with zeros])."""
     input = _integral_to_int64(input, dtype)
     if dim is None:
-        return apply_op(_prod_backward, (input,))
+        return apply_op(PROD, (input,))
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__} "
                         "(PyTorch's prod reduces one dim at a time)")
     d = _wrap_dim(int(dim), input._data.ndim)
     if input._data.ndim == 0:
-        return apply_op(_prod_dim_backward, (input,), ((), bool(keepdim)))
-    return apply_op(_prod_dim_backward, (input,), (d, bool(keepdim)))
+        return apply_op(PROD_DIM, (input,), ((), bool(keepdim)))
+    return apply_op(PROD_DIM, (input,), (d, bool(keepdim)))
 
 
 # --- var and std ---------------------------------------------------------------------------
@@ -555,13 +416,7 @@ def _var_backward(grad, self, dim, correction, keepdim):
     centred = self - self.mean(dim, keepdim=True)
     return _restore_dims(grad, self.shape, dim, keepdim) * centred * float(scale)
 
-
-@_var_backward.on_arrays
-def _var_backward_arrays(grad, self, dim, correction, keepdim):
-    scale = float(np.float64(2.0) / np.float64(_dof(self.shape, dim, correction)))
-    count = int(np.prod([self.shape[d] for d in dim])) if self.shape else 1
-    centred = self - _mean_forward(self, dim, True, None, count)
-    return _restore_dims_array(grad, self.shape, dim, keepdim) * centred * scale
+VAR = REGISTRY["var"]
 
 
 @defop("std", _std_forward, save=("self", "result"), attrs=("dim", "correction", "keepdim"))
@@ -574,17 +429,9 @@ def _std_backward(grad, self, result, dim, correction, keepdim):
     zero = r == 0
     # the second where keeps a nan out of double backward (0 * inf in the unused branch)
     g = pointwise.where(zero, 0.0, g / (2 * pointwise.where(zero, 1.0, r)))
-    return _var_backward.backward(g, self, dim, correction, True)
+    return _var_backward(g, self, dim, correction, True)
 
-
-@_std_backward.on_arrays
-def _std_backward_arrays(grad, self, result, dim, correction, keepdim):
-    shape = self.shape
-    g = _restore_dims_array(grad, shape, dim, keepdim)
-    r = _restore_dims_array(result, shape, dim, keepdim)
-    zero = r == 0
-    g = np.where(zero, 0, g / (2 * np.where(zero, 1, r)))
-    return _var_backward_arrays(g, self, dim, correction, True)
+STD = REGISTRY["std"]
 
 
 def _var_args(name, input, dim, unbiased, keepdim, correction):
@@ -609,14 +456,14 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
         correction=None) -> Tensor:
     """Variance over ``dim`` (all by default) with Bessel's ``correction`` (1 by default;
     ``unbiased=False`` means 0): sum (x - mean)^2 / max(0, N - correction)."""
-    return apply_op(_var_backward, (input,),
+    return apply_op(VAR, (input,),
                     _var_args("var", input, dim, unbiased, keepdim, correction))
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
         correction=None) -> Tensor:
     """Standard deviation: ``sqrt(var(input, dim, correction=...))``."""
-    return apply_op(_std_backward, (input,),
+    return apply_op(STD, (input,),
                     _var_args("std", input, dim, unbiased, keepdim, correction))
 
 
@@ -639,13 +486,7 @@ def _logsumexp_backward(grad, self, result, dim, keepdim):
     weights = (self - _restore_dims(result, shape, dim, keepdim)).exp()
     return _restore_dims(grad, shape, dim, keepdim) * weights
 
-
-@_logsumexp_backward.on_arrays
-def _logsumexp_backward_arrays(grad, self, result, dim, keepdim):
-    shape = self.shape
-    weights = np.exp(self - _restore_dims_array(result, shape, dim, keepdim))
-    weights *= _restore_dims_array(grad, shape, dim, keepdim)
-    return weights
+LOGSUMEXP = REGISTRY["logsumexp"]
 
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
@@ -654,7 +495,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
         from .. import _dtypes
 
         input = input.to(_dtypes._default)
-    return apply_op(_logsumexp_backward, (input,),
+    return apply_op(LOGSUMEXP, (input,),
                     (normalize_dims(dim, input._data.ndim), bool(keepdim)))
 
 
@@ -705,6 +546,8 @@ def _norm_backward(grad, self, result, ord, dim, keepdim):  # noqa: A002
         return self.sign() * self.abs() ** (ord - 1) * scale
     return self * self.abs() ** (ord - 2) * scale
 
+LINALG_VECTOR_NORM = REGISTRY["linalg_vector_norm"]
+
 
 _TORCH_DTYPE_NAMES = {"int64": "Long", "bool": "Bool", "float32": "Float", "float64": "Double"}
 
@@ -731,7 +574,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if np.isinf(ord) and input._data.size == 0:
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
                            "because the operation does not have an identity")
-    return apply_op(_norm_backward, (input,), (ord, dims, bool(keepdim)))
+    return apply_op(LINALG_VECTOR_NORM, (input,), (ord, dims, bool(keepdim)))
 
 
 # --- cumsum and cumprod ---------------------------------------------------------------------
@@ -752,12 +595,9 @@ def _reverse_cumsum_forward(a, dim):
 @defop("cumsum", _scan(np.cumsum), attrs=("dim",))
 def _cumsum_backward(grad, dim):
     """out_i = sum_{j <= i} x_j, so grad_x_j = sum_{i >= j} grad_i: a cumsum from the end."""
-    return apply_op(_reverse_cumsum_backward, (grad,), (dim,))
+    return apply_op(REVERSE_CUMSUM, (grad,), (dim,))
 
-
-@_cumsum_backward.on_arrays
-def _cumsum_backward_arrays(grad, dim):
-    return _reverse_cumsum_forward(grad, dim)
+CUMSUM = REGISTRY["cumsum"]
 
 
 @defop("reverse_cumsum", _reverse_cumsum_forward, attrs=("dim",),
@@ -765,13 +605,15 @@ def _cumsum_backward_arrays(grad, dim):
 def _reverse_cumsum_backward(grad, dim):
     """out_j = sum_{i >= j} x_i is cumsum's adjoint, and cumsum is its adjoint. (PyTorch
     writes this as flip, cumsum, flip; one op here.)"""
-    return apply_op(_cumsum_backward, (grad,), (dim,))
+    return apply_op(CUMSUM, (grad,), (dim,))
+
+REVERSE_CUMSUM = REGISTRY["reverse_cumsum"]
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running sum along ``dim``; bool and int accumulate in int64, as in PyTorch."""
     input = _integral_to_int64(input, dtype)
-    return apply_op(_cumsum_backward, (input,), (_wrap_dim(dim, input._data.ndim),))
+    return apply_op(CUMSUM, (input,), (_wrap_dim(dim, input._data.ndim),))
 
 
 def _cumprod_grad_with_zeros(x, g, out, dim):
@@ -806,7 +648,7 @@ def _cumprod_backward(grad, self, result, dim):
     if self.ndim == 0:
         return grad  # the product of one element is that element
     if not np.any(self._data == 0):
-        return apply_op(_reverse_cumsum_backward, (grad * result,), (dim,)) / self
+        return apply_op(REVERSE_CUMSUM, (grad * result,), (dim,)) / self
     if not state.enabled:
         return _cumprod_grad_with_zeros(self._data, grad._data, result._data, dim)
     x = movedim(self, dim, -1)
@@ -818,8 +660,10 @@ def _cumprod_backward(grad, self, result, dim):
     g = unsqueeze(movedim(grad, dim, -1), -2)
     return movedim((partial * g).sum(-1), -1, dim)
 
+CUMPROD = REGISTRY["cumprod"]
+
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running product along ``dim``; the gradient is exact with zeros in the input."""
     input = _integral_to_int64(input, dtype)
-    return apply_op(_cumprod_backward, (input,), (_wrap_dim(dim, input._data.ndim),))
+    return apply_op(CUMPROD, (input,), (_wrap_dim(dim, input._data.ndim),))

@@ -12,7 +12,8 @@ from collections import namedtuple
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
-from ._table import apply_op, defop
+from ._apply import apply_op
+from ._table import REGISTRY, defop
 
 __all__ = ["topk", "take_along_dim"]
 
@@ -34,21 +35,25 @@ def _place(g, indices, dim, shape):
 @defop("take_along_dim", _take, attrs=("indices", "dim", "self_sym_sizes"))
 def _take_along_dim_backward(grad, indices, dim, self_sym_sizes):
     """Picked elements send their gradient back to where they were picked from."""
-    return apply_op(_place_along_dim_backward, (grad,), (indices, dim, self_sym_sizes))
+    return apply_op(PLACE_ALONG_DIM, (grad,), (indices, dim, self_sym_sizes))
+
+TAKE_ALONG_DIM = REGISTRY["take_along_dim"]
 
 
 @defop("place_along_dim", _place, attrs=("indices", "dim", "self_sym_sizes"),
        node_name="ScatterAddBackward0")
 def _place_along_dim_backward(grad, indices, dim, self_sym_sizes):
     """Placing is undone by picking the same elements."""
-    return apply_op(_take_along_dim_backward, (grad,), (indices, dim, grad._data.shape))
+    return apply_op(TAKE_ALONG_DIM, (grad,), (indices, dim, grad._data.shape))
+
+PLACE_ALONG_DIM = REGISTRY["place_along_dim"]
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int) -> Tensor:
     """Pick ``input`` elements at ``indices`` along ``dim`` (NumPy's take_along_axis)."""
     d = _wrap_dim(dim, input.ndim)
     idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
-    return apply_op(_take_along_dim_backward, (input,), (idx, d, input._data.shape))
+    return apply_op(TAKE_ALONG_DIM, (input,), (idx, d, input._data.shape))
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
@@ -60,5 +65,5 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     data = input._data
     order = np.argsort(-data if largest else data, axis=d, kind="stable")
     indices = np.take(order, np.arange(k), axis=d)
-    values = apply_op(_take_along_dim_backward, (input,), (indices, d, data.shape))
+    values = apply_op(TAKE_ALONG_DIM, (input,), (indices, d, data.shape))
     return topk_result(values, Tensor(indices.astype(np.int64)))

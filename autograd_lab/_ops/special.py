@@ -12,7 +12,8 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
-from ._table import apply_op, defop
+from ._apply import apply_op
+from ._table import REGISTRY, defop
 
 __all__ = ["erf", "erfinv"]
 
@@ -52,18 +53,22 @@ def _erf_backward(grad, self):
     """d erf(x) = 2/sqrt(pi) * exp(-x**2)."""
     return grad * _TWO_OVER_SQRT_PI * (-(self * self)).exp()
 
+ERF = REGISTRY["erf"]
+
 
 @defop("erfinv", _erfinv_forward, save=("result",))
 def _erfinv_backward(grad, result):
     """d erfinv(y) = sqrt(pi)/2 * exp(erfinv(y)**2)."""
     return grad / _TWO_OVER_SQRT_PI * (result * result).exp()
 
+ERFINV = REGISTRY["erfinv"]
+
 
 def erf(input: Tensor) -> Tensor:
     """The error function, elementwise."""
-    return apply_op(_erf_backward, (input,))
+    return apply_op(ERF, (input,))
 
 
 def erfinv(input: Tensor) -> Tensor:
     """The inverse error function, elementwise (nan outside [-1, 1])."""
-    return apply_op(_erfinv_backward, (input,))
+    return apply_op(ERFINV, (input,))

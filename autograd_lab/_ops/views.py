@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
-from ._table import apply_multi_op, apply_op, defop
+from ._apply import apply_multi_op, apply_op
+from ._table import REGISTRY, defop
 from .indexing import cat, index_put_zeros, stack
 
 __all__ = ["reshape", "view", "transpose", "permute", "t", "expand", "expand_as", "squeeze",
@@ -59,11 +60,7 @@ def _view_backward(grad, size, self_sym_sizes):
     """A view only re-labels the elements: reshape the gradient back."""
     return reshape(grad, self_sym_sizes)
 
-
-@_view_backward.on_arrays
-def _reshape_back_arrays(grad, size, self_sym_sizes):
-    # Note [Two formulas] in _table.py; NumPy copies only if the gradient's strides need it
-    return grad.reshape(self_sym_sizes)
+VIEW = REGISTRY["view"]
 
 
 # reshape that has to copy (PyTorch: clone, then _unsafe_view); when memory allows,
@@ -73,8 +70,7 @@ def _reshape_back_arrays(grad, size, self_sym_sizes):
 def _reshape_backward(grad, size, self_sym_sizes):
     return reshape(grad, self_sym_sizes)
 
-
-_reshape_backward.on_arrays(_reshape_back_arrays)
+RESHAPE = REGISTRY["reshape"]
 
 
 def _viewable(a: np.ndarray, shape: tuple) -> bool:
@@ -92,10 +88,7 @@ def _transpose_backward(grad, dim0, dim1):
     """Swapping two axes is its own inverse."""
     return transpose(grad, dim0, dim1)
 
-
-@_transpose_backward.on_arrays
-def _transpose_backward_arrays(grad, dim0, dim1):
-    return np.swapaxes(grad, dim0, dim1)
+TRANSPOSE = REGISTRY["transpose"]
 
 
 @defop("permute", np.transpose, attrs=("dims",), view=True)
@@ -103,10 +96,7 @@ def _permute_backward(grad, dims):
     """Apply the inverse permutation."""
     return permute(grad, tuple(np.argsort(dims)))
 
-
-@_permute_backward.on_arrays
-def _permute_backward_arrays(grad, dims):
-    return np.transpose(grad, np.argsort(dims))
+PERMUTE = REGISTRY["permute"]
 
 
 def _expand_forward(a: np.ndarray, shape: tuple, self_shape: tuple) -> np.ndarray:
@@ -124,12 +114,7 @@ def _expand_backward(grad, size, self_sym_sizes):
     """Every copy of an element sends its gradient back: sum them."""
     return grad.sum_to_size(self_sym_sizes)
 
-
-@_expand_backward.on_arrays
-def _expand_backward_arrays(grad, size, self_sym_sizes):
-    from .reductions import _sum_to_forward  # reductions imports this module
-
-    return _sum_to_forward(grad, self_sym_sizes)
+EXPAND = REGISTRY["expand"]
 
 
 def _squeeze_formula(grad, dim, self_sym_sizes):
@@ -137,51 +122,42 @@ def _squeeze_formula(grad, dim, self_sym_sizes):
     return reshape(grad, self_sym_sizes)
 
 
-def _squeeze_formula_arrays(grad, dim, self_sym_sizes):
-    return grad.reshape(self_sym_sizes)
-
-
 def _squeeze_row(name: str, node_name: str):
     """PyTorch names squeeze's node by its overload: all dims (0), one dim (1), several (2)."""
-    spec = defop(name, lambda a, dims, self_shape: np.squeeze(a, axis=dims),
-                 attrs=("dim", "self_sym_sizes"), view=True, node_name=node_name)(
-        _squeeze_formula)
-    spec.on_arrays(_squeeze_formula_arrays)
-    return spec
+    defop(name, lambda a, dims, self_shape: np.squeeze(a, axis=dims),
+          attrs=("dim", "self_sym_sizes"), view=True, node_name=node_name)(_squeeze_formula)
+    return REGISTRY[name]
 
 
-_squeeze_backward = _squeeze_row("squeeze", "SqueezeBackward0")
-_squeeze_dim_backward = _squeeze_row("squeeze_dim", "SqueezeBackward1")
-_squeeze_dims_backward = _squeeze_row("squeeze_dims", "SqueezeBackward2")
+SQUEEZE = _squeeze_row("squeeze", "SqueezeBackward0")
+SQUEEZE_DIM = _squeeze_row("squeeze_dim", "SqueezeBackward1")
+SQUEEZE_DIMS = _squeeze_row("squeeze_dims", "SqueezeBackward2")
 
 
 @defop("unsqueeze", np.expand_dims, attrs=("dim",), view=True)
 def _unsqueeze_backward(grad, dim):
     return squeeze(grad, dim)
 
-
-@_unsqueeze_backward.on_arrays
-def _unsqueeze_backward_arrays(grad, dim):
-    return np.squeeze(grad, axis=dim)
+UNSQUEEZE = REGISTRY["unsqueeze"]
 
 
 # --- public functions ------------------------------------------------------------------
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (a view when memory allows, else a copy)."""
     shape = _infer_shape(_sizes(shape), input._data.size)
-    spec = _view_backward if _viewable(input._data, shape) else _reshape_backward
+    spec = VIEW if _viewable(input._data, shape) else RESHAPE
     return apply_op(spec, (input,), (shape, input._data.shape))
 
 
 def view(input: Tensor, *shape) -> Tensor:
     """The same memory in a new shape; fails (as PyTorch) when that needs a copy."""
     shape = _infer_shape(_sizes(shape), input._data.size)
-    return apply_op(_view_backward, (input,), (shape, input._data.shape))
+    return apply_op(VIEW, (input,), (shape, input._data.shape))
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     n = input._data.ndim
-    return apply_op(_transpose_backward, (input,), (_wrap_dim(dim0, n), _wrap_dim(dim1, n)))
+    return apply_op(TRANSPOSE, (input,), (_wrap_dim(dim0, n), _wrap_dim(dim1, n)))
 
 
 @defop("t", lambda a: a.T, view=True)
@@ -189,17 +165,14 @@ def _t_backward(grad):
     """Transposing is its own inverse."""
     return t(grad)
 
-
-@_t_backward.on_arrays
-def _t_backward_arrays(grad):
-    return grad.T
+T = REGISTRY["t"]
 
 
 def t(input: Tensor) -> Tensor:
     """Transpose a tensor of at most 2 dimensions (0-d and 1-D come back as they are)."""
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return apply_op(_t_backward, (input,))
+    return apply_op(T, (input,))
 
 
 def mT(input: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name
@@ -222,7 +195,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     dims = tuple(_wrap_dim(d, n) for d in dims)
     if len(set(dims)) != n:
         raise RuntimeError(f"permute(): duplicate dims are not allowed in {list(dims)}")
-    return apply_op(_permute_backward, (input,), (dims,))
+    return apply_op(PERMUTE, (input,), (dims,))
 
 
 def movedim(input: Tensor, source: int, destination: int) -> Tensor:
@@ -256,7 +229,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
                 f"  Tensor sizes: {list(shape)}"
             )
         target.append(s)
-    return apply_op(_expand_backward, (input,), (tuple(target), shape))
+    return apply_op(EXPAND, (input,), (tuple(target), shape))
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
@@ -272,18 +245,18 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     shape = input._data.shape
     if dim is None:
         dims = tuple(i for i, s in enumerate(shape) if s == 1)
-        row = _squeeze_backward
+        row = SQUEEZE
     else:
         wanted = (dim,) if isinstance(dim, int) else tuple(dim)
         axes = (_wrap_dim(w, len(shape)) for w in wanted)
         dims = tuple(d for d in axes if shape and shape[d] == 1)
-        row = _squeeze_dim_backward if isinstance(dim, int) else _squeeze_dims_backward
+        row = SQUEEZE_DIM if isinstance(dim, int) else SQUEEZE_DIMS
     return apply_op(row, (input,), (dims, shape))
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim``."""
-    return apply_op(_unsqueeze_backward, (input,), (_wrap_dim(dim, input._data.ndim + 1),))
+    return apply_op(UNSQUEEZE, (input,), (_wrap_dim(dim, input._data.ndim + 1),))
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -316,12 +289,7 @@ def _narrow_backward(grad, dim, start, end, step, self_sym_sizes):
     into those positions of a zero tensor of self's shape."""
     return index_put_zeros(grad, _along(dim, slice(start, end, step)), self_sym_sizes)
 
-
-@_narrow_backward.on_arrays
-def _narrow_backward_arrays(grad, dim, start, end, step, self_sym_sizes):
-    out = np.zeros(self_sym_sizes, grad.dtype)
-    out[_along(dim, slice(start, end, step))] = grad
-    return out
+NARROW = REGISTRY["narrow"]
 
 
 def _select_forward(a, dim, index, self_shape):
@@ -334,12 +302,7 @@ def _select_int_backward(grad, dim, index, self_sym_sizes):
     """out = self.select(dim, index): grad goes back to that slice, zeros elsewhere."""
     return index_put_zeros(grad, _along(dim, index), self_sym_sizes)
 
-
-@_select_int_backward.on_arrays
-def _select_int_backward_arrays(grad, dim, index, self_sym_sizes):
-    out = np.zeros(self_sym_sizes, grad.dtype)
-    out[_along(dim, index)] = grad
-    return out
+SELECT_INT = REGISTRY["select_int"]
 
 
 def _diagonal_view(a: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
@@ -360,12 +323,9 @@ def _diagonal_forward(a, offset, dim1, dim2, self_shape):
 def _diagonal_backward(grad, offset, dim1, dim2, self_sym_sizes):
     """out[..., k] = self[..., i + k, j + k] (offset = j - i): the gradient goes back onto
     that diagonal of a zero tensor of self's shape."""
-    return apply_op(_diagonal_backward_backward, (grad,), (self_sym_sizes, offset, dim1, dim2))
+    return apply_op(DIAGONAL_BACKWARD, (grad,), (self_sym_sizes, offset, dim1, dim2))
 
-
-@_diagonal_backward.on_arrays
-def _diagonal_backward_arrays(grad, offset, dim1, dim2, self_sym_sizes):
-    return _diagonal_backward_forward(grad, self_sym_sizes, offset, dim1, dim2)
+DIAGONAL = REGISTRY["diagonal"]
 
 
 def _diagonal_backward_forward(g, shape, offset, dim1, dim2):
@@ -378,7 +338,9 @@ def _diagonal_backward_forward(g, shape, offset, dim1, dim2):
        attrs=("input_sizes", "offset", "dim1", "dim2"))
 def _diagonal_backward_backward(grad, input_sizes, offset, dim1, dim2):
     """Placing values on a diagonal is undone by reading that diagonal back."""
-    return apply_op(_diagonal_backward, (grad,), (offset, dim1, dim2, grad._data.shape))
+    return apply_op(DIAGONAL, (grad,), (offset, dim1, dim2, grad._data.shape))
+
+DIAGONAL_BACKWARD = REGISTRY["diagonal_backward"]
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
@@ -402,7 +364,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     if start + length > size:
         raise RuntimeError(
             f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    return apply_op(_narrow_backward, (input,), (d, int(start), int(start + length), 1, shape))
+    return apply_op(NARROW, (input,), (d, int(start), int(start + length), 1, shape))
 
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
@@ -420,7 +382,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(shape)} at dimension {dim}")
     index = int(index + shape[d] if index < 0 else index)
-    return apply_op(_select_int_backward, (input,), (d, index, shape))
+    return apply_op(SELECT_INT, (input,), (d, index, shape))
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
@@ -435,7 +397,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return apply_op(_diagonal_backward, (input,), (int(offset), d1, d2, input._data.shape))
+    return apply_op(DIAGONAL, (input,), (int(offset), d1, d2, input._data.shape))
 
 
 # --- several views from one node: unbind, split, chunk -----------------------------------
@@ -454,7 +416,7 @@ def _unbind_forward(a, dim):
 
 def _unbind_output(attrs: tuple, i: int) -> tuple:
     """Output i of unbind(dim) alone: select(dim, i)."""
-    return _select_int_backward, (attrs[0], i, attrs[1])
+    return SELECT_INT, (attrs[0], i, attrs[1])
 
 
 @defop("unbind", lambda a, dim, self_shape: _unbind_forward(a, dim),
@@ -463,6 +425,8 @@ def _unbind_backward(grads, dim, self_sym_sizes):
     """self.unbind(dim) cut self into its slices along dim: stack their gradients back."""
     shape = self_sym_sizes[:dim] + self_sym_sizes[dim + 1:]
     return stack(_grads_or_zeros(grads, [shape] * len(grads)), dim)
+
+UNBIND = REGISTRY["unbind"]
 
 
 def _split_bounds(sizes: tuple) -> list:
@@ -495,7 +459,7 @@ def _split_output(attrs: tuple, i: int) -> tuple:
     split, dim, shape = attrs
     sizes = _sizes_of_split(shape[dim], split) if isinstance(split, int) else split
     lo, hi = _split_bounds(sizes)[i]
-    return _narrow_backward, (dim, lo, hi, 1, shape)
+    return NARROW, (dim, lo, hi, 1, shape)
 
 
 @defop("split", lambda a, split_size, dim, self_shape: _split_pieces(
@@ -506,6 +470,8 @@ def _split_backward(grads, split_size, dim, self_sym_sizes):
     sizes = _sizes_of_split(self_sym_sizes[dim], split_size)
     return cat(_grads_or_zeros(grads, _split_output_shapes(self_sym_sizes, dim, sizes)), dim)
 
+SPLIT = REGISTRY["split"]
+
 
 @defop("split_with_sizes", lambda a, sizes, dim, self_shape: _split_pieces(a, dim, sizes),
        attrs=("split_sizes", "dim", "self_sym_sizes"), view=True, output_view=_split_output)
@@ -513,6 +479,8 @@ def _split_with_sizes_backward(grads, split_sizes, dim, self_sym_sizes):
     """The pieces are consecutive slices of self along dim: concatenate their gradients."""
     shapes = _split_output_shapes(self_sym_sizes, dim, split_sizes)
     return cat(_grads_or_zeros(grads, shapes), dim)
+
+SPLIT_WITH_SIZES = REGISTRY["split_with_sizes"]
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:
@@ -525,7 +493,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
     shape = input._data.shape
     if not shape:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-    return apply_multi_op(_unbind_backward, (input,), (_wrap_dim(dim, len(shape)), shape))
+    return apply_multi_op(UNBIND, (input,), (_wrap_dim(dim, len(shape)), shape))
 
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
@@ -550,7 +518,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
         if split_size == 0 and shape[d] != 0:
             raise RuntimeError("split_size can only be 0 if dimension size is 0, but got "
                                f"dimension size of {shape[d]}")
-        return apply_multi_op(_split_backward, (tensor,), (split_size, d, shape))
+        return apply_multi_op(SPLIT, (tensor,), (split_size, d, shape))
     sizes = tuple(int(s) for s in split_size_or_sections)
     if any(s < 0 for s in sizes):
         raise RuntimeError("split_with_sizes expects split_sizes have only non-negative entries, "
@@ -559,7 +527,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
         raise RuntimeError(
             f"split_with_sizes expects split_sizes to sum exactly to {shape[d]} (input tensor's "
             f"size at dimension {d}), but got split_sizes={list(sizes)}")
-    return apply_multi_op(_split_with_sizes_backward, (tensor,), (sizes, d, shape))
+    return apply_multi_op(SPLIT_WITH_SIZES, (tensor,), (sizes, d, shape))
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
@@ -599,17 +567,7 @@ def _repeat_backward(grad, repeats, self_sym_sizes):
     summed = grad.reshape(pairs).sum(tuple(range(0, len(pairs), 2)))
     return reshape(summed, self_sym_sizes)
 
-
-@_repeat_backward.on_arrays
-def _repeat_backward_arrays(grad, repeats, self_sym_sizes):
-    from .reductions import partial_sum  # reductions imports this module
-
-    padded = (1,) * (len(repeats) - len(self_sym_sizes)) + tuple(self_sym_sizes)
-    pairs = tuple(n for r, s in zip(repeats, padded, strict=True) for n in (r, s))
-    if not pairs:
-        return grad
-    summed = partial_sum(grad.reshape(pairs), tuple(range(0, len(pairs), 2)))
-    return summed.reshape(self_sym_sizes)
+REPEAT = REGISTRY["repeat"]
 
 
 def repeat(input: Tensor, *repeats) -> Tensor:
@@ -632,7 +590,7 @@ def repeat(input: Tensor, *repeats) -> Tensor:
         if r < 0:
             raise RuntimeError(
                 f"Trying to create tensor with negative dimension {r * 1}: {target}")
-    return apply_op(_repeat_backward, (input,), (repeats, shape))
+    return apply_op(REPEAT, (input,), (repeats, shape))
 
 
 def tile(input: Tensor, *dims) -> Tensor:
@@ -650,12 +608,9 @@ def tile(input: Tensor, *dims) -> Tensor:
 @defop("flip", lambda a, dims: np.flip(a, axis=dims).copy(), attrs=("dims",))
 def _flip_backward(grad, dims):
     """Reversing is its own inverse: flip the gradient back."""
-    return apply_op(_flip_backward, (grad,), (dims,))
+    return apply_op(FLIP, (grad,), (dims,))
 
-
-@_flip_backward.on_arrays
-def _flip_backward_arrays(grad, dims):
-    return np.flip(grad, axis=dims)  # a view with negative strides: enough for a gradient
+FLIP = REGISTRY["flip"]
 
 
 def flip(input: Tensor, *dims) -> Tensor:
@@ -676,7 +631,7 @@ def flip(input: Tensor, *dims) -> Tensor:
         wrapped.append(w)
     if n == 0:
         wrapped = []  # a 0-d tensor has nothing to reverse
-    return apply_op(_flip_backward, (input,), (tuple(wrapped),))
+    return apply_op(FLIP, (input,), (tuple(wrapped),))
 
 
 def _roll_forward(a, shifts, dims):
@@ -688,12 +643,9 @@ def _roll_forward(a, shifts, dims):
 @defop("roll", _roll_forward, attrs=("shifts", "dims"))
 def _roll_backward(grad, shifts, dims):
     """Rolling by s is undone by rolling by -s."""
-    return apply_op(_roll_backward, (grad,), (tuple(-s for s in shifts), dims))
+    return apply_op(ROLL, (grad,), (tuple(-s for s in shifts), dims))
 
-
-@_roll_backward.on_arrays
-def _roll_backward_arrays(grad, shifts, dims):
-    return _roll_forward(grad, tuple(-s for s in shifts), dims)
+ROLL = REGISTRY["roll"]
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
@@ -715,4 +667,4 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
                            f"dims:{len(dims)}")
     n = input._data.ndim
     dims = tuple(_wrap_dim(d, n) for d in dims)
-    return apply_op(_roll_backward, (input,), (shifts, dims))
+    return apply_op(ROLL, (input,), (shifts, dims))

@@ -21,7 +21,8 @@ from helpers import assert_close
 
 import autograd_lab as al
 import autograd_lab.nn.functional as F
-from autograd_lab._ops.pointwise import _RELU_ROW, _relu_backward_arrays
+from autograd_lab._ops._array_formulas import _relu_backward_arrays
+from autograd_lab._ops._kernels import _RELU_ROW
 
 
 # --- relu ---------------------------------------------------------------------------------------

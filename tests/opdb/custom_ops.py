@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 import autograd_lab as al
-from autograd_lab._ops._table import REGISTRY, apply_op, defop
+from autograd_lab._ops._apply import apply_op
+from autograd_lab._ops._table import REGISTRY, defop
 
 from .core import OpInfo, unary_samples
 
@@ -24,7 +25,8 @@ def _row(name, forward, backward_np):
 
     backward.__name__ = f"_{name}_backward"
     backward.__doc__ = f"d {name} computed in NumPy: exact once, not differentiable again."
-    return defop(name, forward, save=("self",), double_backward=False)(backward)
+    defop(name, forward, save=("self",), double_backward=False)(backward)
+    return REGISTRY[name]
 
 
 _NUMPY_SIN = _row("numpy_sin", np.sin, np.cos)

@@ -1,0 +1,126 @@
+"""Running an op: the row's forward, then, if anything requires grad, a node on the graph.
+
+``apply_op(ROW, tensors, attrs)`` is the one way every built-in op runs:
+
+1. the row's NumPy forward on the tensors' arrays (``run_forward``);
+2. the result wrapped as a Tensor (a view of the first input for a view row);
+3. when grad mode is on and an input requires grad: a ``<Name>Backward0`` node joined
+   to the graph by ``autograd.function.attach`` (the path user Functions take too), with
+   the values the row saves for backward.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtypes
+from .._tensor import Tensor
+from ..autograd import fast_mode
+from ..autograd.function import attach
+from ..autograd.grad_mode import state
+from ..autograd.inplace import DEFAULT, MULTI_OUTPUT_NODE, NO_GRAD_MODE, ViewFn
+from ..autograd.saved import SavedTensor
+from ._errors import explain
+from ._promotion import keep_default_float
+from ._table import OpSpec
+
+__all__ = ["apply_op", "apply_multi_op", "run_forward"]
+
+_F64 = np.dtype(np.float64)
+
+
+def run_forward(spec: OpSpec, tensors: tuple, attrs: tuple) -> np.ndarray:
+    """The row's NumPy forward on the tensors' arrays; a NumPy failure becomes an error
+    that names the op and the shapes."""
+    arrays = [t._data for t in tensors]
+    try:
+        if spec.scalar_forward is not None and arrays[0].ndim == 0 and fast_mode._enabled:
+            out = spec.scalar_forward(arrays[0][()], *attrs)  # Note [Scalar math for 0-d ...]
+        else:
+            out = spec.forward(*arrays, *attrs)
+    except (ValueError, IndexError, TypeError) as err:
+        raise explain(spec, tensors, err) from None
+    # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays
+    return out if type(out) is np.ndarray else np.asarray(out)
+
+
+def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
+    """Run the row ``spec`` on ``tensors``; record a node when any of them requires grad."""
+    out = run_forward(spec, tensors, attrs)
+    if (tensors[0]._data.dtype is not _F64 and out.dtype is _F64 and not spec.exact_dtype
+            and _dtypes._default is not _dtypes.float64):
+        out = keep_default_float(out, tensors)  # NumPy's promotion, not PyTorch's
+    result = Tensor(out)
+    if spec.view:
+        _mark_view(result, tensors[0], spec, attrs)
+    if state.enabled and _any_requires_grad(tensors):
+        node = spec.node_cls()
+        attach(node, (tensors[0], None) if spec.wrapped_number else tensors, (result,))
+        node._saved = tuple([SavedTensor(result, True) if i < 0 else SavedTensor(tensors[i], False)
+                             for i in spec.save_plan])
+        node._attrs = attrs
+    return result
+
+
+def _any_requires_grad(tensors: tuple) -> bool:
+    """Does an input require grad? A view's flag may be stale (its base was modified in
+    place since), so a view that says no regenerates its history first."""
+    for t in tensors:
+        if t._requires_grad or (t._view_fn is not None and _view_requires_grad(t)):
+            return True
+    return False
+
+
+def _mark_view(result: Tensor, base: Tensor, spec: OpSpec, attrs: tuple,
+               meta: str | None = None) -> None:
+    """Make ``result`` a view of ``base``'s root: shared version counter, ``_base`` set to
+    the root, and a ``ViewFn`` that can replay this op (after those of ``base``, for a view
+    of a view) to regenerate the view's history after an in-place change."""
+    vc = base._version_counter()
+    if meta is None:
+        meta = DEFAULT if state.enabled else NO_GRAD_MODE
+    root = base._base
+    if root is None:
+        result._base = base
+        result._view_fn = ViewFn(((_replay_view, (spec, attrs)),), vc.value, meta)
+    else:
+        result._base = root
+        parent = base._view_fn  # None: a view nobody can replay, nor then a view of it
+        if parent is not None:
+            result._view_fn = parent.chained(_replay_view, (spec, attrs), vc.value, meta)
+    result._vc = vc
+
+
+def apply_multi_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> tuple:
+    """Run the multi-output row ``spec``: a tuple of tensors made by ONE node.
+
+    For a view row every output is a view of ``tensors[0]`` labelled
+    ``MULTI_OUTPUT_NODE`` (``NO_GRAD_MODE`` under no_grad), as PyTorch labels the
+    outputs of ``unbind``/``split``: modifying one in place would need to rebase the
+    history of all its siblings at once, so PyTorch refuses it, and so do we.
+    """
+    try:
+        outs = spec.forward(*[t._data for t in tensors], *attrs)
+    except (ValueError, IndexError, TypeError) as err:
+        raise explain(spec, tensors, err) from None
+    results = tuple([Tensor(out) for out in outs])
+    if spec.view:
+        meta = MULTI_OUTPUT_NODE if state.enabled else NO_GRAD_MODE
+        for i, result in enumerate(results):
+            _mark_view(result, tensors[0], *spec.output_view(attrs, i), meta)
+    if state.enabled and _any_requires_grad(tensors):
+        node = spec.node_cls()
+        attach(node, tensors, results)
+        node._saved = tuple([SavedTensor(tensors[i], False) for i in spec.save_plan])
+        node._attrs = attrs
+    return results
+
+
+def _replay_view(tensor: Tensor, spec: OpSpec, attrs: tuple) -> Tensor:
+    """One step of a ``ViewFn``: the view op ``spec`` again, on ``tensor``."""
+    return apply_op(spec, (tensor,), attrs)
+
+
+def _view_requires_grad(view: Tensor) -> bool:
+    view._view_fn.refresh(view)
+    return view._requires_grad

@@ -1,0 +1,61 @@
+"""Errors and warnings of the ops: NumPy's failures told in PyTorch's words.
+
+A forward that fails inside NumPy raises an error that names the op and the shapes
+(``explain``), never a NumPy traceback; NumPy's floating-point warnings are silenced
+where PyTorch is silent (Note [Floating-point warnings]).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+__all__ = ["explain", "broadcast_mismatch", "quiet"]
+
+
+def explain(spec, tensors: tuple, err: Exception) -> Exception:
+    """Turn a NumPy failure inside a forward into an error that names the op and shapes."""
+    shapes = [list(t._data.shape) for t in tensors]
+    text = str(err)
+    if "broadcast" in text and len(tensors) >= 2:
+        mismatch = broadcast_mismatch([t._data.shape for t in tensors])
+        if mismatch is not None:
+            return RuntimeError(f"{mismatch} (in {spec.name}, shapes {shapes})")
+    kind = type(err) if isinstance(err, IndexError) else RuntimeError
+    return kind(f"{spec.name}: {text} (input shapes {shapes})")
+
+
+def broadcast_mismatch(shapes) -> str | None:
+    """PyTorch's message for the first dimension (from the right) where ``shapes``
+    cannot broadcast, or None when they can."""
+    ndim = max(len(s) for s in shapes)
+    for back in range(1, ndim + 1):
+        first = None
+        for s in shapes:
+            size = s[-back] if back <= len(s) else 1
+            if size == 1:
+                continue
+            if first is None:
+                first = size
+            elif size != first:
+                return (f"The size of tensor a ({first}) must match the size of tensor b ({size}) "
+                        f"at non-singleton dimension {ndim - back}")
+    return None
+
+
+# Note [Floating-point warnings]
+# PyTorch gives inf and nan for 1/0, log(0), sqrt(-1) or overflow silently (anomaly mode
+# is where a nan is caught). NumPy warns instead. ``np.errstate`` around every call would
+# cost more than the op itself on small tensors, so we ignore NumPy's RuntimeWarnings
+# raised from our own ops modules (NumPy attributes them to the calling module), once.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"autograd_lab\._ops(\.|$)")
+
+
+def quiet(np_fn, name: str | None = None):
+    """``np_fn`` called from an ops module, so its floating-point warnings are silenced
+    (see Note [Floating-point warnings]); the wrapper also gives it a readable name."""
+
+    def forward(*args):
+        return np_fn(*args)
+
+    forward.__name__ = forward.__qualname__ = name or getattr(np_fn, "__name__", "forward")
+    return forward

@@ -1,0 +1,171 @@
+"""The node classes of built-in ops: a row's saved values plus its backward formula.
+
+``apply`` runs the row's formula as the table writes it, in Tensor ops: that is the
+definition, whoever calls it (a learner by hand, the engine, ``create_graph=True``).
+``_apply_arrays`` runs the row's NumPy formula instead; only the engine calls it, and
+only when nothing records and ``al.autograd.fast_formulas`` allows it (Note [Two
+formulas] in ``_table.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import attach
+from ..autograd.grad_mode import state
+from ..autograd.graph import Node
+from ..autograd.saved import freed_graph_error
+
+__all__ = ["OpNode", "MultiOutputOpNode", "NotImplementedBackward", "node_class"]
+
+
+class OpNode(Node):
+    """The node of a built-in op (``MulBackward0``): saved values plus the row's formula."""
+
+    __slots__ = ("_saved", "_attrs")
+    _spec = None  # the row (an OpSpec), set on each row's class by ``node_class``
+    _skip_if_no_grad = True
+    # A row's formulas return gradients they made, or the incoming one unchanged: the
+    # engine can tell which (Note [Owned gradients] in autograd/engine.py).
+    _fresh_grad_inputs = True
+
+    def apply(self, grad_outputs: list) -> tuple:
+        """The chain rule for this node: the row's formula on the incoming gradient."""
+        spec = self._spec
+        values = [s.unpack(self) for s in self._saved_values()]
+        if not spec.double_backward and state.enabled:
+            return _without_double_backward(self, grad_outputs, values)
+        if spec.wants_needs_input_grad:
+            grads = spec.backward(grad_outputs[0], *values, *self._attrs,
+                                  needs_input_grad=self.needs_input_grad)
+        else:
+            grads = spec.backward(grad_outputs[0], *values, *self._attrs)
+        return grads if type(grads) is tuple else (grads,)
+
+    def _apply_arrays(self, grad_outputs: list) -> tuple:
+        """The same derivative by the row's NumPy formula (Note [Two formulas]), results
+        wrapped as Tensors; the row's Tensor formula if it has none."""
+        spec = self._spec
+        formula = spec.array_backward
+        if formula is None:
+            return self.apply(grad_outputs)
+        values = [s.unpack_array(self) for s in self._saved_values()]
+        grad = grad_outputs[0]
+        data = grad._data
+        if spec.scalar_forward is not None and data.ndim == 0:
+            data = data[()]  # Note [Scalar math for 0-d tensors] in _table.py
+        if spec.array_wants_needs_input_grad:
+            grads = formula(data, *values, *self._attrs, needs_input_grad=self.needs_input_grad)
+        else:
+            grads = formula(data, *values, *self._attrs)
+        if grads is data:  # ``x + 2`` passes its gradient on unchanged
+            return (grad,)
+        if type(grads) is tuple:
+            return tuple([_as_tensor(g) for g in grads])
+        return (_as_tensor(grads),)
+
+    def _saved_values(self) -> tuple:
+        saved = self._saved
+        if saved is None:
+            raise freed_graph_error()
+        return saved
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """Which inputs a gradient is wanted for (an edge leads somewhere)."""
+        return tuple([fn is not None for fn, _ in self.next_functions])
+
+    def _release_variables(self) -> None:
+        if self._saved:  # a node that saved nothing can run again, as in PyTorch
+            self._saved = None
+
+
+def _as_tensor(g) -> Tensor | None:
+    """One result of a NumPy formula as a Tensor (None stays None; a NumPy scalar, which
+    an op on 0-d arrays gives, becomes a 0-d array again)."""
+    if g is None:
+        return None
+    return Tensor(g if type(g) is np.ndarray else np.asarray(g))
+
+
+class MultiOutputOpNode(OpNode):
+    """The node of a row whose forward returns several arrays (``unbind``, ``split``).
+
+    Its formula receives ``grads``, one gradient per output (None for an output nobody
+    used: the formula materializes zeros where it needs them), instead of ``grad``.
+    """
+
+    __slots__ = ()
+
+    def apply(self, grad_outputs: list) -> tuple:
+        values = [s.unpack(self) for s in self._saved_values()]
+        grads = self._spec.backward(tuple(grad_outputs), *values, *self._attrs)
+        return grads if type(grads) is tuple else (grads,)
+
+    def _apply_arrays(self, grad_outputs: list) -> tuple:
+        return self.apply(grad_outputs)
+
+
+class NotImplementedBackward(Node):
+    """Stands where a backward formula is not differentiable: a second backward through it
+    raises, naming the op (PyTorch's "derivative for <op> is not implemented")."""
+
+    __slots__ = ("op_name",)
+
+    def __init__(self, op_name: str) -> None:
+        super().__init__()
+        self.op_name = op_name
+
+    def name(self) -> str:
+        return "NotImplemented"
+
+    def apply(self, grad_outputs: list) -> tuple:
+        raise RuntimeError(
+            f"derivative for {self.op_name} is not implemented: its backward is computed "
+            "outside the graph, so it cannot be differentiated again (create_graph=True "
+            "through it only works for the first derivative)."
+        )
+
+
+def _without_double_backward(node: OpNode, grad_outputs: list, values: list) -> tuple:
+    """Run a formula that is not differentiable under create_graph: compute it without
+    recording, then mark its results so that differentiating them raises."""
+    spec = node._spec
+    state.enabled = False
+    try:
+        grads = spec.backward(grad_outputs[0], *values, *node._attrs)
+    finally:
+        state.enabled = True
+    grads = grads if type(grads) is tuple else (grads,)
+    sources = [t for t in (*grad_outputs, *values) if isinstance(t, Tensor)]
+    if not any(t._requires_grad for t in sources):
+        return grads
+    marked = tuple(None if g is None else Tensor(g._data) for g in grads)
+    attach(NotImplementedBackward(spec.name), sources, [g for g in marked if g is not None])
+    return marked
+
+
+def node_class(name: str, base: type, spec) -> type:
+    """The Node class of one row, e.g. ``MulBackward0``.
+
+    Like PyTorch's nodes, it shows what it saved as ``node._saved_self``, ``node._saved_dim``
+    ...: one property per saved value and per attribute (properties rather than a
+    ``__getattr__``, which would slow every attribute read on every node).
+    """
+    fields = {"__slots__": (), "_spec": spec, "__module__": "autograd_lab._ops"}
+    for index, key in enumerate(spec.save):
+        fields[f"_saved_{key}"] = property(functools.partial(_saved_value, index=index))
+    for index, key in enumerate(spec.attrs):
+        fields.setdefault(f"_saved_{key}", property(functools.partial(_saved_attr, index=index)))
+    return type(name, (base,), fields)
+
+
+def _saved_value(node: OpNode, index: int):
+    return node._saved_values()[index].unpack(node)
+
+
+def _saved_attr(node: OpNode, index: int):
+    return node._attrs[index]
