@@ -363,6 +363,7 @@ def _convolution_backward(grad, input, weight, stride, padding, dilation, groups
     gb = grad.sum((0, *range(2, grad.ndim))) if needs_input_grad[2] else None
     return gi, gw, gb
 
+
 CONVOLUTION = REGISTRY["convolution"]
 
 
@@ -373,6 +374,7 @@ def _convolution_nobias_backward(grad, input, weight, stride, padding, dilation,
     """conv(x, w) without bias: the first two gradients of ``convolution``."""
     return _grads_in_tensor_ops(grad, input, weight, stride, padding, dilation, groups,
                                 needs_input_grad)
+
 
 CONVOLUTION_NOBIAS = REGISTRY["convolution_nobias"]
 

@@ -17,6 +17,7 @@ def _clone_backward(grad):
     """A copy passes the gradient through unchanged."""
     return grad
 
+
 CLONE = REGISTRY["clone"]
 
 
@@ -25,6 +26,7 @@ CLONE = REGISTRY["clone"]
 def _to_backward(grad, dtype, self_dtype):
     """Converting back: the gradient has the input's dtype."""
     return to(grad, self_dtype)
+
 
 TO = REGISTRY["to"]
 

@@ -69,13 +69,20 @@ def _getitem_backward(grad, index, self_sym_sizes):
 defop("select", _basic_index_forward, attrs=("index", "self_sym_sizes"),
                      node_name="SelectBackward0", view=True)(_getitem_backward)
 
+
 SELECT = REGISTRY["select"]
+
+
 defop("slice", _basic_index_forward, attrs=("index", "self_sym_sizes"),
                     node_name="SliceBackward0", view=True)(_getitem_backward)
 
+
 SLICE = REGISTRY["slice"]
+
+
 defop("index", _index_forward, attrs=("index", "self_sym_sizes"),
                     node_name="IndexBackward0")(_getitem_backward)
+
 
 INDEX = REGISTRY["index"]
 
@@ -91,6 +98,7 @@ def _put_forward(g, index, shape):
 def _index_put_zeros_backward(grad, index, self_sym_sizes):
     """Placing values and picking them back out are adjoint: pick the same elements."""
     return apply_op(INDEX, (grad,), (index, grad._data.shape))
+
 
 INDEX_PUT_ZEROS = REGISTRY["index_put_zeros"]
 
@@ -120,6 +128,7 @@ def _index_put_backward(grad, indices):
     zero = Tensor(np.zeros((), dtype=grad._data.dtype))
     return (apply_op(INDEX_PUT, (grad, zero), (indices,)),
             apply_op(INDEX, (grad,), (indices, grad._data.shape)))
+
 
 INDEX_PUT = REGISTRY["index_put"]
 
@@ -167,6 +176,7 @@ def _cat_backward_fn(grad, dim, sizes):
 
 defop("cat", _cat_forward, inputs=(), attrs=("dim", "sizes"))(_cat_backward_fn)
 
+
 CAT = REGISTRY["cat"]
 
 
@@ -182,6 +192,7 @@ def _stack_backward_fn(grad, dim):
 
 
 defop("stack", _stack_forward, inputs=(), attrs=("dim",))(_stack_backward_fn)
+
 
 STACK = REGISTRY["stack"]
 
@@ -280,6 +291,7 @@ def _gather_backward(grad, dim, index, self_sym_sizes):
     gradient of each place it went to, summed (scatter_add into zeros)."""
     return apply_op(SCATTER_ADD_ZEROS, (grad,), (dim, index, self_sym_sizes))
 
+
 GATHER = REGISTRY["gather"]
 
 
@@ -295,6 +307,7 @@ def _scatter_add_zeros_forward(g, dim, index, shape):
 def _scatter_add_zeros_backward(grad, dim, index, self_sym_sizes):
     """zeros.scatter_add(dim, index, src): d/dsrc picks the same places back (gather)."""
     return apply_op(GATHER, (grad,), (dim, index, grad._data.shape))
+
 
 SCATTER_ADD_ZEROS = REGISTRY["scatter_add_zeros"]
 
@@ -325,6 +338,7 @@ def _scatter_backward(grad, dim, index, src_sym_sizes):
         grad_src = index_put_zeros(grad_src, corner, src_sym_sizes)
     return grad_self, grad_src
 
+
 SCATTER = REGISTRY["scatter"]
 
 
@@ -339,6 +353,7 @@ def _scatter_value_forward(a, dim, index, value):
 def _scatter_value_backward(grad, dim, index, value):
     """out = self with a constant written at index: those elements get no gradient."""
     return apply_op(SCATTER_VALUE, (grad,), (dim, index, 0))
+
 
 SCATTER_VALUE = REGISTRY["scatter_value"]
 
@@ -433,6 +448,7 @@ def _index_select_backward(grad, dim, index, self_sym_sizes):
     of self, so each slice of self gets the sum of its copies' gradients (index_add)."""
     return apply_op(INDEX_ADD_ZEROS, (grad,), (dim, index, self_sym_sizes))
 
+
 INDEX_SELECT = REGISTRY["index_select"]
 
 
@@ -449,6 +465,7 @@ def _index_add_zeros_forward(g, dim, index, shape):
 def _index_add_zeros_backward(grad, dim, index, self_sym_sizes):
     """zeros.index_add(dim, index, source): d/dsource picks the same slices back."""
     return apply_op(INDEX_SELECT, (grad,), (dim, index, grad._data.shape))
+
 
 INDEX_ADD_ZEROS = REGISTRY["index_add_zeros"]
 
@@ -497,6 +514,7 @@ def _masked_fill_backward(grad, mask, value):
     """Filled elements are constants now (no gradient); the others pass it through."""
     return apply_op(MASKED_FILL, (grad,), (mask, 0))
 
+
 MASKED_FILL = REGISTRY["masked_fill"]
 
 
@@ -509,6 +527,7 @@ def _masked_fill_tensor_backward(grad, mask):
     kept = Tensor(~mask._data)
     grad_value = apply_op(MASKED_FILL, (grad,), (kept, 0)).sum()
     return grad_self, grad_value
+
 
 MASKED_FILL_TENSOR = REGISTRY["masked_fill_tensor"]
 
@@ -553,6 +572,7 @@ def _masked_select_backward(grad, mask, self_sym_sizes):
     where = np.nonzero(np.broadcast_to(mask._data, shape))
     return index_put_zeros(grad, where, shape)
 
+
 MASKED_SELECT = REGISTRY["masked_select"]
 
 
@@ -575,6 +595,7 @@ def _triu_backward(grad, diagonal):
     """Elements below the kept band were zeroed (constants): keep the same band of grad."""
     return apply_op(TRIU, (grad,), (diagonal,))
 
+
 TRIU = REGISTRY["triu"]
 
 
@@ -582,6 +603,7 @@ TRIU = REGISTRY["triu"]
 def _tril_backward(grad, diagonal):
     """Elements above the kept band were zeroed (constants): keep the same band of grad."""
     return apply_op(TRIL, (grad,), (diagonal,))
+
 
 TRIL = REGISTRY["tril"]
 

@@ -255,6 +255,7 @@ def _zero_backward(grad):
     """Every element was replaced by a constant: nothing flows back to the old values."""
     return _zeros_like(grad)
 
+
 ZERO = REGISTRY["zero"]
 
 
@@ -263,6 +264,7 @@ ZERO = REGISTRY["zero"]
 def _fill_backward(grad, value):
     """Filled with a number: nothing flows back to the old values."""
     return _zeros_like(grad)
+
 
 FILL = REGISTRY["fill"]
 
@@ -273,6 +275,7 @@ def _fill_tensor_backward(grad):
     """Filled with a 0-d tensor: every element was that value, so it gets the whole sum."""
     return _zeros_like(grad), grad.sum()
 
+
 FILL_TENSOR = REGISTRY["fill_tensor"]
 
 
@@ -282,6 +285,7 @@ def _copy_backward(grad):
     """self's old values are gone (zero gradient); src gets the gradient (the engine sums
     it over any broadcasting and casts it to src's dtype)."""
     return _zeros_like(grad), grad
+
 
 COPY = REGISTRY["copy"]
 

@@ -40,6 +40,7 @@ def _matmul_backward(grad, self, other, *, needs_input_grad=(True, True)):
         grad_other = _mT(self) @ grad if want_other else None
     return grad_self, grad_other
 
+
 MATMUL = REGISTRY["matmul"]
 
 
@@ -68,6 +69,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 # Same formula; PyTorch names the node after the kernel it ran (mm for 2-D @ 2-D).
 defop("matmul_nd", matmul_forward, inputs=("self", "other"), save=("self", "other"),
                    node_name="MatmulBackward0")(_matmul_backward)
+
 
 MATMUL_ND = REGISTRY["matmul_nd"]
 

@@ -64,6 +64,7 @@ def _softmax_backward(grad, result, dim):
     """y = softmax(x): dx = y * (g - sum(g * y)) along ``dim``."""
     return result * (grad - (grad * result).sum(dim, keepdim=True))
 
+
 SOFTMAX = REGISTRY["softmax"]
 
 
@@ -71,6 +72,7 @@ SOFTMAX = REGISTRY["softmax"]
 def _log_softmax_backward(grad, result, dim):
     """y = log_softmax(x): dx = g - exp(y) * sum(g) along ``dim``."""
     return grad - exp(result) * grad.sum(dim, keepdim=True)
+
 
 LOG_SOFTMAX = REGISTRY["log_softmax"]
 
@@ -170,6 +172,7 @@ def _nll_loss_backward(grad, self, target, weight, reduction, ignore_index, tota
     return _nll_self_grad(grad, self, picks, reduction, Tensor(picks.sample_weight),
                           total_weight)
 
+
 NLL_LOSS = REGISTRY["nll_loss"]
 
 
@@ -205,6 +208,7 @@ def _nll_loss_weighted_backward(grad, self, weight, target, reduction, ignore_in
             grad_weight = grad_weight.sum(other)
     return grad_self, grad_weight
 
+
 NLL_LOSS_WEIGHTED = REGISTRY["nll_loss_weighted"]
 
 
@@ -213,11 +217,15 @@ defop("nll_loss2d", _nll_loss_forward, save=("self",),
                     attrs=NLL_LOSS.attrs,
                     node_name="NllLoss2DBackward0")(_nll_loss_backward)
 
+
 NLL_LOSS2D = REGISTRY["nll_loss2d"]
+
+
 defop("nll_loss2d_weighted", _nll_loss_weighted_forward,
                              inputs=("self", "weight"), save=("self", "weight"),
                              attrs=NLL_LOSS_WEIGHTED.attrs,
                              node_name="NllLoss2DBackward0")(_nll_loss_weighted_backward)
+
 
 NLL_LOSS2D_WEIGHTED = REGISTRY["nll_loss2d_weighted"]
 
@@ -250,6 +258,7 @@ def _gelu_backward(grad, self):
     pdf = exp(self * self * -0.5) * _INV_SQRT_2PI
     return grad * (cdf + self * pdf)
 
+
 GELU = REGISTRY["gelu"]
 
 
@@ -266,6 +275,7 @@ def _gelu_tanh_backward(grad, self):
     du = (x2 * (3 * _C_TANH) + 1) * _K_TANH
     return grad * ((t + 1) * 0.5 + self * 0.5 * (1 - t * t) * du)
 
+
 GELU_TANH = REGISTRY["gelu_tanh"]
 
 
@@ -279,6 +289,7 @@ def _silu_backward(grad, self):
     """silu(x) = x s(x), s = sigmoid: d/dx = s (1 + x (1 - s))."""
     s = sigmoid(self)
     return grad * s * (self * (1 - s) + 1)
+
 
 SILU = REGISTRY["silu"]
 
@@ -295,6 +306,7 @@ def _softplus_backward(grad, self, beta, threshold):
     z = self * beta
     return where(z > threshold, grad, grad * sigmoid(z))
 
+
 SOFTPLUS = REGISTRY["softplus"]
 
 
@@ -310,6 +322,7 @@ def _pad_forward(a: np.ndarray, pads: tuple, value) -> np.ndarray:
 def _constant_pad_backward(grad, pad, value):
     """Padding adds constants around the input: its adjoint crops them off again."""
     return constant_pad(grad, tuple((-lo, -hi) for lo, hi in pad), 0)
+
 
 CONSTANT_PAD = REGISTRY["constant_pad"]
 
@@ -356,6 +369,7 @@ def _im2col_backward(grad, kernel_size, dilation, stride, self_sym_sizes):
     """Each window copied input values: add every copy's gradient back (col2im)."""
     return col2im(grad, kernel_size, dilation, stride, self_sym_sizes[-2:])
 
+
 IM2COL = REGISTRY["im2col"]
 
 
@@ -363,6 +377,7 @@ IM2COL = REGISTRY["im2col"]
 def _col2im_backward(grad, kernel_size, dilation, stride, output_size):
     """col2im sums windows into place: each window value gets its place's gradient (im2col)."""
     return im2col(grad, kernel_size, dilation, stride)
+
 
 COL2IM = REGISTRY["col2im"]
 

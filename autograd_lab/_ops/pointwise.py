@@ -34,6 +34,7 @@ def _add_backward(grad):
     """d(self + other) = grad for both."""
     return grad, grad
 
+
 ADD = REGISTRY["add"]
 
 
@@ -41,6 +42,7 @@ ADD = REGISTRY["add"]
        wrapped_number=True, runs_on_arrays=True)
 def _add_scalar_backward(grad, other):
     return grad
+
 
 ADD_SCALAR = REGISTRY["add_scalar"]
 
@@ -50,6 +52,7 @@ def _sub_backward(grad):
     """d(self - other)/dself = 1, /dother = -1."""
     return grad, -grad
 
+
 SUB = REGISTRY["sub"]
 
 
@@ -57,6 +60,7 @@ SUB = REGISTRY["sub"]
        wrapped_number=True, runs_on_arrays=True)
 def _sub_scalar_backward(grad, other):
     return grad
+
 
 SUB_SCALAR = REGISTRY["sub_scalar"]
 
@@ -66,6 +70,7 @@ SUB_SCALAR = REGISTRY["sub_scalar"]
 def _rsub_scalar_backward(grad, other):
     """d(other - self)/dself = -1."""
     return -grad
+
 
 RSUB_SCALAR = REGISTRY["rsub_scalar"]
 
@@ -78,6 +83,7 @@ def _mul_backward(grad, self, other, *, needs_input_grad=(True, True)):
     return (grad * other if needs_input_grad[0] else None,
             grad * self if needs_input_grad[1] else None)
 
+
 MUL = REGISTRY["mul"]
 
 
@@ -85,6 +91,7 @@ MUL = REGISTRY["mul"]
        wrapped_number=True, runs_on_arrays=True)
 def _mul_scalar_backward(grad, other):
     return grad * other
+
 
 MUL_SCALAR = REGISTRY["mul_scalar"]
 
@@ -96,6 +103,7 @@ def _div_backward(grad, self, other, *, needs_input_grad=(True, True)):
     return (grad / other if needs_input_grad[0] else None,
             -grad * self / (other * other) if needs_input_grad[1] else None)
 
+
 DIV = REGISTRY["div"]
 
 
@@ -103,6 +111,7 @@ DIV = REGISTRY["div"]
        wrapped_number=True, runs_on_arrays=True)
 def _div_scalar_backward(grad, other):
     return grad / other
+
 
 DIV_SCALAR = REGISTRY["div_scalar"]
 
@@ -113,12 +122,14 @@ def _rdiv_scalar_backward(grad, self, other):
     """d(other/self)/dself = -other/self**2."""
     return -grad * other / (self * self)
 
+
 RDIV_SCALAR = REGISTRY["rdiv_scalar"]
 
 
 @defop("neg", np.negative, runs_on_arrays=True)
 def _neg_backward(grad):
     return -grad
+
 
 NEG = REGISTRY["neg"]
 
@@ -132,6 +143,7 @@ def _pow_scalar_backward(grad, self, exponent):
         return grad * 0
     return grad * exponent * self ** (exponent - 1)
 
+
 POW_SCALAR = REGISTRY["pow_scalar"]
 
 
@@ -142,6 +154,7 @@ def _pow_backward(grad, self, exponent, result):
     grad_self = grad * where(exponent == 0, 0.0, exponent * self ** (exponent - 1))
     safe_log = log(where(self == 0, 1.0, self))
     return grad_self, grad * result * safe_log
+
 
 POW = REGISTRY["pow"]
 
@@ -154,6 +167,7 @@ def _rpow_scalar_backward(grad, exponent, result, self):
         return grad * where(exponent >= 0, 0.0, result * float("-inf"))
     log_base = math.log(self) if self > 0 else float("nan")
     return grad * result * log_base
+
 
 RPOW_SCALAR = REGISTRY["rpow_scalar"]
 
@@ -177,6 +191,7 @@ def _exp_backward(grad, result):
     """d exp(x) = exp(x)."""
     return grad * result
 
+
 EXP = REGISTRY["exp"]
 
 
@@ -184,6 +199,7 @@ EXP = REGISTRY["exp"]
 def _expm1_backward(grad, result):
     """d (exp(x) - 1) = exp(x) = result + 1."""
     return grad * (result + 1)
+
 
 EXPM1 = REGISTRY["expm1"]
 
@@ -193,6 +209,7 @@ def _log_backward(grad, self):
     """d log(x) = 1/x."""
     return grad / self
 
+
 LOG = REGISTRY["log"]
 
 
@@ -200,6 +217,7 @@ LOG = REGISTRY["log"]
 def _log1p_backward(grad, self):
     """d log(1+x) = 1/(1+x)."""
     return grad / (self + 1)
+
 
 LOG1P = REGISTRY["log1p"]
 
@@ -209,6 +227,7 @@ def _sqrt_backward(grad, result):
     """d sqrt(x) = 1 / (2 sqrt(x))."""
     return grad / (2 * result)
 
+
 SQRT = REGISTRY["sqrt"]
 
 
@@ -216,6 +235,7 @@ SQRT = REGISTRY["sqrt"]
 def _rsqrt_backward(grad, result):
     """d x**-1/2 = -1/2 x**-3/2 = -result**3 / 2."""
     return -0.5 * grad * result * result * result
+
 
 RSQRT = REGISTRY["rsqrt"]
 
@@ -225,12 +245,14 @@ def _reciprocal_backward(grad, result):
     """d 1/x = -1/x**2."""
     return -grad * result * result
 
+
 RECIPROCAL = REGISTRY["reciprocal"]
 
 
 @defop("square", np.square, save=("self",), node_name="PowBackward0", runs_on_arrays=True)
 def _square_backward(grad, self):
     return grad * 2 * self
+
 
 SQUARE = REGISTRY["square"]
 
@@ -239,6 +261,7 @@ SQUARE = REGISTRY["square"]
 def _abs_backward(grad, self):
     """d|x| = sign(x) (0 at 0, as PyTorch)."""
     return grad * sign(self)
+
 
 ABS = REGISTRY["abs"]
 
@@ -255,6 +278,7 @@ def _sign_backward(grad):
     """sign is flat almost everywhere: its gradient is zero."""
     return grad * 0
 
+
 SIGN = REGISTRY["sign"]
 
 
@@ -262,6 +286,7 @@ SIGN = REGISTRY["sign"]
 def _sin_backward(grad, self):
     """d sin(x) = cos(x)."""
     return grad * cos(self)
+
 
 SIN = REGISTRY["sin"]
 
@@ -271,6 +296,7 @@ def _cos_backward(grad, self):
     """d cos(x) = -sin(x)."""
     return -grad * sin(self)
 
+
 COS = REGISTRY["cos"]
 
 
@@ -279,6 +305,7 @@ def _tan_backward(grad, result):
     """d tan(x) = 1 + tan(x)**2."""
     return grad * (1 + result * result)
 
+
 TAN = REGISTRY["tan"]
 
 
@@ -286,12 +313,14 @@ TAN = REGISTRY["tan"]
 def _sinh_backward(grad, self):
     return grad * cosh(self)
 
+
 SINH = REGISTRY["sinh"]
 
 
 @defop("cosh", _floating(np.cosh), save=("self",))
 def _cosh_backward(grad, self):
     return grad * sinh(self)
+
 
 COSH = REGISTRY["cosh"]
 
@@ -301,6 +330,7 @@ def _asin_backward(grad, self):
     """d asin(x) = 1/sqrt(1 - x**2)."""
     return grad * rsqrt(1 - self * self)
 
+
 ASIN = REGISTRY["asin"]
 
 
@@ -308,6 +338,7 @@ ASIN = REGISTRY["asin"]
 def _acos_backward(grad, self):
     """d acos(x) = -1/sqrt(1 - x**2)."""
     return -grad * rsqrt(1 - self * self)
+
 
 ACOS = REGISTRY["acos"]
 
@@ -317,6 +348,7 @@ def _atan_backward(grad, self):
     """d atan(x) = 1/(1 + x**2)."""
     return grad / (1 + self * self)
 
+
 ATAN = REGISTRY["atan"]
 
 
@@ -324,6 +356,7 @@ ATAN = REGISTRY["atan"]
 def _tanh_backward(grad, result):
     """d tanh(x) = 1 - tanh(x)**2."""
     return grad * (1 - result * result)
+
 
 TANH = REGISTRY["tanh"]
 
@@ -339,6 +372,7 @@ def _sigmoid_backward(grad, result):
     """d sigmoid(x) = sigmoid(x) (1 - sigmoid(x))."""
     return grad * result * (1 - result)
 
+
 SIGMOID = REGISTRY["sigmoid"]
 
 
@@ -346,6 +380,7 @@ SIGMOID = REGISTRY["sigmoid"]
 def _relu_backward(grad, result):
     """d relu(x) = 0 where x <= 0, else 1 (a nan passes its gradient, as in PyTorch)."""
     return grad * ~(result <= 0)
+
 
 RELU = REGISTRY["relu"]
 
@@ -360,6 +395,7 @@ def _clamp_backward(grad, self, min, max):  # noqa: A002 - PyTorch's argument na
     if max is not None:
         mask = mask & (self <= max)
     return grad * mask
+
 
 CLAMP = REGISTRY["clamp"]
 
@@ -376,6 +412,7 @@ def _clamp_tensor_backward(grad, self, min, max):  # noqa: A002
             where((self < min) & (min < max), grad, zero),
             where((self > max) | (max < min), grad, zero))
 
+
 CLAMP_TENSOR = REGISTRY["clamp_tensor"]
 
 
@@ -386,6 +423,7 @@ def _clamp_min_tensor_backward(grad, self, min):  # noqa: A002
     zero = grad * 0
     return where(self >= min, grad, zero), where(self < min, grad, zero)
 
+
 CLAMP_MIN_TENSOR = REGISTRY["clamp_min_tensor"]
 
 
@@ -395,6 +433,7 @@ def _clamp_max_tensor_backward(grad, self, max):  # noqa: A002
     """d/dself = [x <= max]; d/dmax = [x > max]."""
     zero = grad * 0
     return where(self <= max, grad, zero), where(self > max, grad, zero)
+
 
 CLAMP_MAX_TENSOR = REGISTRY["clamp_max_tensor"]
 
@@ -410,6 +449,7 @@ def _maximum_backward(grad, self, other):
     tie = 1 - (self == other) * 0.5
     return grad * (~(self < other) * tie), grad * (~(self > other) * tie)
 
+
 MAXIMUM = REGISTRY["maximum"]
 
 
@@ -418,6 +458,7 @@ def _minimum_backward(grad, self, other):
     """The smaller input gets the gradient; on ties each gets half."""
     tie = 1 - (self == other) * 0.5
     return grad * (~(self > other) * tie), grad * (~(self < other) * tie)
+
 
 MINIMUM = REGISTRY["minimum"]
 
@@ -428,6 +469,7 @@ def _where_backward(grad, condition):
     """where(c, a, b): the gradient goes to a where c holds, to b elsewhere."""
     zero = grad * 0
     return None, where(condition, grad, zero), where(condition, zero, grad)
+
 
 WHERE = REGISTRY["where"]
 

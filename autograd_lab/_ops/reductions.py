@@ -68,12 +68,14 @@ def _sum_backward(grad, dim, keepdim, self_sym_sizes):
     """Each input element contributed once to its sum: d sum = 1, spread by expand."""
     return expand(_restore_dims(grad, self_sym_sizes, dim, keepdim), self_sym_sizes)
 
+
 SUM = REGISTRY["sum"]
 
 
 # PyTorch names the node SumBackward0 for sum() and SumBackward1 for sum(dim).
 defop("sum_dim", _sum_forward, attrs=("dim", "keepdim", "self_sym_sizes"),
                       node_name="SumBackward1")(_sum_backward)
+
 
 SUM_DIM = REGISTRY["sum_dim"]
 
@@ -90,12 +92,14 @@ def _mean_backward(grad, dim, keepdim, self_sym_sizes, count):
     """d mean = 1/N for each of the N elements averaged."""
     return expand(_restore_dims(grad, self_sym_sizes, dim, keepdim), self_sym_sizes) / count
 
+
 MEAN = REGISTRY["mean"]
 
 
 defop("mean_dim", _mean_forward,
                        attrs=("dim", "keepdim", "self_sym_sizes", "count"),
                        node_name="MeanBackward1")(_mean_backward)
+
 
 MEAN_DIM = REGISTRY["mean_dim"]
 
@@ -119,9 +123,13 @@ def _extreme_backward(grad, self, result, dim, keepdim):
 defop("amax", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"))(
     _extreme_backward)
 
+
 AMAX = REGISTRY["amax"]
+
+
 defop("amin", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"))(
     _extreme_backward)
+
 
 AMIN = REGISTRY["amin"]
 
@@ -136,9 +144,13 @@ def _evenly_distribute_backward(grad, self, result, dim, keepdim):
 defop("max", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"),
                       node_name="MaxBackward1")(_evenly_distribute_backward)
 
+
 MAX = REGISTRY["max"]
+
+
 defop("min", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"),
                       node_name="MinBackward1")(_evenly_distribute_backward)
+
 
 MIN = REGISTRY["min"]
 
@@ -157,10 +169,14 @@ defop("max_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
                       attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
                       node_name="MaxBackward0")(_select_dim_backward)
 
+
 MAX_DIM = REGISTRY["max_dim"]
+
+
 defop("min_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
                       attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
                       node_name="MinBackward0")(_select_dim_backward)
+
 
 MIN_DIM = REGISTRY["min_dim"]
 
@@ -177,6 +193,7 @@ def _scatter_forward(g, dim, keepdim, indices, shape):
 def _scatter_backward(grad, dim, keepdim, indices, self_sym_sizes):
     """The adjoint of picking one element per slice: pick the same elements back."""
     return apply_op(MAX_DIM, (grad,), (dim, keepdim, indices, None))
+
 
 SCATTER_ALONG_DIM = REGISTRY["scatter_along_dim"]
 
@@ -278,6 +295,7 @@ def _sum_to_size_backward(grad, size, self_sym_sizes):
     """The adjoint of summing a broadcast away: expand the gradient back out."""
     return expand(grad, self_sym_sizes)
 
+
 SUM_TO_SIZE = REGISTRY["sum_to_size"]
 
 
@@ -327,6 +345,7 @@ def _prod_others_backward(grad, self):
     pair = pointwise.where(eye, 0.0, pair)
     return (pair * unsqueeze(grad, -2)).sum(-1)
 
+
 PROD_OTHERS = REGISTRY["prod_others"]
 
 
@@ -346,6 +365,7 @@ def _prod_backward(grad, self, result):
         return grad  # the product of one element is that element
     return grad * reshape(prod_others(reshape(self, (-1,))), self.shape)
 
+
 PROD = REGISTRY["prod"]
 
 
@@ -358,6 +378,7 @@ def _prod_dim_backward(grad, self, result, dim, keepdim):
         return grad  # the product of one element is that element
     others = movedim(prod_others(movedim(self, dim, -1)), -1, dim)
     return _restore_dims(grad, self.shape, (dim,), keepdim) * others
+
 
 PROD_DIM = REGISTRY["prod_dim"]
 
@@ -416,6 +437,7 @@ def _var_backward(grad, self, dim, correction, keepdim):
     centred = self - self.mean(dim, keepdim=True)
     return _restore_dims(grad, self.shape, dim, keepdim) * centred * float(scale)
 
+
 VAR = REGISTRY["var"]
 
 
@@ -430,6 +452,7 @@ def _std_backward(grad, self, result, dim, correction, keepdim):
     # the second where keeps a nan out of double backward (0 * inf in the unused branch)
     g = pointwise.where(zero, 0.0, g / (2 * pointwise.where(zero, 1.0, r)))
     return _var_backward(g, self, dim, correction, True)
+
 
 STD = REGISTRY["std"]
 
@@ -485,6 +508,7 @@ def _logsumexp_backward(grad, self, result, dim, keepdim):
     shape = self.shape
     weights = (self - _restore_dims(result, shape, dim, keepdim)).exp()
     return _restore_dims(grad, shape, dim, keepdim) * weights
+
 
 LOGSUMEXP = REGISTRY["logsumexp"]
 
@@ -546,6 +570,7 @@ def _norm_backward(grad, self, result, ord, dim, keepdim):  # noqa: A002
         return self.sign() * self.abs() ** (ord - 1) * scale
     return self * self.abs() ** (ord - 2) * scale
 
+
 LINALG_VECTOR_NORM = REGISTRY["linalg_vector_norm"]
 
 
@@ -597,6 +622,7 @@ def _cumsum_backward(grad, dim):
     """out_i = sum_{j <= i} x_j, so grad_x_j = sum_{i >= j} grad_i: a cumsum from the end."""
     return apply_op(REVERSE_CUMSUM, (grad,), (dim,))
 
+
 CUMSUM = REGISTRY["cumsum"]
 
 
@@ -606,6 +632,7 @@ def _reverse_cumsum_backward(grad, dim):
     """out_j = sum_{i >= j} x_i is cumsum's adjoint, and cumsum is its adjoint. (PyTorch
     writes this as flip, cumsum, flip; one op here.)"""
     return apply_op(CUMSUM, (grad,), (dim,))
+
 
 REVERSE_CUMSUM = REGISTRY["reverse_cumsum"]
 
@@ -659,6 +686,7 @@ def _cumprod_backward(grad, self, result, dim):
     partial = pointwise.where(upper, cumprod(rows, -1), 0.0)
     g = unsqueeze(movedim(grad, dim, -1), -2)
     return movedim((partial * g).sum(-1), -1, dim)
+
 
 CUMPROD = REGISTRY["cumprod"]
 

@@ -37,6 +37,7 @@ def _take_along_dim_backward(grad, indices, dim, self_sym_sizes):
     """Picked elements send their gradient back to where they were picked from."""
     return apply_op(PLACE_ALONG_DIM, (grad,), (indices, dim, self_sym_sizes))
 
+
 TAKE_ALONG_DIM = REGISTRY["take_along_dim"]
 
 
@@ -45,6 +46,7 @@ TAKE_ALONG_DIM = REGISTRY["take_along_dim"]
 def _place_along_dim_backward(grad, indices, dim, self_sym_sizes):
     """Placing is undone by picking the same elements."""
     return apply_op(TAKE_ALONG_DIM, (grad,), (indices, dim, grad._data.shape))
+
 
 PLACE_ALONG_DIM = REGISTRY["place_along_dim"]
 

@@ -53,6 +53,7 @@ def _erf_backward(grad, self):
     """d erf(x) = 2/sqrt(pi) * exp(-x**2)."""
     return grad * _TWO_OVER_SQRT_PI * (-(self * self)).exp()
 
+
 ERF = REGISTRY["erf"]
 
 
@@ -60,6 +61,7 @@ ERF = REGISTRY["erf"]
 def _erfinv_backward(grad, result):
     """d erfinv(y) = sqrt(pi)/2 * exp(erfinv(y)**2)."""
     return grad / _TWO_OVER_SQRT_PI * (result * result).exp()
+
 
 ERFINV = REGISTRY["erfinv"]
 

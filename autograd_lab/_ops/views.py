@@ -44,21 +44,20 @@ def _infer_shape(shape: tuple, numel: int) -> tuple:
 
 
 def _view_forward(a, shape, self_shape):
-    out = a.view()
     try:
-        out.shape = shape  # raises instead of copying: a view must share memory
-    except AttributeError:
+        return a.reshape(shape, copy=False)  # raises instead of copying: a view shares memory
+    except ValueError:
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
         ) from None
-    return out
 
 
 @defop("view", _view_forward, attrs=("size", "self_sym_sizes"), view=True)
 def _view_backward(grad, size, self_sym_sizes):
     """A view only re-labels the elements: reshape the gradient back."""
     return reshape(grad, self_sym_sizes)
+
 
 VIEW = REGISTRY["view"]
 
@@ -70,15 +69,15 @@ VIEW = REGISTRY["view"]
 def _reshape_backward(grad, size, self_sym_sizes):
     return reshape(grad, self_sym_sizes)
 
+
 RESHAPE = REGISTRY["reshape"]
 
 
 def _viewable(a: np.ndarray, shape: tuple) -> bool:
     """Can ``a`` take ``shape`` without copying (NumPy decides from the strides)?"""
-    out = a.view()
     try:
-        out.shape = shape
-    except AttributeError:
+        a.reshape(shape, copy=False)
+    except ValueError:
         return False
     return True
 
@@ -88,6 +87,7 @@ def _transpose_backward(grad, dim0, dim1):
     """Swapping two axes is its own inverse."""
     return transpose(grad, dim0, dim1)
 
+
 TRANSPOSE = REGISTRY["transpose"]
 
 
@@ -95,6 +95,7 @@ TRANSPOSE = REGISTRY["transpose"]
 def _permute_backward(grad, dims):
     """Apply the inverse permutation."""
     return permute(grad, tuple(np.argsort(dims)))
+
 
 PERMUTE = REGISTRY["permute"]
 
@@ -113,6 +114,7 @@ def _expand_forward(a: np.ndarray, shape: tuple, self_shape: tuple) -> np.ndarra
 def _expand_backward(grad, size, self_sym_sizes):
     """Every copy of an element sends its gradient back: sum them."""
     return grad.sum_to_size(self_sym_sizes)
+
 
 EXPAND = REGISTRY["expand"]
 
@@ -137,6 +139,7 @@ SQUEEZE_DIMS = _squeeze_row("squeeze_dims", "SqueezeBackward2")
 @defop("unsqueeze", np.expand_dims, attrs=("dim",), view=True)
 def _unsqueeze_backward(grad, dim):
     return squeeze(grad, dim)
+
 
 UNSQUEEZE = REGISTRY["unsqueeze"]
 
@@ -164,6 +167,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 def _t_backward(grad):
     """Transposing is its own inverse."""
     return t(grad)
+
 
 T = REGISTRY["t"]
 
@@ -289,6 +293,7 @@ def _narrow_backward(grad, dim, start, end, step, self_sym_sizes):
     into those positions of a zero tensor of self's shape."""
     return index_put_zeros(grad, _along(dim, slice(start, end, step)), self_sym_sizes)
 
+
 NARROW = REGISTRY["narrow"]
 
 
@@ -301,6 +306,7 @@ def _select_forward(a, dim, index, self_shape):
 def _select_int_backward(grad, dim, index, self_sym_sizes):
     """out = self.select(dim, index): grad goes back to that slice, zeros elsewhere."""
     return index_put_zeros(grad, _along(dim, index), self_sym_sizes)
+
 
 SELECT_INT = REGISTRY["select_int"]
 
@@ -325,6 +331,7 @@ def _diagonal_backward(grad, offset, dim1, dim2, self_sym_sizes):
     that diagonal of a zero tensor of self's shape."""
     return apply_op(DIAGONAL_BACKWARD, (grad,), (self_sym_sizes, offset, dim1, dim2))
 
+
 DIAGONAL = REGISTRY["diagonal"]
 
 
@@ -339,6 +346,7 @@ def _diagonal_backward_forward(g, shape, offset, dim1, dim2):
 def _diagonal_backward_backward(grad, input_sizes, offset, dim1, dim2):
     """Placing values on a diagonal is undone by reading that diagonal back."""
     return apply_op(DIAGONAL, (grad,), (offset, dim1, dim2, grad._data.shape))
+
 
 DIAGONAL_BACKWARD = REGISTRY["diagonal_backward"]
 
@@ -426,6 +434,7 @@ def _unbind_backward(grads, dim, self_sym_sizes):
     shape = self_sym_sizes[:dim] + self_sym_sizes[dim + 1:]
     return stack(_grads_or_zeros(grads, [shape] * len(grads)), dim)
 
+
 UNBIND = REGISTRY["unbind"]
 
 
@@ -470,6 +479,7 @@ def _split_backward(grads, split_size, dim, self_sym_sizes):
     sizes = _sizes_of_split(self_sym_sizes[dim], split_size)
     return cat(_grads_or_zeros(grads, _split_output_shapes(self_sym_sizes, dim, sizes)), dim)
 
+
 SPLIT = REGISTRY["split"]
 
 
@@ -479,6 +489,7 @@ def _split_with_sizes_backward(grads, split_sizes, dim, self_sym_sizes):
     """The pieces are consecutive slices of self along dim: concatenate their gradients."""
     shapes = _split_output_shapes(self_sym_sizes, dim, split_sizes)
     return cat(_grads_or_zeros(grads, shapes), dim)
+
 
 SPLIT_WITH_SIZES = REGISTRY["split_with_sizes"]
 
@@ -567,6 +578,7 @@ def _repeat_backward(grad, repeats, self_sym_sizes):
     summed = grad.reshape(pairs).sum(tuple(range(0, len(pairs), 2)))
     return reshape(summed, self_sym_sizes)
 
+
 REPEAT = REGISTRY["repeat"]
 
 
@@ -610,6 +622,7 @@ def _flip_backward(grad, dims):
     """Reversing is its own inverse: flip the gradient back."""
     return apply_op(FLIP, (grad,), (dims,))
 
+
 FLIP = REGISTRY["flip"]
 
 
@@ -644,6 +657,7 @@ def _roll_forward(a, shifts, dims):
 def _roll_backward(grad, shifts, dims):
     """Rolling by s is undone by rolling by -s."""
     return apply_op(ROLL, (grad,), (tuple(-s for s in shifts), dims))
+
 
 ROLL = REGISTRY["roll"]
 
