@@ -16,6 +16,9 @@ from opdb.entries import OP_DB
 import autograd_lab as al
 
 SEED = 0
+# Forwards and gradients run twice: with the fast paths a plain backward may take, and
+# with only the definitions (``al.autograd.fast_formulas(False)``; tests/conftest.py).
+in_both_settings = pytest.mark.usefixtures("formula_setting")
 
 
 def _cases(predicate=lambda info: True):
@@ -52,6 +55,7 @@ def _one_tensor(fn):
     return flat
 
 
+@in_both_settings
 @pytest.mark.parametrize(("info", "sample"), list(_cases(lambda i: i.ref is not None)))
 def test_forward_matches_numpy(info, sample):
     outs = _outputs(info.call(sample))
@@ -73,6 +77,7 @@ def test_method_agrees_with_function(info, sample):
         np.testing.assert_array_equal(_array(o), _array(e))
 
 
+@in_both_settings
 @pytest.mark.parametrize(("info", "sample"), list(_cases(lambda i: i.inplace is not None)))
 def test_inplace_matches_out_of_place_and_bumps_version_once(info, sample):
     expected = info.call(sample)
@@ -89,11 +94,13 @@ def test_inplace_matches_out_of_place_and_bumps_version_once(info, sample):
     np.testing.assert_allclose(_array(target), _array(expected), rtol=1e-12, atol=1e-12)
 
 
+@in_both_settings
 @pytest.mark.parametrize(("info", "sample"), list(_cases(lambda i: i.differentiable)))
 def test_gradient_matches_finite_differences(info, sample):
     check_vjp(_one_tensor(lambda *ts: info.call(sample, *ts)), sample.tensors())
 
 
+@in_both_settings
 @pytest.mark.parametrize(("info", "sample"),
                          list(_cases(lambda i: i.differentiable and i.supports_gradgrad)))
 def test_second_gradient_matches_finite_differences(info, sample):
@@ -102,19 +109,23 @@ def test_second_gradient_matches_finite_differences(info, sample):
 
 @pytest.mark.parametrize(("info", "sample"), list(_cases(lambda i: i.differentiable)))
 def test_numpy_formulas_agree_with_tensor_formulas(info, sample):
-    # A plain backward runs a row's NumPy formula where it has one; create_graph=True runs
-    # its Tensor formula (Note [Two formulas] in _ops/_table.py): same values, same dtypes.
+    # A plain backward runs a row's NumPy formula where it has one; with fast_formulas off
+    # it runs the row's definition, its Tensor formula (Note [Two formulas] in
+    # _ops/_table.py); create_graph=True records that one: same values, same dtypes.
     tensors = sample.tensors()
     wrt = [t for t in tensors if t.requires_grad]
     out = _one_tensor(lambda *ts: info.call(sample, *ts))(*tensors)
     seed = al.tensor(np.random.default_rng(1).standard_normal(out.shape), dtype=out.dtype)
-    plain = al.autograd.grad(out, wrt, seed, retain_graph=True, allow_unused=True)
+    fast = al.autograd.grad(out, wrt, seed, retain_graph=True, allow_unused=True)
+    with al.autograd.fast_formulas(False):
+        definition = al.autograd.grad(out, wrt, seed, retain_graph=True, allow_unused=True)
     recorded = al.autograd.grad(out, wrt, seed, create_graph=True, allow_unused=True)
-    for a, b in zip(plain, recorded, strict=True):
-        assert (a is None) == (b is None)
+    for a, b, c in zip(fast, definition, recorded, strict=True):
+        assert (a is None) == (b is None) == (c is None)
         if a is not None:
-            assert a.dtype == b.dtype
+            assert a.dtype == b.dtype == c.dtype
             np.testing.assert_allclose(_array(a), _array(b), rtol=1e-12, atol=1e-12)
+            np.testing.assert_array_equal(_array(b), _array(c))
 
 
 def test_every_numpy_formula_is_reached_by_the_database():
@@ -140,6 +151,7 @@ def _fits_in_place(info, sample) -> bool:
     return info.call(sample).shape == sample.input.shape
 
 
+@in_both_settings
 @pytest.mark.parametrize(("info", "sample"), [
     case for case in _cases(lambda i: i.differentiable and i.inplace is not None)
     if _fits_in_place(*case.values)])
