@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .. import _dtypes
@@ -32,16 +34,19 @@ _F64 = np.dtype(np.float64)
 def run_forward(spec: OpSpec, tensors: tuple, attrs: tuple) -> np.ndarray:
     """The row's NumPy forward on the tensors' arrays; a NumPy failure becomes an error
     that names the op and the shapes."""
-    arrays = [t._data for t in tensors]
+    first = tensors[0]._data
     try:
-        if spec.scalar_forward is not None and arrays[0].ndim == 0 and fast_mode._enabled:
-            out = spec.scalar_forward(arrays[0][()], *attrs)  # Note [Scalar math for 0-d ...]
+        if spec.scalar_forward is not None and first.ndim == 0 and fast_mode._enabled:
+            out = spec.scalar_forward(first[()], *attrs)  # Note [Scalar math for 0-d tensors]
         else:
-            out = spec.forward(*arrays, *attrs)
+            out = spec.forward(*map(_array_of, tensors), *attrs)
     except (ValueError, IndexError, TypeError) as err:
         raise explain(spec, tensors, err) from None
     # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays
     return out if type(out) is np.ndarray else np.asarray(out)
+
+
+_array_of = operator.attrgetter("_data")
 
 
 def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
@@ -53,11 +58,11 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
     result = Tensor(out)
     if spec.view:
         _mark_view(result, tensors[0], spec, attrs)
-    if state.enabled and _any_requires_grad(tensors):
+    if state.enabled and (tensors[0]._requires_grad or _any_requires_grad(tensors)):
         node = spec.node_cls()
         attach(node, (tensors[0], None) if spec.wrapped_number else tensors, (result,))
         node._saved = tuple([SavedTensor(result, True) if i < 0 else SavedTensor(tensors[i], False)
-                             for i in spec.save_plan])
+                             for i in spec.save_plan]) if spec.save_plan else ()
         node._attrs = attrs
     return result
 

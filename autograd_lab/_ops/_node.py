@@ -52,7 +52,10 @@ class OpNode(Node):
         formula = spec.array_backward
         if formula is None:
             return self.apply(grad_outputs)
-        values = [s.unpack_array(self) for s in self._saved_values()]
+        saved = self._saved
+        if saved is None:
+            raise freed_graph_error()
+        values = [s.unpack_array(self) for s in saved]
         grad = grad_outputs[0]
         data = grad._data
         if spec.scalar_forward is not None and data.ndim == 0:
@@ -63,6 +66,8 @@ class OpNode(Node):
             grads = formula(data, *values, *self._attrs)
         if grads is data:  # ``x + 2`` passes its gradient on unchanged
             return (grad,)
+        if type(grads) is np.ndarray:
+            return (Tensor(grads),)
         if type(grads) is tuple:
             return tuple([_as_tensor(g) for g in grads])
         return (_as_tensor(grads),)
