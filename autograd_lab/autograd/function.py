@@ -34,21 +34,7 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
     ``(None, 0)``. Each output becomes a non-leaf whose gradient flows into ``node``;
     a ``None`` in ``outputs`` keeps its position (``output_nr``) but joins nothing.
     """
-    if not inputs:
-        node.next_functions = ()
-    else:
-        first = inputs[0]
-        if first is not None and first._grad_fn is not None and first._view_fn is None:
-            edge = (first._grad_fn, first._output_nr)  # the commonest edge, without a call
-        else:
-            edge = gradient_edge(first)
-        if len(inputs) == 1:  # most ops: one or two inputs, no list to build
-            node.next_functions = (edge,)
-        elif len(inputs) == 2:
-            other = inputs[1]  # None for ``x * 2``'s number (a wrapped_number row)
-            node.next_functions = (edge, (None, 0) if other is None else gradient_edge(other))
-        else:
-            node.next_functions = (edge, *[gradient_edge(t) for t in inputs[1:]])
+    node.next_functions = tuple([gradient_edge(t) for t in inputs])  # (None, 0) for None
     if len(outputs) == 1 and outputs[0] is not None:  # the common case: every op comes here
         out = outputs[0]
         out._grad_fn = node
@@ -267,20 +253,27 @@ def _wrap_outputs(cls, node: BackwardCFunction, args: tuple, outputs: tuple, rec
 
     for t in node.dirty_tensors:
         inplace.check_inplace(t)
+    # Which outputs are non-differentiable, decided before any of them is aliased below.
+    is_non_diff = [isinstance(o, Tensor) and id(o) in non_diff for o in outputs]
     wrapped = []
-    for out in outputs:
-        if isinstance(out, Tensor) and id(out) in input_ids and id(out) not in dirty and record:
-            out = _alias(out)  # an input returned as is gets its own history, as PyTorch
+    for out, no_grad_out in zip(outputs, is_non_diff, strict=True):
+        if isinstance(out, Tensor) and id(out) in input_ids and id(out) not in dirty and (
+                record or no_grad_out):
+            # An input returned as is: a new tensor sharing its memory (with its own history
+            # when recorded). Never change the input itself (PyTorch's _wrap_outputs:
+            # "Return detached aliases of inputs, instead of changing their requires_grad").
+            out = _alias(out)
         wrapped.append(out)
     if not record:
         for t in node.dirty_tensors:
             inplace.bump_version(t)
-        for out in wrapped:
-            if isinstance(out, Tensor) and id(out) in non_diff:
+        for out, no_grad_out in zip(wrapped, is_non_diff, strict=True):
+            if no_grad_out:
                 out._requires_grad = False
         return tuple(wrapped)
-    differentiable = [o if isinstance(o, Tensor) and id(o) not in non_diff
-                      and o._data.dtype.kind == "f" else None for o in wrapped]
+    differentiable = [o if isinstance(o, Tensor) and not no_grad_out
+                      and o._data.dtype.kind == "f" else None
+                      for o, no_grad_out in zip(wrapped, is_non_diff, strict=True)]
     dirty_outputs = [(i, o) for i, o in enumerate(differentiable)
                      if o is not None and id(o) in dirty]
     inputs = [a if isinstance(a, Tensor) else None for a in args]
@@ -295,8 +288,8 @@ def _wrap_outputs(cls, node: BackwardCFunction, args: tuple, outputs: tuple, rec
         view_fn = getattr(out, "_view_fn", None) if isinstance(out, Tensor) else None
         if view_fn is not None and id(out) not in dirty:
             view_fn.creation_meta = inplace.IN_CUSTOM_FUNCTION
-    for out in wrapped:
-        if isinstance(out, Tensor) and id(out) in non_diff:
+    for out, no_grad_out in zip(wrapped, is_non_diff, strict=True):
+        if no_grad_out:
             out._requires_grad = False
     node._saved_values = _save(cls, node, wrapped)
     return tuple(wrapped)
