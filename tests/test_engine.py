@@ -21,6 +21,8 @@ from helpers import arr, close
 import autograd_lab as al
 from autograd_lab.autograd import BackwardStep
 
+pytestmark = pytest.mark.usefixtures("formula_setting")
+
 SECOND_TIME = "Trying to backward through the graph a second time"
 NOT_SCALAR = "grad can be implicitly created only for scalar outputs"
 

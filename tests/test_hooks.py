@@ -11,6 +11,8 @@ from helpers import arr, close
 import autograd_lab as al
 from autograd_lab.autograd.graph import AccumulateGrad, Node, RemovableHandle
 
+pytestmark = pytest.mark.usefixtures("formula_setting")
+
 
 def vec(*values):
     return al.tensor(list(values), requires_grad=True)

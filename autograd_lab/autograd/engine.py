@@ -5,14 +5,21 @@ The whole algorithm, with no recursion (a chain of a million ops runs fine):
 1. Put a virtual ``GraphRoot`` in front of the outputs; its "gradients" are the seeds.
 2. Count, for every reachable node, how many edges point at it (its dependencies).
 3. Pop a ready node (all its dependencies delivered; latest-created first, as PyTorch),
-   run its hooks and ``apply``, and add each resulting gradient into the input buffer of
-   the node it flows to. Where paths meet, gradients are summed. A node whose count
+   run its hooks and ``apply`` (the chain rule, one node's share: a vector-Jacobian
+   product), and add each resulting gradient into the input buffer of the node it flows
+   to. Where paths meet, gradients are summed (the chain rule's sum). A node whose count
    drops to zero becomes ready.
 4. Free each node's saved tensors after it runs, unless ``retain_graph``.
 
+The same algorithm on one page, over a flat tape of NumPy arrays and without hooks or
+double backward, is ``autograd_lab/tape.py``: read it first.
+
 The engine knows ``Node``s and tensors, never concrete ops. With ``create_graph=True``
 the backward formulas run with grad mode on, so they record a graph of their own:
-that is all higher-order gradients need.
+that is all higher-order gradients need. Without it nothing records, and there (unless
+``fast_formulas(False)``) the engine may run a node's NumPy formula instead of its
+definition and keep a gradient it owns as ``.grad`` without a copy (Note [Owned
+gradients]): the same values, faster.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import numpy as np
 
 from .._shapes import expands_to
 from .._tensor import Tensor
-from . import anomaly_mode
+from . import anomaly_mode, fast_mode
 from .grad_mode import state
 from .graph import AccumulateGrad, GraphRoot, Node, gradient_edge
 from .tensor_hooks import retain_grad
@@ -57,19 +64,8 @@ class BackwardStep:
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
              inputs=None) -> None:
     """Accumulate d(tensors)/d(leaf) into ``.grad`` of every leaf (or of ``inputs``)."""
-    tensors = _as_tuple(tensors)
-    if inputs is not None:
-        inputs = _as_tuple(inputs)
-        if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    edges, grads = _roots(tensors, grad_tensors)
-    keep_graph = create_graph if retain_graph is None else retain_graph
-    targets = captures = None
-    if inputs is not None:
-        targets, captures = _capture_plan(inputs, "backward")
-        _retain_non_leaf_inputs(inputs)
-    _drain(_execute(edges, grads, keep_graph=keep_graph, create_graph=create_graph,
-                    targets=targets, captures=captures, accumulate=True))
+    run = _start("backward", tensors, grad_tensors, inputs, retain_graph, create_graph)
+    _drain(run, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -85,16 +81,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         raise ValueError("Expected allow_unused to be True or not passed when "
                          "materialize_grads=True, but got: allow_unused=False.")
     allow_unused = bool(allow_unused) or materialize_grads
-    outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
-    if not inputs:
-        raise RuntimeError("grad requires at least one input; got an empty inputs sequence.")
-    edges, grads = _roots(outputs, grad_outputs)
-    keep_graph = create_graph if retain_graph is None else retain_graph
-    targets, captures = _capture_plan(inputs, "grad")
-    run = _execute(edges, grads, keep_graph=keep_graph, create_graph=create_graph,
-                   targets=targets, captures=captures, accumulate=False)
-    captured = _drain(run)
+    run = _start("grad", outputs, grad_outputs, inputs, retain_graph, create_graph,
+                 accumulate=False)
+    captured = _drain(run, create_graph)
     result = []
     for index, (tensor, g) in enumerate(zip(inputs, captured, strict=True)):
         if g is None:
@@ -115,19 +105,43 @@ def backward_steps(tensors, grad_tensors=None, retain_graph=None, create_graph=F
 
     The same engine as ``backward``, paused after every node so that a notebook or a
     widget can show what flowed where. Leaves' ``.grad`` fill up as the steps run.
+    Nothing the engine does later changes a step it reported: it owns no gradient here
+    (Note [Owned gradients]), so every gradient a step shows stays as it was.
     """
+    run = _start("backward", tensors, grad_tensors, inputs, retain_graph, create_graph,
+                 observe=True)
+    while True:
+        # The engine's settings while it runs; the caller's own between steps.
+        with _EngineSettings(create_graph):
+            step = next(run, None)
+        if step is None:
+            return
+        yield step
+
+
+def _start(api: str, tensors, grad_tensors, inputs, retain_graph, create_graph,
+           **options) -> Iterator:
+    """The prologue the three entry points share: check the arguments, plan the pass."""
     tensors = _as_tuple(tensors)
-    edges, grads = _roots(tensors, grad_tensors)
-    keep_graph = create_graph if retain_graph is None else retain_graph
-    targets = captures = None
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-        targets, captures = _capture_plan(inputs, "backward")
-        _retain_non_leaf_inputs(inputs)
-    yield from _execute(edges, grads, keep_graph=keep_graph, create_graph=create_graph,
-                        targets=targets, captures=captures, accumulate=True, observe=True)
+            raise RuntimeError(_NO_INPUTS[api])
+    edges, grads = _roots(tensors, grad_tensors)
+    targets = captures = None
+    if inputs is not None:
+        targets, captures = _capture_plan(inputs, api)
+        if api == "backward":
+            _retain_non_leaf_inputs(inputs)
+    keep_graph = create_graph if retain_graph is None else retain_graph
+    return _execute(edges, grads, keep_graph=keep_graph, create_graph=create_graph,
+                    targets=targets, captures=captures, **options)
+
+
+_NO_INPUTS = {
+    "backward": "'inputs' argument to backward() cannot be empty.",
+    "grad": "grad requires at least one input; got an empty inputs sequence.",
+}
 
 
 # ---------------------------------------------------------------------------------------
@@ -206,12 +220,35 @@ def _retain_non_leaf_inputs(inputs: tuple) -> None:
             retain_grad(t)
 
 
-def _drain(run) -> list:
-    while True:
-        try:
-            next(run)
-        except StopIteration as done:
-            return done.value
+def _drain(run, create_graph: bool) -> list:
+    """Run a whole pass under the engine's settings; return what it captured."""
+    with _EngineSettings(create_graph):
+        while True:
+            try:
+                next(run)
+            except StopIteration as done:
+                return done.value
+
+
+class _EngineSettings:
+    """What a pass runs under: grad mode on only for create_graph (so that backward
+    formulas record only then), and the cyclic garbage collector paused (Note [No garbage
+    collection during backward]). The caller's settings come back on exit."""
+
+    __slots__ = ("create_graph", "outer_mode", "gc_was_on")
+
+    def __init__(self, create_graph: bool) -> None:
+        self.create_graph = create_graph
+
+    def __enter__(self) -> None:
+        self.outer_mode, self.gc_was_on = state.enabled, gc.isenabled()
+        state.enabled = self.create_graph
+        gc.disable()
+
+    def __exit__(self, *exc) -> None:
+        state.enabled = self.outer_mode
+        if self.gc_was_on:
+            gc.enable()
 
 
 # ---------------------------------------------------------------------------------------
@@ -263,7 +300,8 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
              accumulate=True, observe=False):
     """Generator running the backward pass; returns the captured gradients.
 
-    Yields a ``BackwardStep`` after each node when ``observe`` is true.
+    Yields a ``BackwardStep`` after each node when ``observe`` is true. The caller sets
+    grad mode and the collector around it (``_EngineSettings``).
     For each node, in PyTorch's order (see Note [Hook order]): tensor hooks and
     retain_grad, then capture (for ``grad``/``inputs=``), then, if the node must run,
     its pre-hooks, its backward, its post-hooks.
@@ -274,43 +312,38 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
     captured = [None] * sum(len(v) for v in captures.values()) if captures else []
     buffers: dict = {}  # node -> the gradients summed so far, one slot per output
     ready: list = []  # heap of (key, node) for nodes with every gradient in
+    # Read once per pass: may nodes run their NumPy formulas (fast_mode)?
+    on_arrays = fast_mode._enabled and not create_graph
+    # The AccumulateGrad nodes whose buffered gradient the engine owns; None when it may
+    # own none in this pass (Note [Owned gradients]).
+    owned = set() if on_arrays and not observe else None
     step_index = 0
-    outer_mode = state.enabled
-    state.enabled = create_graph
-    gc_was_on = gc.isenabled()
-    gc.disable()  # Note [No garbage collection during backward]
-    try:
-        _route(root, root.apply(()), buffers, deps, ready, needed, targets)
-        while ready:
-            node = heappop(ready)[1]
-            grad_outputs = buffers.pop(node)
-            if (node._tensor_pre_hooks is not None or node._retains_grad is not None
-                    or (type(node) is AccumulateGrad and node.variable._hooks)):
-                grad_outputs = _run_tensor_pre_hooks(node, grad_outputs)
-            if captures is not None and node in captures:
-                for nr, index in captures[node]:
-                    captured[index] = grad_outputs[nr]
-            if needed is not None and not needed[node] and not (
-                accumulate and type(node) is AccumulateGrad and node in targets
-            ):
-                continue
-            if node._pre_hooks is not None:
-                grad_outputs = _run_node_pre_hooks(node, grad_outputs)
-            grad_inputs = _apply(node, grad_outputs, keep_graph, create_graph)
-            if observe:  # the caller's code runs between steps: give it its own settings
-                state.enabled = outer_mode
-                if gc_was_on:
-                    gc.enable()
-                yield _make_step(step_index, node, grad_outputs, grad_inputs)
-                gc.disable()
-                state.enabled = create_graph
-                step_index += 1
-            _route(node, grad_inputs, buffers, deps, ready, needed, targets)
-            grad_inputs = None  # keep no gradient alive: Note [Stealing the first gradient]
-    finally:
-        state.enabled = outer_mode
-        if gc_was_on:
-            gc.enable()
+    _route(root, (), root.apply(()), buffers, deps, ready, needed, targets, owned)
+    while ready:
+        node = heappop(ready)[1]
+        grad_outputs = buffers.pop(node)
+        own = owned is not None and node in owned
+        if (node._tensor_pre_hooks is not None or node._retains_grad is not None
+                or (type(node) is AccumulateGrad and node.variable._hooks)):
+            grad_outputs = _run_tensor_pre_hooks(node, grad_outputs)
+            own = False  # a hook may have kept it
+        if captures is not None and node in captures:
+            for nr, index in captures[node]:
+                captured[index] = grad_outputs[nr]
+            own = False
+        if needed is not None and not needed[node] and not (
+            accumulate and type(node) is AccumulateGrad and node in targets
+        ):
+            continue
+        if node._pre_hooks is not None:
+            grad_outputs = _run_node_pre_hooks(node, grad_outputs)
+            own = False
+        grad_inputs = _apply(node, grad_outputs, keep_graph, on_arrays,
+                             own and node._post_hooks is None)
+        if observe:
+            yield _make_step(step_index, node, grad_outputs, grad_inputs)
+            step_index += 1
+        _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, targets, owned)
     return captured
 
 
@@ -323,23 +356,49 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
 # pauses it for the length of a pass and restores the caller's setting afterwards.
 
 
-def _apply(node: Node, grad_outputs, keep_graph: bool, recording: bool) -> tuple:
+# Note [Owned gradients]
+# A leaf's first gradient becomes its ``.grad``. Storing a copy is always right; storing
+# the gradient itself saves a pass over memory (and, for a moment, twice the space), but
+# only if nothing else can see it, since ``.grad`` is later added into in place. PyTorch
+# decides this by a use count (accumulate_grad.h); here the engine decides it by a rule
+# you can check by reading. A gradient routed to an AccumulateGrad is *owned* when
+#   - the pass may own gradients at all: fast_formulas is on, nothing records (no
+#     create_graph), and no step is shown (not backward_steps); and
+#   - it was made fresh in this pass, either
+#       * by the engine's own sum where paths meet (``old + g`` in ``_route``), or
+#       * by a node whose kind promises fresh results (``_fresh_grad_inputs``: built-in
+#         op nodes; not user Functions, nor GraphRoot, whose results are the caller's
+#         ``gradient=``), that has no post-hooks, and whose result is not the array of any
+#         of its grad_outputs nor of another of its grad_inputs; and
+#   - its array owns its memory and is writeable (not a view, nor a read-only broadcast);
+#   - and at the AccumulateGrad nothing else saw it: no tensor hook or node hook ran
+#     on it, and grad()/inputs= did not capture it.
+# ``AccumulateGrad.accumulate(grad, owned=True)`` then keeps it; in every other case
+# ``.grad`` gets a copy. tests/test_accumulate_grad.py checks each case.
+
+
+def _apply(node: Node, grad_outputs, keep_graph: bool, on_arrays: bool, owned: bool) -> tuple:
     """Run one node: its backward, then its post-hooks; free its saved values."""
-    # (a first gradient, the common case, settles it in one check)
-    if grad_outputs[0] is None and node._skip_if_no_grad and _all_none(grad_outputs):
+    if node._skip_if_no_grad and _all_none(grad_outputs):
         grad_inputs = (None,) * len(node.next_functions)  # no gradient reached this node
     elif anomaly_mode._enabled:
         grad_inputs = _apply_with_anomaly_checks(node, grad_outputs)
-    elif recording:
-        grad_inputs = node.apply(grad_outputs)
+    elif owned:  # an AccumulateGrad keeps the gradient itself: Note [Owned gradients]
+        node.accumulate(grad_outputs[0], owned=True)
+        grad_inputs = ()
+    # The chain rule, this node's share: gradients of its outputs in, gradients of its
+    # inputs out (a vector-Jacobian product). Both calls give the same values; the NumPy
+    # formula is faster, and the definition is what records under create_graph.
+    elif on_arrays:
+        grad_inputs = node._apply_arrays(grad_outputs)
     else:
-        grad_inputs = node._apply_unrecorded(grad_outputs)
+        grad_inputs = node.apply(grad_outputs)
     if node._post_hooks is not None:
         for hook in tuple(node._post_hooks.values()):
             result = hook(tuple(grad_inputs), tuple(grad_outputs))
             if result is not None:
                 grad_inputs = _hook_result(result, len(grad_inputs), hook, node)
-    if not keep_graph and not node._saves_nothing:
+    if not keep_graph:
         node._release_variables()
     return grad_inputs
 
@@ -363,7 +422,8 @@ def _all_none(grads) -> bool:
     return True
 
 
-def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
+def _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, targets,
+           owned) -> None:
     """Send each gradient along its edge, summing into the next node's input buffer."""
     given = len(grad_inputs)  # may be fewer than the edges: ``x + 2`` has an empty second edge
     for i, (fn, nr) in enumerate(node.next_functions):
@@ -374,12 +434,16 @@ def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
             buf = buffers[fn] = [None] * len(fn._output_meta)
         g = grad_inputs[i] if i < given else None
         if g is not None:
-            shape, dtype = fn._output_meta[nr]
-            data = g._data if type(g) is Tensor else None
-            if data is None or data.shape != shape or data.dtype is not dtype:
-                g = _validate_grad(g, fn, nr, node, i)  # reduce a broadcast, cast, or explain
+            meta = fn._output_meta[nr]
+            if not _fits(g, meta):
+                g = _validate_grad(g, meta, node, i)  # reduce a broadcast, cast, or explain
             old = buf[nr]
+            # The chain rule's sum: where paths meet, their gradients add up.
             buf[nr] = g if old is None else old + g
+            if owned is not None and type(fn) is AccumulateGrad and (
+                old is not None or _made_fresh(node, i, grad_outputs, grad_inputs)
+            ) and _owns_memory(buf[nr]._data):
+                owned.add(fn)  # Note [Owned gradients]
         count = deps[fn] - 1
         deps[fn] = count
         if count == 0:
@@ -387,7 +451,32 @@ def _route(node, grad_inputs, buffers, deps, ready, needed, targets) -> None:
             heappush(ready, (key, fn))
 
 
-def _validate_grad(g, fn: Node, nr: int, producer: Node, index: int):
+def _made_fresh(node: Node, i: int, grad_outputs, grad_inputs) -> bool:
+    """Did ``node`` make ``grad_inputs[i]`` in this pass, for that edge alone?"""
+    if not node._fresh_grad_inputs or node._post_hooks is not None:
+        return False
+    data = grad_inputs[i]._data
+    for g in grad_outputs:
+        if g is not None and g._data is data:  # passed on as it came (``x + 1``)
+            return False
+    for j, g in enumerate(grad_inputs):
+        if j != i and g is not None and g._data is data:  # one array for two edges
+            return False
+    return True
+
+
+def _owns_memory(data: np.ndarray) -> bool:
+    """Not a view of another array (nor a read-only broadcast): ``.grad`` may keep it."""
+    return data.base is None and data.flags.writeable
+
+
+def _fits(g, meta: tuple) -> bool:
+    """Is ``g`` a Tensor of exactly the shape and dtype of the tensor it belongs to?"""
+    shape, dtype = meta
+    return isinstance(g, Tensor) and g._data.shape == shape and g._data.dtype is dtype
+
+
+def _validate_grad(g, meta: tuple, producer: Node, index: int):
     """Bring a gradient to the shape and dtype of the tensor it belongs to.
 
     A broadcast input receives a gradient of the broadcast shape; it is summed back
@@ -398,10 +487,10 @@ def _validate_grad(g, fn: Node, nr: int, producer: Node, index: int):
             f"Function {producer.name()} returned a {type(g).__name__} as gradient {index}; "
             "expected a Tensor or None."
         )
-    shape, dtype = fn._output_meta[nr]
+    if _fits(g, meta):
+        return g
+    shape, dtype = meta
     data = g._data
-    if data.shape == shape and data.dtype is dtype:
-        return g  # the common case
     if data.shape != shape:
         if not expands_to(shape, data.shape):
             raise RuntimeError(

@@ -9,7 +9,6 @@ gradient into ``variable.grad``.
 from __future__ import annotations
 
 import itertools
-import sys
 import threading
 import weakref
 from collections.abc import Callable
@@ -88,9 +87,10 @@ class Node:
     # Built-in ops opt out: their formulas need a gradient, and "none in" means
     # "none out" for them.
     _skip_if_no_grad = False
-    # True for kinds of node that never save anything: the engine then skips the call to
-    # ``_release_variables`` after running one (a call costs more than the check).
-    _saves_nothing = False
+    # True for kinds of node whose results are always arrays made by this call, never one
+    # the node was given or kept (built-in op nodes set it). A leaf may then keep such a
+    # result as its ``.grad`` without a copy: Note [Owned gradients] in engine.py.
+    _fresh_grad_inputs = False
 
     def name(self) -> str:
         """PyTorch's name for this kind of node, e.g. ``MulBackward0``."""
@@ -99,9 +99,10 @@ class Node:
     def apply(self, grad_outputs: list) -> tuple:
         raise NotImplementedError(f"{self.name()} does not implement apply()")
 
-    def _apply_unrecorded(self, grad_outputs: list) -> tuple:
-        """``apply`` when the engine knows that nothing records (a backward without
-        create_graph); a node with a faster path for that case overrides it."""
+    def _apply_arrays(self, grad_outputs: list) -> tuple:
+        """The node's backward computed on NumPy arrays, for when nothing records (a
+        backward without create_graph, fast formulas on): the same values as ``apply``,
+        faster. The engine alone chooses it; by default it is ``apply`` itself."""
         return self.apply(grad_outputs)
 
     def __call__(self, *grad_outputs):
@@ -171,25 +172,30 @@ class AccumulateGrad(Node):
         return self.variable._hooks
 
     def apply(self, grad_outputs: list) -> tuple:
-        """``variable.grad += grad``, as PyTorch's AccumulateGrad does it.
-
-        The first gradient becomes ``.grad`` itself when nothing else can see it (see
-        Note [Stealing the first gradient]); otherwise a copy is stored: the incoming
-        tensor may be the caller's own ``gradient=`` argument, or the very object another
-        leaf receives (``x + y`` hands the same gradient to both), and ``.grad`` must alias
-        neither. Later ones are added in place (the ``.grad`` object stays the same), except
-        under ``create_graph``, where the sum is recorded out of place so it can be
-        differentiated.
-        """
+        """``variable.grad += grad``, storing a copy of a first gradient."""
         grad = grad_outputs[0]
-        if grad is None:
-            return ()
+        if grad is not None:
+            self.accumulate(grad, owned=False)
+        return ()
+
+    def accumulate(self, grad, owned: bool) -> None:
+        """Add ``grad`` into ``variable.grad``, as PyTorch's AccumulateGrad does.
+
+        A first gradient is stored as a copy: the incoming tensor may be the caller's own
+        ``gradient=`` argument, a tensor a hook kept, or the very object another leaf
+        receives (``x + y`` hands the same gradient to both), and ``.grad`` must alias
+        none of them. Only an ``owned`` gradient, one that the engine made in this pass and
+        nothing else saw (Note [Owned gradients] in engine.py), becomes ``.grad`` itself:
+        PyTorch's one steal (accumulate_grad.h). Later gradients are added in place (the
+        ``.grad`` object stays the same), except under ``create_graph``, where the sum is
+        recorded out of place so it can be differentiated.
+        """
         var = self.variable
         old = var._grad
         if old is None:
             if state.enabled:
                 var._grad = grad.clone()
-            elif nobody_else_holds(grad):
+            elif owned:
                 var._grad = grad
             else:
                 var._grad = type(grad)(grad._data.copy())
@@ -205,35 +211,6 @@ class AccumulateGrad(Node):
         if var._post_acc_hooks:
             for hook in tuple(var._post_acc_hooks.values()):
                 hook(var)
-        return ()
-
-
-# Note [Stealing the first gradient]
-# A leaf's first gradient is usually a fresh array that a formula just made (mm's
-# ``grad.T @ x``): copying it into ``.grad`` costs a pass over memory and, for a moment,
-# twice the space. PyTorch's AccumulateGrad keeps the incoming tensor instead when its
-# use count shows that nothing else holds it, and so do we, by reference counts: the
-# tensor must be held only by the engine's gradient list and this frame, and its array
-# only by the tensor and own its memory (not a view, which may be another gradient's
-# memory or a read-only broadcast). A hook that kept the gradient, a caller's
-# ``gradient=`` tensor, or a second tensor on the same array all add a reference, and
-# then ``.grad`` gets a copy. tests/test_accumulate_grad.py covers each case.
-# The counts below are CPython's up to 3.13. From 3.14 the interpreter may borrow
-# references where it used to take them, so a count can read low: there we always copy.
-_HOLDERS_OF_A_FREE_TENSOR = 3  # the engine's list, ``grad`` in apply, getrefcount's argument
-_HOLDERS_OF_A_FREE_ARRAY = 2  # the tensor's ``_data``, getrefcount's argument
-_COUNTS_ARE_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
-
-
-def nobody_else_holds(grad) -> bool:
-    """True if only the engine holds ``grad`` (and only ``grad`` its array), so that it may
-    be kept or overwritten; call it as ``apply`` does, with ``grad`` a local variable.
-    Also used by op nodes (Note [Overwriting a free gradient] in _ops/_table.py)."""
-    data = grad._data
-    return (_COUNTS_ARE_EXACT
-            and sys.getrefcount(grad) <= _HOLDERS_OF_A_FREE_TENSOR + 1  # + ``grad`` here
-            and sys.getrefcount(data) <= _HOLDERS_OF_A_FREE_ARRAY + 1  # + ``data`` here
-            and data.base is None and data.flags.writeable)
 
 
 class GraphRoot(Node):
