@@ -60,9 +60,18 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
         _mark_view(result, tensors[0], spec, attrs)
     if state.enabled and (tensors[0]._requires_grad or _any_requires_grad(tensors)):
         node = spec.node_cls()
-        attach(node, (tensors[0], None) if spec.wrapped_number else tensors, (result,))
-        node._saved = tuple([SavedTensor(result, True) if i < 0 else SavedTensor(tensors[i], False)
-                             for i in spec.save_plan]) if spec.save_plan else ()
+        attach(node, tensors, (result,))
+        if spec.wrapped_number:  # the Python number's edge, empty, as PyTorch shows it
+            node.next_functions += ((None, 0),)
+        plan = spec.save_plan  # what backward needs: -1 the result, i input i
+        if not plan:
+            node._saved = ()
+        elif len(plan) == 1:  # most rows save one value
+            i = plan[0]
+            node._saved = (SavedTensor(result, True) if i < 0 else SavedTensor(tensors[i], False),)
+        else:
+            node._saved = tuple([SavedTensor(result, True) if i < 0
+                                 else SavedTensor(tensors[i], False) for i in plan])
         node._attrs = attrs
     return result
 

@@ -55,15 +55,17 @@ class OpNode(Node):
         saved = self._saved
         if saved is None:
             raise freed_graph_error()
-        values = [s.unpack_array(self) for s in saved]
         grad = grad_outputs[0]
         data = grad._data
         if spec.scalar_forward is not None and data.ndim == 0:
             data = data[()]  # Note [Scalar math for 0-d tensors] in _table.py
         if spec.array_wants_needs_input_grad:
+            values = [s.unpack_array(self) for s in saved]
             grads = formula(data, *values, *self._attrs, needs_input_grad=self.needs_input_grad)
+        elif len(saved) == 1:  # most rows save one value (sin's self, exp's result)
+            grads = formula(data, saved[0].unpack_array(self), *self._attrs)
         else:
-            grads = formula(data, *values, *self._attrs)
+            grads = formula(data, *[s.unpack_array(self) for s in saved], *self._attrs)
         if grads is data:  # ``x + 2`` passes its gradient on unchanged
             return (grad,)
         if type(grads) is np.ndarray:
