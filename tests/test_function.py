@@ -515,3 +515,146 @@ def test_non_tensor_outputs_pass_through_and_get_no_gradient():
     assert note == "x: doubled" and count == 7
     y.sum().backward()
     assert x.grad.tolist() == [2.0, 2.0]
+
+
+# --- an input returned as is: the input is never changed -------------------------------------
+# PyTorch's _wrap_outputs (custom_function.cpp): "Return detached aliases of inputs, instead of
+# changing their requires_grad property". Turning off the input's own requires_grad cut the
+# gradient to everything computed from it earlier, and, through attach's inline first edge,
+# made that gradient depend on the order of a product's operands.
+class ReturnsInput(al.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.mark_non_differentiable(x)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Identity(al.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2
+
+
+@pytest.mark.parametrize("grad_mode", [True, False])
+@pytest.mark.parametrize("b_first", [True, False])
+def test_a_gradient_does_not_depend_on_operand_order(grad_mode, b_first):
+    a = al.tensor([1.0], requires_grad=True)
+    b = a * 2
+    with al.set_grad_enabled(grad_mode):
+        out = ReturnsInput.apply(b)
+    assert out is not b and not out.requires_grad and out.is_leaf and out.grad_fn is None
+    assert not out.is_view()  # a detached alias: b.detach()
+    assert b.requires_grad and b.grad_fn.name() == "MulBackward0"  # b keeps its history
+    e = al.tensor([1.0], requires_grad=True)
+    ((b * e) if b_first else (e * b)).sum().backward()
+    assert a.grad.tolist() == [2.0]
+
+
+def test_a_leaf_returned_as_non_differentiable_stays_a_leaf_that_requires_grad():
+    x = al.tensor([3.0], requires_grad=True)
+    out = ReturnsInput.apply(x)
+    assert not out.requires_grad and x.requires_grad and x.is_leaf
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [2.0]
+
+
+def test_the_detached_alias_may_be_modified_in_place():
+    a = al.tensor([1.0], requires_grad=True)
+    b = a * 2
+    out = ReturnsInput.apply(b)
+    out.mul_(3)  # not a view made by a custom Function, so not refused (as in PyTorch)
+    assert b.tolist() == [6.0] and b._version == 1
+
+
+def test_only_the_differentiable_output_carries_gradient():
+    class InputAndDouble(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_non_differentiable(x)
+            return x, x * 2
+
+        @staticmethod
+        def backward(ctx, grad_x, grad_double):
+            return grad_x * 3 + grad_double * 5
+
+    a = al.tensor([1.0], requires_grad=True)
+    same, double = InputAndDouble.apply(a * 2)
+    assert not same.requires_grad and double.grad_fn.name() == "InputAndDoubleBackward"
+    double.sum().backward()
+    assert a.grad.tolist() == [10.0]  # grad_x is zeros: (0 * 3 + 1 * 5) * d(a * 2)/da
+
+
+@pytest.mark.parametrize("leaf", [True, False])
+def test_without_recording_an_input_that_requires_grad_comes_back_detached(leaf):
+    a = al.tensor([1.0, 2.0], requires_grad=True)
+    x = a if leaf else a * 1
+    with al.no_grad():
+        out = Identity.apply(x)
+    assert out is not x and not out.requires_grad and out.grad_fn is None
+    assert not out.is_view() and np.shares_memory(out.numpy(), x.detach().numpy())
+    assert x.requires_grad and x.is_leaf == leaf
+
+
+def test_an_input_that_does_not_require_grad_comes_back_as_a_view_of_itself():
+    x = al.tensor([1.0, 2.0])
+    out = Identity.apply(x)
+    assert out is not x and out.is_view() and out._base is x and not out.requires_grad
+
+
+def test_an_input_returned_twice_is_two_outputs_of_one_node():
+    class Twice(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x, x
+
+        @staticmethod
+        def backward(ctx, grad_first, grad_second):
+            return grad_first * 3 + grad_second * 5
+
+    a = al.tensor([1.0], requires_grad=True)
+    b = a * 2
+    first, second = Twice.apply(b)
+    assert first is not second and first.grad_fn is second.grad_fn
+    assert (first._output_nr, second._output_nr) == (0, 1) and first._base is b
+    (first + second).sum().backward()
+    assert a.grad.tolist() == [16.0]  # (3 + 5) * 2
+    assert b.grad_fn.name() == "MulBackward0"
+
+
+class DoubleNonDiff_(Double_):  # noqa: N801
+    """Double_, but its result is marked non-differentiable too."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.mark_non_differentiable(x)
+        return Double_.forward(ctx, x)
+
+
+@pytest.mark.parametrize("grad_mode", [True, False])
+def test_a_dirty_input_without_gradient_keeps_its_history(grad_mode):
+    a = al.tensor([1.0, 2.0], requires_grad=True)
+    x = a * 1
+    with al.set_grad_enabled(grad_mode):
+        y = DoubleNonDiff_.apply(x)
+    assert x.tolist() == [2.0, 4.0] and x._version == 1  # mark_dirty: one version bump
+    assert y is not x and not y.requires_grad and y.grad_fn is None
+    assert x.requires_grad and x.grad_fn.name() == "MulBackward0"
+    x.sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0]
+
+
+def test_without_recording_a_dirty_input_comes_back_detached():
+    a = al.tensor([1.0, 2.0], requires_grad=True)
+    x = a * 1
+    with al.no_grad():
+        y = Double_.apply(x)
+    assert x.tolist() == [2.0, 4.0] and x._version == 1
+    assert y is not x and not y.requires_grad and x.grad_fn.name() == "MulBackward0"

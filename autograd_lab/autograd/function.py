@@ -238,8 +238,14 @@ class Function(metaclass=_FunctionMeta):
 
 
 def _wrap_outputs(cls, node: BackwardCFunction, args: tuple, outputs: tuple, record: bool):
-    """Connect the outputs of ``forward`` to ``node``: PyTorch's ``_wrap_outputs``."""
-    dirty = {id(t) for t in node.dirty_tensors}
+    """Connect the outputs of ``forward`` to ``node``: PyTorch's ``_wrap_outputs``.
+
+    An input is never changed here, except by ``mark_dirty`` (forward changed its values,
+    so it gets ``node`` as its new history). An input returned as is comes back as a new
+    tensor sharing its memory: a view with ``node`` as its history, or, if it gets no
+    gradient, an alias that does not require grad. Turning off the input's own
+    ``requires_grad`` instead would cut the gradient to everything computed from it.
+    """
     returned = {id(o) for o in outputs if isinstance(o, Tensor)}
     for t in node.dirty_tensors:
         if id(t) not in returned:
@@ -248,51 +254,54 @@ def _wrap_outputs(cls, node: BackwardCFunction, args: tuple, outputs: tuple, rec
                 "not returned as output. Return every tensor you pass to ctx.mark_dirty."
             )
     input_ids = {id(a) for a in args if isinstance(a, Tensor)}
+    dirty = {id(t) for t in node.dirty_tensors}
     non_diff = {id(t) for t in node.non_differentiable}
     from . import inplace  # imported here: inplace.py itself builds on attach()
 
-    for t in node.dirty_tensors:
-        inplace.check_inplace(t)
-    # Which outputs are non-differentiable, decided before any of them is aliased below.
-    is_non_diff = [isinstance(o, Tensor) and id(o) in non_diff for o in outputs]
-    wrapped = []
-    for out, no_grad_out in zip(outputs, is_non_diff, strict=True):
-        if isinstance(out, Tensor) and id(out) in input_ids and id(out) not in dirty and (
-                record or no_grad_out):
-            # An input returned as is: a new tensor sharing its memory (with its own history
-            # when recorded). Never change the input itself (PyTorch's _wrap_outputs:
-            # "Return detached aliases of inputs, instead of changing their requires_grad").
-            out = _alias(out)
+    wrapped, joining, modified = [], [], []  # returned; given to attach; rebased after it
+    for out in outputs:
+        joins = None  # the tensor that joins ``node`` as this output, if any
+        if isinstance(out, Tensor):
+            is_input, is_dirty = id(out) in input_ids, id(out) in dirty
+            if not record or id(out) in non_diff or out._data.dtype.kind != "f":
+                out = _without_gradient(out, is_input, is_dirty)
+            elif is_dirty:
+                inplace.check_inplace(out)  # e.g. a leaf that requires grad is refused
+                modified.append((len(wrapped), out))
+            else:
+                joins = out = _alias(out) if is_input else out
+            if out._view_fn is not None and not is_dirty:  # a view made inside forward:
+                out._view_fn.creation_meta = inplace.IN_CUSTOM_FUNCTION  # not for in-place
         wrapped.append(out)
-    if not record:
-        for t in node.dirty_tensors:
-            inplace.bump_version(t)
-        for out, no_grad_out in zip(wrapped, is_non_diff, strict=True):
-            if no_grad_out:
-                out._requires_grad = False
-        return tuple(wrapped)
-    differentiable = [o if isinstance(o, Tensor) and not no_grad_out
-                      and o._data.dtype.kind == "f" else None
-                      for o, no_grad_out in zip(wrapped, is_non_diff, strict=True)]
-    dirty_outputs = [(i, o) for i, o in enumerate(differentiable)
-                     if o is not None and id(o) in dirty]
-    inputs = [a if isinstance(a, Tensor) else None for a in args]
-    attach(node, inputs, [None if o is not None and id(o) in dirty else o for o in differentiable])
-    node._output_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
-                              for o in wrapped)
-    for output_nr, t in dirty_outputs:
-        input_nr = next(i for i, a in enumerate(args) if a is t)
+        joining.append(joins)
+    if record:  # before the version bump: a modified view's edge is its history as it was
+        attach(node, [a if isinstance(a, Tensor) else None for a in args], joining)
+        # every tensor output has a shape: backward gets zeros for those without a gradient
+        node._output_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor)
+                                  else None for o in wrapped)
+    for t in node.dirty_tensors:
         inplace.bump_version(t)
+    if not record:
+        return tuple(wrapped)
+    for output_nr, t in modified:
+        input_nr = next(i for i, a in enumerate(args) if a is t)
         inplace.rebase_history(t, node, output_nr, input_nr)
-    for out in wrapped:  # a view made inside forward: modifying it later must be refused
-        view_fn = getattr(out, "_view_fn", None) if isinstance(out, Tensor) else None
-        if view_fn is not None and id(out) not in dirty:
-            view_fn.creation_meta = inplace.IN_CUSTOM_FUNCTION
-    for out, no_grad_out in zip(wrapped, is_non_diff, strict=True):
-        if no_grad_out:
-            out._requires_grad = False
     node._saved_values = _save(cls, node, wrapped)
     return tuple(wrapped)
+
+
+def _without_gradient(out: Tensor, is_input: bool, is_dirty: bool) -> Tensor:
+    """An output that gets no gradient: marked non-differentiable, not floating point, or
+    from a call that records nothing. As in PyTorch, it does not require grad; an input
+    that does comes back as a detached alias (the input keeps its ``requires_grad``), one
+    that does not as a view of itself (``_view_as_self_with_no_grad``)."""
+    if not out.requires_grad:
+        return _alias(out) if is_input and not is_dirty else out
+    if is_input:
+        return out.detach()
+    if out._base is None:  # made inside forward with grad enabled: detached in place
+        out._grad_fn, out._requires_grad = None, False
+    return out
 
 
 def _alias(t: Tensor) -> Tensor:
