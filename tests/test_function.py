@@ -483,6 +483,56 @@ def test_saved_input_modified_in_place_is_caught_at_backward():
         y.sum().backward()
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["numpy_formula", "tensor_formula"])
+@pytest.mark.parametrize("saved", ["inputs", "output"])
+def test_a_saved_value_modified_in_place_is_caught_by_either_formula(fast, saved, monkeypatch):
+    """A plain backward runs mul's and exp's NumPy formulas, which read saved values with
+    ``unpack_array``; ``fast_formulas(False)`` runs their Tensor formulas, which use
+    ``unpack``. Both share one version check."""
+    from autograd_lab.autograd.saved import SavedTensor
+
+    called = []
+
+    def spy(method):
+        original = getattr(SavedTensor, method)
+
+        def recording(self, node):
+            called.append(method)
+            return original(self, node)
+
+        monkeypatch.setattr(SavedTensor, method, recording)
+
+    spy("unpack")
+    spy("unpack_array")
+    a = al.tensor([1.0, 2.0], requires_grad=True)
+    x = a * 1
+    y = x * a if saved == "inputs" else x.exp()  # mul saves x and a, exp its result
+    (x if saved == "inputs" else y).mul_(3)
+    with al.autograd.fast_formulas(fast), pytest.raises(
+            RuntimeError, match="modified by an inplace operation.*is at version 1; "
+                                "expected version 0"):
+        y.sum().backward()
+    assert called[-1] == ("unpack_array" if fast else "unpack")
+
+
+def test_unpack_and_unpack_array_agree_before_and_after_an_in_place_change():
+    from autograd_lab.autograd.saved import SavedTensor
+
+    x = al.tensor([1.0, 2.0], requires_grad=True) * 1  # saved before it has a version counter
+    y = x.exp()
+    as_input, as_output = SavedTensor(x, False), SavedTensor(y, True)
+    node = y.grad_fn
+    for s, t in ((as_input, x), (as_output, y)):
+        assert s.unpack(node).tolist() == s.unpack_array(node).tolist() == t.tolist()
+    with al.no_grad():
+        x.add_(1)
+        y.add_(1)
+    for s in (as_input, as_output):
+        for unpack in (s.unpack, s.unpack_array):
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                unpack(node)
+
+
 def test_view_returned_by_a_function_cannot_be_modified_in_place():
     class FirstHalf(al.autograd.Function):
         @staticmethod

@@ -60,8 +60,7 @@ class SavedTensor:
         """The saved tensor, checked against in-place modification since it was saved."""
         if self._unpack_hook is not None:
             return self._unpack_hook(self._packed)
-        if self._counter().value != self._version:
-            raise self._modified_error(node)
+        self._check_version(node)
         tensor = self._tensor
         if tensor is not None:
             return tensor
@@ -81,19 +80,24 @@ class SavedTensor:
 
     def unpack_array(self, node):
         """The saved value's array, with the same checks as ``unpack`` (for NumPy formulas)."""
-        tensor = self._tensor
-        vc = self._vc if tensor is None else tensor._vc
-        if self._unpack_hook is not None or (vc is not None and vc.value != self._version):
-            return self.unpack(node)._data  # the hook's result, or the in-place error
-        return self._data if tensor is None else tensor._data
+        if self._unpack_hook is not None:
+            return self._unpack_hook(self._packed)._data
+        self._check_version(node)
+        return self._data if self._tensor is None else self._tensor._data
 
-    def _counter(self) -> VersionCounter:
-        """The saved value's version counter. A tensor saved as an input before it had one
-        was at version 0; it gets one when first modified in place (or viewed), and that
-        is the one to read: the saved tensor keeps the tensor, so it finds it there."""
-        if self._tensor is not None:
-            return self._tensor._version_counter()
-        return self._vc
+    def _check_version(self, node) -> None:
+        """Raise if the saved value was modified in place since it was saved: the one
+        version check, shared by ``unpack`` and ``unpack_array``."""
+        vc = self._counter()
+        if vc is not None and vc.value != self._version:
+            raise self._modified_error(node)
+
+    def _counter(self) -> VersionCounter | None:
+        """The saved value's version counter, or None while it has none (so it is still at
+        version 0). A tensor saved as an input before it had one gets one when first
+        modified in place (or viewed): the saved tensor keeps the tensor, so it finds it
+        there."""
+        return self._vc if self._tensor is None else self._tensor._vc
 
     def follow_view(self, view) -> None:
         """Mark this saved output as the result of an in-place op on ``view``.
