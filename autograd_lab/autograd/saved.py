@@ -37,7 +37,7 @@ class SavedTensor:
         vc = tensor._vc
         if vc is None and (is_output or saved_hooks_open[0]):
             # the tensor's first need of a counter (``Tensor._version_counter``); a saved
-            # input without one finds it later through its tensor: see ``_counter``
+            # input without one finds it later through its tensor: see ``_check_version``
             vc = tensor._vc = VersionCounter()
         self._vc = vc
         self._version = 0 if vc is None else vc.value
@@ -87,17 +87,15 @@ class SavedTensor:
 
     def _check_version(self, node) -> None:
         """Raise if the saved value was modified in place since it was saved: the one
-        version check, shared by ``unpack`` and ``unpack_array``."""
-        vc = self._counter()
-        if vc is not None and vc.value != self._version:
-            raise self._modified_error(node)
+        version check, shared by ``unpack`` and ``unpack_array``.
 
-    def _counter(self) -> VersionCounter | None:
-        """The saved value's version counter, or None while it has none (so it is still at
-        version 0). A tensor saved as an input before it had one gets one when first
-        modified in place (or viewed): the saved tensor keeps the tensor, so it finds it
-        there."""
-        return self._vc if self._tensor is None else self._tensor._vc
+        A tensor saved as an input before it had a version counter gets one when first
+        modified in place (or viewed); the saved tensor keeps the tensor, so it finds it
+        there. No counter yet means never modified: still at the saved version, 0.
+        """
+        vc = self._vc if self._tensor is None else self._tensor._vc
+        if vc is not None and vc.value != self._version:
+            raise self._modified_error(node, vc.value)
 
     def follow_view(self, view) -> None:
         """Mark this saved output as the result of an in-place op on ``view``.
@@ -120,7 +118,7 @@ class SavedTensor:
         with enable_grad():
             return view_fn(base)
 
-    def _modified_error(self, node) -> RuntimeError:
+    def _modified_error(self, node, version: int) -> RuntimeError:
         shape = list(self._data.shape if self._tensor is None else self._tensor._data.shape)
         dtype = (self._data if self._tensor is None else self._tensor._data).dtype.name
         where = ""
@@ -132,7 +130,7 @@ class SavedTensor:
         return RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: [{dtype} tensor of shape {shape}]{where} is at version "
-            f"{self._counter().value}; expected version {self._version} instead. Hint: the tensor "
+            f"{version}; expected version {self._version} instead. Hint: the tensor "
             f"was saved by {node.name()}; change the in-place op to its out-of-place form "
             "(e.g. x = x + 1 instead of x += 1), or clone() the tensor before modifying it. "
             "To find the forward op that made it, enable anomaly detection with "
