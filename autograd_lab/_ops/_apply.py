@@ -38,6 +38,8 @@ def run_forward(spec: OpSpec, tensors: tuple, attrs: tuple) -> np.ndarray:
     try:
         if spec.scalar_forward is not None and first.ndim == 0 and fast_mode._enabled:
             out = spec.scalar_forward(first[()], *attrs)  # Note [Scalar math for 0-d tensors]
+        elif len(tensors) == 1:  # most ops: no map over the inputs (measured: 2% of W1)
+            out = spec.forward(first, *attrs)
         else:
             out = spec.forward(*map(_array_of, tensors), *attrs)
     except (ValueError, IndexError, TypeError) as err:

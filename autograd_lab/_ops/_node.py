@@ -52,6 +52,8 @@ class OpNode(Node):
         formula = spec.array_backward
         if formula is None:
             return self.apply(grad_outputs)
+        if spec.passes_gradient:  # ``x + 2``: its formula is ``return grad``
+            return (grad_outputs[0],)
         saved = self._saved
         if saved is None:
             raise freed_graph_error()
@@ -59,13 +61,16 @@ class OpNode(Node):
         data = grad._data
         if spec.scalar_forward is not None and data.ndim == 0:
             data = data[()]  # Note [Scalar math for 0-d tensors] in _table.py
-        if spec.array_wants_needs_input_grad:
-            values = [s.unpack_array(self) for s in saved]
-            grads = formula(data, *values, *self._attrs, needs_input_grad=self.needs_input_grad)
+        attrs = self._attrs
+        if spec.array_wants_needs_input_grad:  # mul, matmul ...: skip unwanted gradients
+            grads = formula(data, *[s.unpack_array(self) for s in saved], *attrs,
+                            needs_input_grad=self.needs_input_grad)
         elif len(saved) == 1:  # most rows save one value (sin's self, exp's result)
-            grads = formula(data, saved[0].unpack_array(self), *self._attrs)
+            grads = formula(data, saved[0].unpack_array(self), *attrs)
+        elif not saved:  # ``x * 2.0``, ``sum``: the gradient and the attributes alone
+            grads = formula(data, *attrs)
         else:
-            grads = formula(data, *[s.unpack_array(self) for s in saved], *self._attrs)
+            grads = formula(data, *[s.unpack_array(self) for s in saved], *attrs)
         if grads is data:  # ``x + 2`` passes its gradient on unchanged
             return (grad,)
         if type(grads) is np.ndarray:
@@ -162,7 +167,8 @@ def node_class(name: str, base: type, spec) -> type:
     ...: one property per saved value and per attribute (properties rather than a
     ``__getattr__``, which would slow every attribute read on every node).
     """
-    fields = {"__slots__": (), "_spec": spec, "__module__": "autograd_lab._ops"}
+    fields = {"__slots__": (), "_spec": spec, "__module__": "autograd_lab._ops",
+              "_saves_nothing": not spec.save}
     for index, key in enumerate(spec.save):
         fields[f"_saved_{key}"] = property(functools.partial(_saved_value, index=index))
     for index, key in enumerate(spec.attrs):

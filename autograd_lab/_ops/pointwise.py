@@ -39,7 +39,7 @@ ADD = REGISTRY["add"]
 
 
 @defop("add_scalar", np.add, attrs=("other",), node_name="AddBackward0",
-       wrapped_number=True, runs_on_arrays=True)
+       wrapped_number=True, passes_gradient=True)
 def _add_scalar_backward(grad, other):
     return grad
 
@@ -57,7 +57,7 @@ SUB = REGISTRY["sub"]
 
 
 @defop("sub_scalar", np.subtract, attrs=("other",), node_name="SubBackward0",
-       wrapped_number=True, runs_on_arrays=True)
+       wrapped_number=True, passes_gradient=True)
 def _sub_scalar_backward(grad, other):
     return grad
 

@@ -379,7 +379,7 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
 
 def _apply(node: Node, grad_outputs, keep_graph: bool, on_arrays: bool, owned: bool) -> tuple:
     """Run one node: its backward, then its post-hooks; free its saved values."""
-    if node._skip_if_no_grad and _all_none(grad_outputs):
+    if grad_outputs[0] is None and node._skip_if_no_grad and _all_none(grad_outputs):
         grad_inputs = (None,) * len(node.next_functions)  # no gradient reached this node
     elif anomaly_mode._enabled:
         grad_inputs = _apply_with_anomaly_checks(node, grad_outputs)
@@ -398,7 +398,7 @@ def _apply(node: Node, grad_outputs, keep_graph: bool, on_arrays: bool, owned: b
             result = hook(tuple(grad_inputs), tuple(grad_outputs))
             if result is not None:
                 grad_inputs = _hook_result(result, len(grad_inputs), hook, node)
-    if not keep_graph:
+    if not keep_graph and not node._saves_nothing:
         node._release_variables()
     return grad_inputs
 
@@ -435,7 +435,9 @@ def _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, target
         g = grad_inputs[i] if i < given else None
         if g is not None:
             meta = fn._output_meta[nr]
-            if not _fits(g, meta):
+            data = g._data if type(g) is Tensor else None
+            # The one test of a gradient's fit; _validate_grad acts only on what differs.
+            if data is None or data.shape != meta[0] or data.dtype is not meta[1]:
                 g = _validate_grad(g, meta, node, i)  # reduce a broadcast, cast, or explain
             old = buf[nr]
             # The chain rule's sum: where paths meet, their gradients add up.
@@ -470,25 +472,19 @@ def _owns_memory(data: np.ndarray) -> bool:
     return data.base is None and data.flags.writeable
 
 
-def _fits(g, meta: tuple) -> bool:
-    """Is ``g`` a Tensor of exactly the shape and dtype of the tensor it belongs to?"""
-    shape, dtype = meta
-    return isinstance(g, Tensor) and g._data.shape == shape and g._data.dtype is dtype
-
-
 def _validate_grad(g, meta: tuple, producer: Node, index: int):
-    """Bring a gradient to the shape and dtype of the tensor it belongs to.
+    """Bring a gradient that does not fit to the shape and dtype of its tensor.
 
     A broadcast input receives a gradient of the broadcast shape; it is summed back
-    here, once, for every op (PyTorch does the same in its engine).
+    here, once, for every op (PyTorch does the same in its engine). Called by ``_route``
+    when its test of the fit fails; each step below changes only what differs, so there
+    is no second test of the fit to drift from the first.
     """
     if not isinstance(g, Tensor):
         raise TypeError(
             f"Function {producer.name()} returned a {type(g).__name__} as gradient {index}; "
             "expected a Tensor or None."
         )
-    if _fits(g, meta):
-        return g
     shape, dtype = meta
     data = g._data
     if data.shape != shape:

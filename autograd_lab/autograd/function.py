@@ -34,7 +34,10 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
     ``(None, 0)``. Each output becomes a non-leaf whose gradient flows into ``node``;
     a ``None`` in ``outputs`` keeps its position (``output_nr``) but joins nothing.
     """
-    node.next_functions = tuple(map(gradient_edge, inputs))  # (None, 0) for a None input
+    if len(inputs) == 1:  # most ops: no map over the inputs (measured: 3% of W1)
+        node.next_functions = (gradient_edge(inputs[0]),)
+    else:
+        node.next_functions = tuple(map(gradient_edge, inputs))  # (None, 0) for a None input
     if len(outputs) == 1 and outputs[0] is not None:  # the common case: every op comes here
         out = outputs[0]
         out._grad_fn = node
