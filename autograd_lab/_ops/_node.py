@@ -71,7 +71,7 @@ class OpNode(Node):
             grads = formula(data, *attrs)
         else:
             grads = formula(data, *[s.unpack_array(self) for s in saved], *attrs)
-        if grads is data:  # ``x + 2`` passes its gradient on unchanged
+        if grads is data:  # a formula that hands its gradient on unchanged
             return (grad,)
         if type(grads) is np.ndarray:
             return (Tensor(grads),)
