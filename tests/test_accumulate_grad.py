@@ -50,8 +50,8 @@ def _record_results(monkeypatch, node) -> list:
     for name in ("apply", "_apply_arrays"):
         original = getattr(cls, name)
 
-        def recording(self, grad_outputs, _original=original):
-            result = _original(self, grad_outputs)
+        def recording(self, grad_outputs, *args, _original=original, **kwargs):
+            result = _original(self, grad_outputs, *args, **kwargs)
             made.append(result)
             return result
 

@@ -1,11 +1,12 @@
 """Every holder of a gradient still sees the value it was given, with relu in the graph.
 
 relu's NumPy backward used to write its result into its incoming gradient when reference
-counts said nothing else held it. Nothing overwrites a gradient now (the engine's one
-saving, Note [Owned gradients] in autograd/engine.py, only keeps a leaf's first gradient
-without a copy). These tests guard that: a hook, a second edge, ``backward_steps``, the
-caller's ``gradient=`` and ``autograd.grad`` each see the value the maths gives, derived
-by hand below, in both formula settings.
+counts said nothing else held it. Now it does so only when the engine owns that gradient
+(Note [Owned gradients] in autograd/engine.py), a rule stated by the engine, not guessed
+from reference counts. These tests guard it: a hook, a node post-hook, a second edge,
+``backward_steps``, the caller's ``gradient=`` and ``autograd.grad`` each see the value
+the maths gives, derived by hand below, in both formula settings; and relu is told it owns
+its gradient exactly when nothing else can see it.
 """
 
 from __future__ import annotations
@@ -114,3 +115,72 @@ def test_autograd_grad_returns_the_gradient_relu_was_given():
     g_r, g_x = al.autograd.grad(loss, [r, x])
     np.testing.assert_array_equal(g_r.numpy(), UPSTREAM)
     np.testing.assert_allclose(g_x.numpy(), _expected_grads(x, w, UPSTREAM)[0], rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------
+# relu writes into its incoming gradient only when the engine owns it
+@pytest.fixture
+def owned_flags(monkeypatch):
+    """The ``grad_is_owned`` each call of relu's NumPy formula gets."""
+    from autograd_lab._ops._table import REGISTRY
+
+    relu, flags = REGISTRY["relu"], []
+    formula = relu.array_backward
+
+    def recording(grad, result, *, grad_is_owned=False):
+        flags.append(grad_is_owned)
+        return formula(grad, result, grad_is_owned=grad_is_owned)
+
+    monkeypatch.setattr(relu, "array_backward", recording)
+    return flags
+
+
+def _relu_loss(hook=None, post_hook=None):
+    x, w = _inputs()
+    r = al.relu(x @ w)
+    if hook is not None:
+        r.register_hook(hook)
+    if post_hook is not None:
+        r.grad_fn.register_hook(post_hook)
+    return x, w, (r @ _eye() * al.tensor(UPSTREAM)).sum()
+
+
+def _check(x, w):
+    gx, gw = _expected_grads(x, w, UPSTREAM)
+    np.testing.assert_allclose(x.grad.numpy(), gx, rtol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), gw, rtol=1e-12)
+
+
+def test_relu_writes_into_a_gradient_the_engine_owns(owned_flags, formula_setting):
+    x, w, loss = _relu_loss()
+    loss.backward()
+    # mm's backward made relu's gradient fresh: owned, unless only definitions run
+    assert owned_flags == ([True] if formula_setting == "fast" else [])
+    _check(x, w)
+
+
+def test_relu_leaves_a_gradient_a_hook_saw(owned_flags, formula_setting):
+    seen = []
+    x, w, loss = _relu_loss(hook=lambda g: seen.append(g.numpy().copy()) or None)
+    loss.backward()
+    assert True not in owned_flags
+    _check(x, w)
+
+
+def test_relu_leaves_the_gradient_its_post_hook_is_shown(owned_flags, formula_setting):
+    shown = []
+    x, w, loss = _relu_loss(post_hook=lambda gi, go: shown.append(go[0].numpy().copy()))
+    loss.backward()
+    assert True not in owned_flags
+    np.testing.assert_array_equal(shown[0], UPSTREAM)
+    _check(x, w)
+
+
+def test_relu_owns_nothing_while_steps_are_shown(owned_flags, formula_setting):
+    x, w, loss = _relu_loss()
+    steps = [(s.node.name(), [g.numpy().copy() for g in s.grad_outputs if g is not None])
+             for s in al.autograd.backward_steps(loss)]
+    assert True not in owned_flags
+    relu_in = next(gs for name, gs in steps if name == "ReluBackward0")
+    np.testing.assert_array_equal(relu_in[0], UPSTREAM)
+    _check(x, w)

@@ -71,8 +71,11 @@ def _cos_backward_arrays(grad, self):
 
 
 @arrays_for("relu")
-def _relu_backward_arrays(grad, result):
+def _relu_backward_arrays(grad, result, *, grad_is_owned=False):
     # relu's result is >= 0 or nan, so "not result <= 0" is "result != 0": one comparison.
+    if grad_is_owned:  # nothing else sees it: write into it (Note [Owned gradients])
+        np.multiply(grad, result != 0, out=grad)
+        return grad
     # A multiply by a bool mask casts it in small buffers; casting the mask once to the
     # gradient's dtype, then multiplying in place, is faster (and much faster than np.where).
     out = np.empty(result.shape, grad.dtype)

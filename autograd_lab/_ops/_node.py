@@ -45,9 +45,11 @@ class OpNode(Node):
             grads = spec.backward(grad_outputs[0], *values, *self._attrs)
         return grads if type(grads) is tuple else (grads,)
 
-    def _apply_arrays(self, grad_outputs: list) -> tuple:
+    def _apply_arrays(self, grad_outputs: list, owned: bool = False) -> tuple:
         """The same derivative by the row's NumPy formula (Note [Two formulas]), results
-        wrapped as Tensors; the row's Tensor formula if it has none."""
+        wrapped as Tensors; the row's Tensor formula if it has none. ``owned``: the engine
+        owns the incoming gradient, and a formula that asks may write into it (relu; Note
+        [Owned gradients] in autograd/engine.py)."""
         spec = self._spec
         formula = spec.array_backward
         if formula is None:
@@ -62,9 +64,9 @@ class OpNode(Node):
         if spec.scalar_forward is not None and data.ndim == 0:
             data = data[()]  # Note [Scalar math for 0-d tensors] in _table.py
         attrs = self._attrs
-        if spec.array_wants_needs_input_grad:  # mul, matmul ...: skip unwanted gradients
-            grads = formula(data, *[s.unpack_array(self) for s in saved], *attrs,
-                            needs_input_grad=self.needs_input_grad)
+        if spec.array_keywords:  # the few rows that ask (mul's needs_input_grad, relu's
+            grads = formula(data, *[s.unpack_array(self) for s in saved], *attrs,  # owned)
+                            **self._keywords(owned))
         elif len(saved) == 1:  # most rows save one value (sin's self, exp's result)
             grads = formula(data, saved[0].unpack_array(self), *attrs)
         elif not saved:  # ``x * 2.0``, ``sum``: the gradient and the attributes alone
@@ -78,6 +80,16 @@ class OpNode(Node):
         if type(grads) is tuple:
             return tuple([_as_tensor(g) for g in grads])
         return (_as_tensor(grads),)
+
+    def _keywords(self, owned: bool) -> dict:
+        """What a NumPy formula asked for by keyword: which gradients are wanted, and
+        whether it may write into the incoming gradient."""
+        keywords = {}
+        if self._spec.array_wants_needs_input_grad:
+            keywords["needs_input_grad"] = self.needs_input_grad
+        if self._takes_owned_grad:
+            keywords["grad_is_owned"] = owned
+        return keywords
 
     def _saved_values(self) -> tuple:
         saved = self._saved
@@ -117,7 +129,7 @@ class MultiOutputOpNode(OpNode):
         grads = self._spec.backward(tuple(grad_outputs), *values, *self._attrs)
         return grads if type(grads) is tuple else (grads,)
 
-    def _apply_arrays(self, grad_outputs: list) -> tuple:
+    def _apply_arrays(self, grad_outputs: list, owned: bool = False) -> tuple:
         return self.apply(grad_outputs)
 
 

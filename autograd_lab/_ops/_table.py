@@ -59,7 +59,8 @@ class OpSpec:
     __slots__ = ("name", "forward", "backward", "inputs", "save", "attrs", "node_cls",
                  "save_plan", "view", "exact_dtype", "wants_needs_input_grad", "wrapped_number",
                  "double_backward", "output_view", "array_backward",
-                 "array_wants_needs_input_grad", "scalar_forward", "passes_gradient")
+                 "array_wants_needs_input_grad", "array_keywords", "scalar_forward",
+                 "passes_gradient")
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:
@@ -81,6 +82,7 @@ class OpSpec:
         self.output_view = None
         self.array_backward = None  # Note [Two formulas]
         self.array_wants_needs_input_grad = False
+        self.array_keywords = False  # does the NumPy formula take keywords at all?
         self.passes_gradient = False
         self.scalar_forward = _SCALAR_MATH.get(forward)  # Note [Scalar math for 0-d tensors]
         # A formula that can skip work for inputs needing no gradient (matmul's are costly)
@@ -96,8 +98,12 @@ class OpSpec:
         if self.output_view is not None:
             raise ValueError(f"{self.name}: a multi-output row has only its Tensor formula")
         self.array_backward = formula
-        self.array_wants_needs_input_grad = (
-            "needs_input_grad" in inspect.signature(formula).parameters)
+        parameters = inspect.signature(formula).parameters
+        self.array_wants_needs_input_grad = "needs_input_grad" in parameters
+        # A formula that may write into a gradient the engine owns declares grad_is_owned
+        # (Note [Owned gradients] in autograd/engine.py).
+        self.node_cls._takes_owned_grad = "grad_is_owned" in parameters
+        self.array_keywords = self.array_wants_needs_input_grad or "grad_is_owned" in parameters
         return formula
 
     def __repr__(self) -> str:

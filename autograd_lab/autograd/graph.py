@@ -91,6 +91,9 @@ class Node:
     # the node was given or kept (built-in op nodes set it). A leaf may then keep such a
     # result as its ``.grad`` without a copy: Note [Owned gradients] in engine.py.
     _fresh_grad_inputs = False
+    # True for kinds of node that can use a gradient the engine owns instead of copying
+    # it: AccumulateGrad keeps it as ``.grad``, relu's node writes into it (same Note).
+    _takes_owned_grad = False
     # True for kinds of node that never save anything (``x + 2``): the engine then does not
     # ask them to free what they saved. Worth a class attribute: a call per node costs
     # about 1% of a backward of small ops (benchmarks/instructions.py, W1 and W3).
@@ -103,7 +106,7 @@ class Node:
     def apply(self, grad_outputs: list) -> tuple:
         raise NotImplementedError(f"{self.name()} does not implement apply()")
 
-    def _apply_arrays(self, grad_outputs: list) -> tuple:
+    def _apply_arrays(self, grad_outputs: list, owned: bool = False) -> tuple:
         """The node's backward computed on NumPy arrays, for when nothing records (a
         backward without create_graph, fast formulas on): the same values as ``apply``,
         faster. The engine alone chooses it; by default it is ``apply`` itself."""
@@ -175,11 +178,17 @@ class AccumulateGrad(Node):
     def _tensor_hooks_for(self, output_nr: int):
         return self.variable._hooks
 
+    _takes_owned_grad = True
+
     def apply(self, grad_outputs: list) -> tuple:
         """``variable.grad += grad``, storing a copy of a first gradient."""
+        return self._apply_arrays(grad_outputs)
+
+    def _apply_arrays(self, grad_outputs: list, owned: bool = False) -> tuple:
+        """The same, keeping an ``owned`` first gradient itself (Note [Owned gradients])."""
         grad = grad_outputs[0]
         if grad is not None:
-            self.accumulate(grad, owned=False)
+            self.accumulate(grad, owned)
         return ()
 
     def accumulate(self, grad, owned: bool) -> None:
