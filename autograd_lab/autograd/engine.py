@@ -322,7 +322,7 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
     while ready:
         node = heappop(ready)[1]
         grad_outputs = buffers.pop(node)
-        own = owned is not None and node in owned
+        own = node in owned if owned else False  # Note [Owned gradients]
         if (node._tensor_pre_hooks is not None or node._retains_grad is not None
                 or (type(node) is AccumulateGrad and node.variable._hooks)):
             grad_outputs = _run_tensor_pre_hooks(node, grad_outputs)
