@@ -171,18 +171,21 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
     if problems(rows):
         lines += ["Left out:", "", *(f"- {p}" for p in problems(rows)), ""]
     lines += ["## Where autograd_lab's time went", "",
-              "- **Per-op overhead (W1, W3).** A plain backward runs each hot row's NumPy "
-              "formula (docs/ops.md, \"Two formulas for a hot row\") instead of Tensor ops; "
+              "- **Per-op overhead (W1, W3).** A plain backward may run each hot row's "
+              "formula on NumPy arrays (docs/ops.md, \"One formula, and a faster road for a "
+              "plain backward\") instead of Tensor ops; "
               "the engine's loop, node creation and tensor creation were trimmed of calls and "
               "allocations; the collector is paused during backward; op nodes show their "
               "saved values through properties rather than a `__getattr__` (which slowed "
               "every attribute read on a node); 0-d tensors take NumPy's scalar math for "
-              "`+ - *` with a number; binary ops run their forward inline; broadcast gradients "
+              "`+ - *` with a number; broadcast gradients "
               "are checked in plain Python, and reductions call NumPy's ufunc methods without "
               "their Python wrappers. Judged in instructions per op with "
               "`python benchmarks/instructions.py`, which is repeatable where timings are "
               "not: W1 went from 91.3k to 59.9k, then 52.1k instructions per op (NumPy by "
-              "hand: 15.8k); W3 from 56.9k to 42.7k.",
+              "hand: 15.8k); W3 from 56.9k to 42.7k. Issue 11 then made the formulas that "
+              "run the ones a learner reads (docs/architecture.md, \"Fast paths: the "
+              "rule\"): W1 52.3k to 53.7k, W3 43.1k to 43.8k.",
               "- **Whole rows where PyTorch has them (W2, W5).** `conv2d` is one "
               "`ConvolutionBackward0` (im2col in chunks into one batched product, columns "
               "rebuilt in backward rather than kept) and `cross_entropy` is `LogSoftmax` + "
