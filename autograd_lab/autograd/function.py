@@ -273,8 +273,9 @@ def _wrap_outputs(cls, node: BackwardCFunction, args: tuple, outputs: tuple, rec
                 modified.append((len(wrapped), out))
             else:
                 joins = out = _alias(out) if is_input else out
-            if out._view_fn is not None and not is_dirty:  # a view made inside forward:
-                out._view_fn.creation_meta = inplace.IN_CUSTOM_FUNCTION  # not for in-place
+            if out._view_fn is not None and not is_dirty:
+                # a view made inside forward: modifying it in place later is refused
+                out._view_fn.creation_meta = inplace.IN_CUSTOM_FUNCTION
         wrapped.append(out)
         joining.append(joins)
     if record:  # before the version bump: a modified view's edge is its history as it was
