@@ -18,8 +18,8 @@ The engine knows ``Node``s and tensors, never concrete ops. With ``create_graph=
 the backward formulas run with grad mode on, so they record a graph of their own:
 that is all higher-order gradients need. Without it nothing records, and there (unless
 ``fast_formulas(False)``) the engine may run a node's NumPy formula instead of its
-definition and keep a gradient it owns as ``.grad`` without a copy (Note [Owned
-gradients]): the same values, faster.
+definition, and hand a gradient it owns to a node that can reuse it (``.grad`` without a
+copy, relu writing into it: Note [Owned gradients]): the same values, faster.
 """
 
 from __future__ import annotations
@@ -314,8 +314,8 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
     ready: list = []  # heap of (key, node) for nodes with every gradient in
     # Read once per pass: may nodes run their NumPy formulas (fast_mode)?
     on_arrays = fast_mode._enabled and not create_graph
-    # The AccumulateGrad nodes whose buffered gradient the engine owns; None when it may
-    # own none in this pass (Note [Owned gradients]).
+    # The nodes (AccumulateGrads, relu's) whose buffered gradient the engine owns; None
+    # when it may own none in this pass (Note [Owned gradients]).
     owned = set() if on_arrays and not observe else None
     step_index = 0
     _route(root, (), root.apply(()), buffers, deps, ready, needed, targets, owned)
