@@ -185,7 +185,7 @@ def markdown(rows: list[Row], settings: str, million: str | None, machine: list[
               "not: W1 went from 91.3k to 59.9k, then 52.1k instructions per op (NumPy by "
               "hand: 15.8k); W3 from 56.9k to 42.7k. Issue 11 then made the formulas that "
               "run the ones a learner reads (docs/architecture.md, \"Fast paths: the "
-              "rule\"): W1 52.3k to 53.7k, W3 43.1k to 43.8k.",
+              "rule\"): W1 52.3k to 53.5k, W3 43.1k to 43.6k.",
               "- **Whole rows where PyTorch has them (W2, W5).** `conv2d` is one "
               "`ConvolutionBackward0` (im2col in chunks into one batched product, columns "
               "rebuilt in backward rather than kept) and `cross_entropy` is `LogSoftmax` + "
