@@ -27,7 +27,6 @@ from __future__ import annotations
 import gc
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from heapq import heappop, heappush
 
 import numpy as np
@@ -37,26 +36,10 @@ from .._tensor import Tensor
 from . import anomaly_mode, fast_mode
 from .grad_mode import state
 from .graph import AccumulateGrad, GraphRoot, Node, gradient_edge
+from .steps import BackwardStep, StepRecorder
 from .tensor_hooks import retain_grad
 
 __all__ = ["backward", "grad", "backward_steps", "BackwardStep"]
-
-
-@dataclass
-class BackwardStep:
-    """One executed node, as ``backward_steps`` reports it.
-
-    ``grad_outputs``: gradients that flowed into the node (one per forward output);
-    ``grad_inputs``: what it produced (one per ``next_functions`` edge);
-    ``variable_grad``: for an ``AccumulateGrad``, a copy of the leaf's ``.grad`` just after
-    accumulating (a copy, so a later backward, which adds in place, cannot change it).
-    """
-
-    index: int
-    node: Node
-    grad_outputs: tuple
-    grad_inputs: tuple
-    variable_grad: Tensor | None = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -317,7 +300,7 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
     # The nodes (AccumulateGrads, relu's) whose buffered gradient the engine owns; None
     # when it may own none in this pass (Note [Owned gradients]).
     owned = set() if on_arrays and not observe else None
-    step_index = 0
+    recorder = StepRecorder(deps) if observe else None
     _route(root, (), root.apply(()), buffers, deps, ready, needed, targets, owned)
     while ready:
         node = heappop(ready)[1]
@@ -340,10 +323,9 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
             own = False
         grad_inputs = _apply(node, grad_outputs, keep_graph, on_arrays,
                              own and node._post_hooks is None)
-        if observe:
-            yield _make_step(step_index, node, grad_outputs, grad_inputs)
-            step_index += 1
         _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, targets, owned)
+        if recorder is not None:  # backward_steps: the state after this node (steps.py)
+            yield recorder.record(node, grad_outputs, grad_inputs, ready, deps, buffers)
     return captured
 
 
@@ -573,11 +555,3 @@ def _forward_trace(node: Node) -> str:
     if trace is None:
         return "(no forward traceback: the node was made outside detect_anomaly)\n"
     return f"Traceback of forward call that created {node.name()}:\n{trace}"
-
-
-def _make_step(index: int, node: Node, grad_outputs, grad_inputs) -> BackwardStep:
-    var_grad = None
-    if type(node) is AccumulateGrad and node.variable._grad is not None:
-        # A snapshot: a later backward accumulates into .grad in place.
-        var_grad = Tensor(node.variable._grad._data.copy())
-    return BackwardStep(index, node, tuple(grad_outputs), tuple(grad_inputs), var_grad)
