@@ -1,4 +1,4 @@
-"""The fast partial sums of ``_ops/reductions.py`` (Note [Fast partial sums]) and the
+"""The fast partial sums of ``_ops/_kernels.py`` (Note [Fast partial sums]) and the
 NumPy formulas of the rows the benchmarks run, on arrays large enough to take the fast
 paths (the op database's samples are small: they never reach them)."""
 

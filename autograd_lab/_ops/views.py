@@ -6,7 +6,7 @@ Each backward undoes the shape change: reshape back, transpose back, sum out wha
 
 ``unbind``, ``split`` and ``chunk`` return several views made by ONE node
 (``UnbindBackward0``, ``SplitBackward0``, ``SplitWithSizesBackward0``), as in PyTorch;
-see ``apply_multi_op`` in ``_table.py``. Their formulas get one gradient per output.
+see ``apply_multi_op`` in ``_apply.py``. Their formulas get one gradient per output.
 """
 
 from __future__ import annotations
