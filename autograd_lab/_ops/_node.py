@@ -176,13 +176,15 @@ def node_class(name: str, base: type, spec) -> type:
     """The Node class of one row, e.g. ``MulBackward0``.
 
     Like PyTorch's nodes, it shows what it saved as ``node._saved_self``, ``node._saved_dim``
-    ...: one property per saved value and per attribute (properties rather than a
+    ... (and ``node._raw_saved_self``, the SavedTensor): one property per saved value and
+    per attribute (properties rather than a
     ``__getattr__``, which would slow every attribute read on every node).
     """
     fields = {"__slots__": (), "_spec": spec, "__module__": "autograd_lab._ops",
               "_saves_nothing": not spec.save}
     for index, key in enumerate(spec.save):
         fields[f"_saved_{key}"] = property(functools.partial(_saved_value, index=index))
+        fields[f"_raw_saved_{key}"] = property(functools.partial(_raw_saved, index=index))
     for index, key in enumerate(spec.attrs):
         fields.setdefault(f"_saved_{key}", property(functools.partial(_saved_attr, index=index)))
     return type(name, (base,), fields)
@@ -190,6 +192,12 @@ def node_class(name: str, base: type, spec) -> type:
 
 def _saved_value(node: OpNode, index: int):
     return node._saved_values()[index].unpack(node)
+
+
+def _raw_saved(node: OpNode, index: int):
+    """The ``SavedTensor`` itself (PyTorch's ``_raw_saved_self``): its versions, shape and
+    bytes, without unpacking it, so a drawing can show a stale value instead of raising."""
+    return node._saved_values()[index]
 
 
 def _saved_attr(node: OpNode, index: int):

@@ -84,6 +84,15 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
     @property
+    def _raw_saved_tensors(self) -> tuple:
+        """The ``SavedTensor`` objects (None for a saved None), as PyTorch's
+        ``_raw_saved_tensors``: versions and sizes, readable without unpacking."""
+        saved = self._saved_values
+        if saved is None:
+            raise freed_graph_error()
+        return tuple(saved)
+
+    @property
     def saved_tensors(self) -> tuple:
         saved = self._saved_values
         if saved is None:

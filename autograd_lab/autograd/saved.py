@@ -56,6 +56,57 @@ class SavedTensor:
             self._tensor = tensor
             self._data = None
 
+    # -- what a drawing reads (never raises, never unpacks) -------------------------------
+    @property
+    def saved_version(self) -> int:
+        """The version the value had when it was saved."""
+        return self._version
+
+    @property
+    def current_version(self) -> int:
+        """The version its tensor has now: differs from ``saved_version`` after an in-place
+        change, which ``unpack`` would refuse (the in-place error, before it happens)."""
+        vc = self._vc if self._tensor is None else self._tensor._vc
+        return self._version if vc is None else vc.value
+
+    @property
+    def is_output(self) -> bool:
+        """True for a node's own result (``result``), False for one of its inputs."""
+        return self._tensor is None and self._unpack_hook is None
+
+    @property
+    def has_hooks(self) -> bool:
+        """True when a ``saved_tensors_hooks`` pack hook holds the value."""
+        return self._unpack_hook is not None
+
+    @property
+    def input_tensor(self):
+        """The saved input tensor itself (None for a saved result or a packed value)."""
+        return self._tensor
+
+    def _array(self):
+        if self._unpack_hook is not None:
+            return None
+        return self._data if self._tensor is None else self._tensor._data
+
+    @property
+    def shape(self) -> tuple | None:
+        """The saved value's shape (None when a pack hook holds it)."""
+        array = self._array()
+        return None if array is None else array.shape
+
+    @property
+    def dtype(self):
+        """The saved value's NumPy dtype (None when a pack hook holds it)."""
+        array = self._array()
+        return None if array is None else array.dtype
+
+    @property
+    def nbytes(self) -> int | None:
+        """The memory the saved array holds (None when a pack hook holds it)."""
+        array = self._array()
+        return None if array is None else array.nbytes
+
     def unpack(self, node):
         """The saved tensor, checked against in-place modification since it was saved."""
         if self._unpack_hook is not None:
