@@ -1,6 +1,7 @@
 # autograd_lab: set-up, notebooks, tests and benchmarks.
 #   make lab    set up .venv (notebook extra) and open JupyterLab on notebooks/
-#   make test   set up .venv (test extra) and run pytest on tests/ plus nbval on notebooks/
+#   make test   set up .venv (test extra) and run pytest on tests/ plus nbval on notebooks/;
+#               installs graphviz and chromium with apt-get when root (tests/browser/ drives chromium)
 #   make bench  set up .venv (bench extra: HIPS autograd, MyGrad) and run benchmarks/run.py
 #   make clean  remove .venv, caches and build output
 # Variables: PYTHON (interpreter used to create .venv, 3.11+), LAB_ARGS (extra args for
@@ -36,7 +37,7 @@ TEST_PATHS := $(wildcard tests) $(wildcard notebooks)
 NBVAL_ARGS := $(if $(wildcard notebooks),--nbval --nbval-current-env) \
 	$(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebooks/sanitize.cfg)
 
-.PHONY: help venv setup-lab setup-test setup-bench dot lab lint test bench clean
+.PHONY: help venv setup-lab setup-test setup-bench dot chromium lab lint test bench clean
 
 help:
 	@echo "make lab    # set up .venv and open JupyterLab on notebooks/ (LAB_ARGS=--no-browser ...)"
@@ -95,6 +96,21 @@ dot:
 		fi; \
 	fi
 
+# ---- Debian's chromium (the browser tests/browser/ drives with Playwright) ---------------
+# Playwright comes from PyPI without a browser; `playwright install` would download one from
+# Playwright's CDN, so the test launches this chromium (executable_path) instead.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "chromium is missing: installing it with apt-get"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get update -qq && apt-get install -y -qq chromium >/dev/null || exit 1; \
+		else \
+			echo '`chromium` is missing (tests/browser/ needs it): install it with `sudo apt-get install chromium` (Debian/Ubuntu) or put a chromium named `chromium` on PATH' >&2; \
+			exit 1; \
+		fi; \
+	fi
+
 # ---- what people run -------------------------------------------------------------------
 lab: setup-lab dot
 	$(VENV)/bin/jupyter lab notebooks/ $(LAB_ROOT_ARGS) $(LAB_ARGS)
@@ -102,7 +118,7 @@ lab: setup-lab dot
 lint: setup-test
 	$(VENV)/bin/ruff check autograd_lab tests benchmarks
 
-test: setup-test $(ORACLE_STAMP) dot lint
+test: setup-test $(ORACLE_STAMP) dot chromium lint
 	@color=; [ -t 1 ] || color=--color=no; \
 	set -x; $(VPY) -m pytest $$color --doctest-modules autograd_lab $(TEST_PATHS) $(NBVAL_ARGS) $(PYTEST_ARGS)
 
