@@ -17,7 +17,7 @@ import numpy as np
 from .._tensor import Tensor
 from .graph import AccumulateGrad, Node
 
-__all__ = ["BackwardStep", "StepRecorder", "summed_dims"]
+__all__ = ["BackwardStep", "StepRecorder", "summed_dims", "hooks_at"]
 
 
 @dataclass
@@ -65,8 +65,9 @@ def _hook_name(hook) -> str:
     return getattr(hook, "__name__", type(hook).__name__)
 
 
-def _hooks_at(node: Node) -> tuple:
-    """Every hook that runs when ``node`` runs (Note [Hook order] in engine.py)."""
+def hooks_at(node: Node) -> tuple:
+    """Every hook that runs when ``node`` runs, in words (Note [Hook order] in engine.py):
+    what a step reports, and what a drawing marks on the node."""
     found = []
     for nr in range(len(node._output_meta)):
         for hook in (node._tensor_hooks_for(nr) or {}).values():
@@ -110,6 +111,6 @@ class StepRecorder:
             self.index, node, tuple(grad_outputs), tuple(grad_inputs), var_grad,
             accumulated_grads=tuple(self.leaf_grads.values()),
             ready=tuple(fn for _, fn in sorted(ready, key=lambda entry: entry[0])),
-            waiting=waiting, hooks=_hooks_at(node), summed=tuple(summed))
+            waiting=waiting, hooks=hooks_at(node), summed=tuple(summed))
         self.index += 1
         return step
