@@ -142,6 +142,19 @@ from .autograd.grad_mode import (
 )
 from .library.ops_namespace import ops  # al.ops.<ns>.<op>; see Note [al.ops and the ops package]
 
+# The visual layers import graphviz, matplotlib and ipywidgets: loaded on first use
+# (``al.viz.draw_graph(...)``), so that ``import autograd_lab`` needs NumPy alone.
+_LAZY_SUBMODULES = ("viz", "widgets")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 clip = clamp
 double = float64
 float = float32  # noqa: A001 - mirrors torch.float

@@ -121,8 +121,8 @@ def draw_graph(*tensors, params=None, show_saved: bool = True, show_versions: bo
     o0 output: f32[] -> n0
     n0 SumBackward0 -> n1
     n1 MulBackward0 -> n2, n2
-        saved self: f32[2] · 8 B; version 0
-        saved other: f32[2] · 8 B; version 0
+        saved self: f32[2] · 8 B; is x (n2); version 0
+        saved other: f32[2] · 8 B; is x (n2); version 0
     n2 leaf x: f32[2]
     """
     _require_dot()
