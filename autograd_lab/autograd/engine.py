@@ -395,6 +395,7 @@ def _apply_with_anomaly_checks(node: Node, grad_outputs) -> tuple:
         grad_inputs = node.apply(grad_outputs)
     except Exception as err:
         err.add_note(f"Error detected in {node.name()}. {_forward_trace(node)}")
+        err.node = node  # so that al.viz.draw_graph(loss, highlight=err.node) shows where
         raise
     if anomaly_mode._check_nan:
         _check_nan(node, grad_inputs)
@@ -544,10 +545,12 @@ def _hook_result(result, expected: int, hook, node: Node) -> tuple:
 def _check_nan(node: Node, grad_inputs: Sequence) -> None:
     for i, g in enumerate(grad_inputs):
         if g is not None and np.isnan(g._data).any():
-            raise RuntimeError(
+            err = RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output.\n"
                 + _forward_trace(node)
             )
+            err.node = node  # the node to draw: al.viz.draw_graph(loss, highlight=err.node)
+            raise err
 
 
 def _forward_trace(node: Node) -> str:

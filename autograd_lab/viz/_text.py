@@ -22,6 +22,8 @@ def _marks(marks: set) -> str:
 def _describe(box) -> str:
     kind = {"leaf": "leaf ", "output": "", "tensor": "tensor ", "fold": "", "saved": "saved "}
     head = f"{kind.get(box.kind, '')}{box.title}"
+    if box.kind == "leaf" and box.title == "leaf":  # a leaf no params= entry names
+        head = "leaf"
     body = "; ".join(line.replace("\n", " ") for line in box.lines)
     return head + (f": {body}" if body else "") + _marks(box.marks)
 
