@@ -60,7 +60,7 @@ class OpSpec:
                  "save_plan", "view", "exact_dtype", "wants_needs_input_grad", "wrapped_number",
                  "double_backward", "output_view", "array_backward",
                  "array_wants_needs_input_grad", "array_keywords", "scalar_forward",
-                 "passes_gradient")
+                 "passes_gradient", "math")
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:
@@ -84,6 +84,7 @@ class OpSpec:
         self.array_wants_needs_input_grad = False
         self.array_keywords = False  # does the NumPy formula take keywords at all?
         self.passes_gradient = False
+        self.math = None  # the formula in one line of maths (defop's ``math``)
         self.scalar_forward = _SCALAR_MATH.get(forward)  # Note [Scalar math for 0-d tensors]
         # A formula that can skip work for inputs needing no gradient (matmul's are costly)
         # declares a keyword-only ``needs_input_grad`` parameter, as ctx has in PyTorch.
@@ -118,12 +119,17 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
           save: Sequence[str] = (), attrs: Sequence[str] = (), node_name: str | None = None,
           view: bool = False, exact_dtype: bool = False, wrapped_number: bool = False,
           double_backward: bool = True, output_view: Callable | None = None,
-          runs_on_arrays: bool = False, passes_gradient: bool = False):
+          runs_on_arrays: bool = False, passes_gradient: bool = False, math: str | None = None):
     """Decorator for a backward formula: registers the row ``name`` with its forward, and
     returns the formula unchanged (the row is ``REGISTRY[name]``).
 
     ``inputs`` names the tensor arguments, ``attrs`` the non-tensor ones (passed to the
     forward after the arrays and kept on the node), ``save`` what backward needs.
+    ``math`` states the formula in one line of maths, with derivatives.yaml's words
+    (``"grad_self = grad * other;  grad_other = grad * self"``): one ``grad_<input>``
+    per input (``grad_tensors[i]`` for a list input), saying what the formula computes.
+    It is ``OpSpec.math``, and ``node.formula()`` shows it (tests/test_formulas.py
+    keeps every row's).
     A formula may declare a keyword-only ``needs_input_grad`` (a bool per input, as
     ``ctx.needs_input_grad``) to skip gradients nobody wants.
     ``view=True`` marks ops whose result shares memory with their input;
@@ -157,6 +163,7 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
         if runs_on_arrays or passes_gradient:
             spec.on_arrays(backward)
         spec.passes_gradient = passes_gradient
+        spec.math = math
         REGISTRY[name] = spec
         return backward
 

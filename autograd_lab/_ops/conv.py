@@ -353,7 +353,9 @@ _ATTRS = ("stride", "padding", "dilation", "groups")
 
 
 @defop("convolution", _convolution_forward, inputs=("input", "weight", "bias"),
-       save=("input", "weight"), attrs=_ATTRS, node_name="ConvolutionBackward0")
+       save=("input", "weight"), attrs=_ATTRS, node_name="ConvolutionBackward0",
+       math=("grad_input = col2im(weightᵀ @ grad);  grad_weight = ∑ₙ grad @ im2col(input)ᵀ;  "
+             "grad_bias = grad.sum(0, 2, …)"))
 def _convolution_backward(grad, input, weight, stride, padding, dilation, groups, *,
                           needs_input_grad=(True, True, True)):
     """y = conv(x, w) + b: dx is the transposed convolution of dy with w, dw correlates
@@ -368,7 +370,9 @@ CONVOLUTION = REGISTRY["convolution"]
 
 
 @defop("convolution_nobias", _convolution_nobias_forward, inputs=("input", "weight"),
-       save=("input", "weight"), attrs=_ATTRS, node_name="ConvolutionBackward0")
+       save=("input", "weight"), attrs=_ATTRS, node_name="ConvolutionBackward0",
+       math=("grad_input = col2im(weightᵀ @ grad);  "
+             "grad_weight = ∑ₙ grad @ im2col(input)ᵀ  (input padded, grad_input cropped)"))
 def _convolution_nobias_backward(grad, input, weight, stride, padding, dilation, groups, *,
                                  needs_input_grad=(True, True)):
     """conv(x, w) without bias: the first two gradients of ``convolution``."""

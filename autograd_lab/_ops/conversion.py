@@ -12,7 +12,8 @@ from ._table import REGISTRY, defop
 __all__ = ["clone", "to", "detach"]
 
 
-@defop("clone", np.copy)
+@defop("clone", np.copy,
+       math="grad_self = grad")
 def _clone_backward(grad):
     """A copy passes the gradient through unchanged."""
     return grad
@@ -22,7 +23,8 @@ CLONE = REGISTRY["clone"]
 
 
 @defop("to", lambda a, np_dtype, self_np_dtype: a.astype(np_dtype), attrs=("dtype", "self_dtype"),
-       node_name="ToCopyBackward0", exact_dtype=True)
+       node_name="ToCopyBackward0", exact_dtype=True,
+       math="grad_self = grad.to(self_dtype)")
 def _to_backward(grad, dtype, self_dtype):
     """Converting back: the gradient has the input's dtype."""
     return to(grad, self_dtype)

@@ -67,21 +67,25 @@ def _getitem_backward(grad, index, self_sym_sizes):
 
 
 defop("select", _basic_index_forward, attrs=("index", "self_sym_sizes"),
-                     node_name="SelectBackward0", view=True)(_getitem_backward)
+                     node_name="SelectBackward0", view=True,
+      math="grad_self = zeros(self_sym_sizes);  grad_self[index] = grad")(_getitem_backward)
 
 
 SELECT = REGISTRY["select"]
 
 
 defop("slice", _basic_index_forward, attrs=("index", "self_sym_sizes"),
-                    node_name="SliceBackward0", view=True)(_getitem_backward)
+                    node_name="SliceBackward0", view=True,
+      math="grad_self = zeros(self_sym_sizes);  grad_self[index] = grad")(_getitem_backward)
 
 
 SLICE = REGISTRY["slice"]
 
 
 defop("index", _index_forward, attrs=("index", "self_sym_sizes"),
-                    node_name="IndexBackward0")(_getitem_backward)
+                    node_name="IndexBackward0",
+      math=("grad_self = zeros(self_sym_sizes);  "
+            "grad_self[index] += grad  (a repeated index adds up)"))(_getitem_backward)
 
 
 INDEX = REGISTRY["index"]
@@ -94,7 +98,8 @@ def _put_forward(g, index, shape):
 
 
 @defop("index_put_zeros", _put_forward, attrs=("index", "self_sym_sizes"),
-       node_name="IndexPutBackward0")
+       node_name="IndexPutBackward0",
+       math="grad_self = grad[index]")
 def _index_put_zeros_backward(grad, index, self_sym_sizes):
     """Placing values and picking them back out are adjoint: pick the same elements."""
     return apply_op(INDEX, (grad,), (index, grad._data.shape))
@@ -120,7 +125,9 @@ def _index_put_forward(a, values, index):
     return out
 
 
-@defop("index_put", _index_put_forward, inputs=("self", "values"), attrs=("indices",))
+@defop("index_put", _index_put_forward, inputs=("self", "values"), attrs=("indices",),
+       math=("grad_self = grad with grad[indices] = 0;  "
+             "grad_values = grad[indices]  (summed to values' shape)"))
 def _index_put_backward(grad, indices):
     """``self`` with ``values`` written at ``indices``: the overwritten elements of self
     get no gradient, and values get the gradient of the places they were written to
@@ -174,7 +181,9 @@ def _cat_backward_fn(grad, dim, sizes):
     return tuple(grads)
 
 
-defop("cat", _cat_forward, inputs=(), attrs=("dim", "sizes"))(_cat_backward_fn)
+defop("cat", _cat_forward, inputs=(), attrs=("dim", "sizes"),
+      math=("grad_tensors[i] = grad.narrow(dim, sizes[0] + … + sizes[i-1], sizes[i])  (where input "
+            "i was placed)"))(_cat_backward_fn)
 
 
 CAT = REGISTRY["cat"]
@@ -191,7 +200,8 @@ def _stack_backward_fn(grad, dim):
     return tuple(getitem(grad, lead + (i,)) for i in range(grad.shape[dim]))
 
 
-defop("stack", _stack_forward, inputs=(), attrs=("dim",))(_stack_backward_fn)
+defop("stack", _stack_forward, inputs=(), attrs=("dim",),
+      math="grad_tensors[i] = grad.select(dim, i)")(_stack_backward_fn)
 
 
 STACK = REGISTRY["stack"]
@@ -285,7 +295,8 @@ def _gather_forward(a, dim, index, self_shape):
     return out.reshape(idx.shape)
 
 
-@defop("gather", _gather_forward, attrs=("dim", "index", "self_sym_sizes"))
+@defop("gather", _gather_forward, attrs=("dim", "index", "self_sym_sizes"),
+       math="grad_self = zeros(self_sym_sizes).scatter_add(dim, index, grad)")
 def _gather_backward(grad, dim, index, self_sym_sizes):
     """out[..i..] = self[..index[..i..]..] along dim: every picked element receives the
     gradient of each place it went to, summed (scatter_add into zeros)."""
@@ -303,7 +314,8 @@ def _scatter_add_zeros_forward(g, dim, index, shape):
 
 
 @defop("scatter_add_zeros", _scatter_add_zeros_forward, attrs=("dim", "index", "self_sym_sizes"),
-       node_name="ScatterAddBackward0")
+       node_name="ScatterAddBackward0",
+       math="grad_self = grad.gather(dim, index)")
 def _scatter_add_zeros_backward(grad, dim, index, self_sym_sizes):
     """zeros.scatter_add(dim, index, src): d/dsrc picks the same places back (gather)."""
     return apply_op(GATHER, (grad,), (dim, index, grad._data.shape))
@@ -325,7 +337,9 @@ def _scatter_forward(a, src, dim, index, src_shape):
 
 
 @defop("scatter", _scatter_forward, inputs=("self", "src"), attrs=("dim", "index", "src_sym_sizes"),
-       node_name="ScatterBackward0")
+       node_name="ScatterBackward0",
+       math=("grad_self = grad.scatter(dim, index, 0);  "
+             "grad_src = grad.gather(dim, index)  (zero-padded to src's shape)"))
 def _scatter_backward(grad, dim, index, src_sym_sizes):
     """out = self with src written at index: the overwritten elements of self get no
     gradient (grad.scatter(dim, index, 0)); src gets the gradient of the places it was
@@ -349,7 +363,8 @@ def _scatter_value_forward(a, dim, index, value):
 
 
 @defop("scatter_value", _scatter_value_forward, attrs=("dim", "index", "value"),
-       node_name="ScatterBackward1")
+       node_name="ScatterBackward1",
+       math="grad_self = grad.scatter(dim, index, 0)")
 def _scatter_value_backward(grad, dim, index, value):
     """out = self with a constant written at index: those elements get no gradient."""
     return apply_op(SCATTER_VALUE, (grad,), (dim, index, 0))
@@ -442,7 +457,8 @@ def _index_select_forward(a, dim, index, self_shape):
     return np.take(a, index._data.reshape(-1), axis=dim)
 
 
-@defop("index_select", _index_select_forward, attrs=("dim", "index", "self_sym_sizes"))
+@defop("index_select", _index_select_forward, attrs=("dim", "index", "self_sym_sizes"),
+       math="grad_self = zeros(self_sym_sizes).index_add(dim, index, grad)")
 def _index_select_backward(grad, dim, index, self_sym_sizes):
     """out = self.index_select(dim, index): slice k of the output came from slice index[k]
     of self, so each slice of self gets the sum of its copies' gradients (index_add)."""
@@ -461,7 +477,8 @@ def _index_add_zeros_forward(g, dim, index, shape):
 
 
 @defop("index_add_zeros", _index_add_zeros_forward, attrs=("dim", "index", "self_sym_sizes"),
-       node_name="IndexAddBackward0")
+       node_name="IndexAddBackward0",
+       math="grad_self = grad.index_select(dim, index)")
 def _index_add_zeros_backward(grad, dim, index, self_sym_sizes):
     """zeros.index_add(dim, index, source): d/dsource picks the same slices back."""
     return apply_op(INDEX_SELECT, (grad,), (dim, index, grad._data.shape))
@@ -509,7 +526,8 @@ def _masked_fill_forward(a, mask, value):
 
 
 @defop("masked_fill", _masked_fill_forward, attrs=("mask", "value"),
-       node_name="MaskedFillBackward0")
+       node_name="MaskedFillBackward0",
+       math="grad_self = grad.masked_fill(mask, 0)")
 def _masked_fill_backward(grad, mask, value):
     """Filled elements are constants now (no gradient); the others pass it through."""
     return apply_op(MASKED_FILL, (grad,), (mask, 0))
@@ -519,7 +537,8 @@ MASKED_FILL = REGISTRY["masked_fill"]
 
 
 @defop("masked_fill_tensor", lambda a, value, mask: np.where(mask._data, value.astype(a.dtype), a),
-       inputs=("self", "value"), attrs=("mask",), node_name="MaskedFillBackward1")
+       inputs=("self", "value"), attrs=("mask",), node_name="MaskedFillBackward1",
+       math="grad_self = grad.masked_fill(mask, 0);  grad_value = grad.masked_fill(~mask, 0).sum()")
 def _masked_fill_tensor_backward(grad, mask):
     """self: the gradient where mask is false; value (0-d): every filled element was
     value, so it gets the sum of their gradients."""
@@ -564,7 +583,9 @@ def _masked_select_forward(a, mask, self_shape):
     return a[m]
 
 
-@defop("masked_select", _masked_select_forward, attrs=("mask", "self_sym_sizes"))
+@defop("masked_select", _masked_select_forward, attrs=("mask", "self_sym_sizes"),
+       math=("grad_self = zeros(broadcast of self and mask);  "
+             "grad_self[mask] = grad  (summed to self's shape)"))
 def _masked_select_backward(grad, mask, self_sym_sizes):
     """out = the elements of self where mask holds, in order: each goes back to its place
     (in the broadcast shape; the engine sums that back to self's shape)."""
@@ -590,7 +611,8 @@ def masked_select(input: Tensor, mask) -> Tensor:
     return apply_op(MASKED_SELECT, (input,), (mask, input._data.shape))
 
 
-@defop("triu", lambda a, k: np.triu(a, k), attrs=("diagonal",))
+@defop("triu", lambda a, k: np.triu(a, k), attrs=("diagonal",),
+       math="grad_self = grad.triu(diagonal)")
 def _triu_backward(grad, diagonal):
     """Elements below the kept band were zeroed (constants): keep the same band of grad."""
     return apply_op(TRIU, (grad,), (diagonal,))
@@ -599,7 +621,8 @@ def _triu_backward(grad, diagonal):
 TRIU = REGISTRY["triu"]
 
 
-@defop("tril", lambda a, k: np.tril(a, k), attrs=("diagonal",))
+@defop("tril", lambda a, k: np.tril(a, k), attrs=("diagonal",),
+       math="grad_self = grad.tril(diagonal)")
 def _tril_backward(grad, diagonal):
     """Elements above the kept band were zeroed (constants): keep the same band of grad."""
     return apply_op(TRIL, (grad,), (diagonal,))

@@ -250,7 +250,8 @@ def _zeros_like(grad: Tensor) -> Tensor:
     return Tensor(np.zeros_like(grad._data))
 
 
-@defop("zero", np.zeros_like, node_name="ZeroBackward0")
+@defop("zero", np.zeros_like, node_name="ZeroBackward0",
+       math="grad_self = zeros_like(grad)")
 def _zero_backward(grad):
     """Every element was replaced by a constant: nothing flows back to the old values."""
     return _zeros_like(grad)
@@ -260,7 +261,8 @@ ZERO = REGISTRY["zero"]
 
 
 @defop("fill", lambda a, value: np.full_like(a, value), attrs=("value",),
-       node_name="FillBackward2")
+       node_name="FillBackward2",
+       math="grad_self = zeros_like(grad)")
 def _fill_backward(grad, value):
     """Filled with a number: nothing flows back to the old values."""
     return _zeros_like(grad)
@@ -270,7 +272,8 @@ FILL = REGISTRY["fill"]
 
 
 @defop("fill_tensor", lambda a, value: np.full_like(a, value), inputs=("self", "value"),
-       node_name="FillBackward3")
+       node_name="FillBackward3",
+       math="grad_self = zeros_like(grad);  grad_value = grad.sum()")
 def _fill_tensor_backward(grad):
     """Filled with a 0-d tensor: every element was that value, so it gets the whole sum."""
     return _zeros_like(grad), grad.sum()
@@ -280,7 +283,9 @@ FILL_TENSOR = REGISTRY["fill_tensor"]
 
 
 @defop("copy", lambda a, src: np.broadcast_to(src, a.shape), inputs=("self", "src"),
-       node_name="CopyBackwards")
+       node_name="CopyBackwards",
+       math=("grad_self = zeros_like(grad);  "
+             "grad_src = grad  (summed to src's shape, cast to its dtype)"))
 def _copy_backward(grad):
     """self's old values are gone (zero gradient); src gets the gradient (the engine sums
     it over any broadcasting and casts it to src's dtype)."""

@@ -17,7 +17,9 @@ def _mT(x: Tensor) -> Tensor:  # noqa: N802
 
 
 @defop("matmul", matmul_forward, inputs=("self", "other"), save=("self", "other"),
-       node_name="MmBackward0")
+       node_name="MmBackward0",
+       math=("grad_self = grad @ otherᵀ;  "
+             "grad_other = selfᵀ @ grad  (a 1-D operand as a row/column vector)"))
 def _matmul_backward(grad, self, other, *, needs_input_grad=(True, True)):
     """C = A @ B gives dA = dC @ B^T and dB = A^T @ dC.
 
@@ -68,7 +70,10 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 # Same formula; PyTorch names the node after the kernel it ran (mm for 2-D @ 2-D).
 defop("matmul_nd", matmul_forward, inputs=("self", "other"), save=("self", "other"),
-                   node_name="MatmulBackward0")(_matmul_backward)
+                   node_name="MatmulBackward0",
+      math=("grad_self = grad @ otherᵀ;  "
+            "grad_other = selfᵀ @ grad  (1-D operands as vectors; batch dims summed)"),
+      )(_matmul_backward)
 
 
 MATMUL_ND = REGISTRY["matmul_nd"]

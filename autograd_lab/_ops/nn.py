@@ -59,7 +59,8 @@ def _log_softmax_forward(a: np.ndarray, dim: int) -> np.ndarray:
     return shifted
 
 
-@defop("softmax", _softmax_forward, save=("result",), attrs=("dim",))
+@defop("softmax", _softmax_forward, save=("result",), attrs=("dim",),
+       math="grad_self = result * (grad - (grad * result).sum(dim, keepdim=True))")
 def _softmax_backward(grad, result, dim):
     """y = softmax(x): dx = y * (g - sum(g * y)) along ``dim``."""
     return result * (grad - (grad * result).sum(dim, keepdim=True))
@@ -68,7 +69,8 @@ def _softmax_backward(grad, result, dim):
 SOFTMAX = REGISTRY["softmax"]
 
 
-@defop("log_softmax", _log_softmax_forward, save=("result",), attrs=("dim",))
+@defop("log_softmax", _log_softmax_forward, save=("result",), attrs=("dim",),
+       math="grad_self = grad - exp(result) * grad.sum(dim, keepdim=True)")
 def _log_softmax_backward(grad, result, dim):
     """y = log_softmax(x): dx = g - exp(y) * sum(g) along ``dim``."""
     return grad - exp(result) * grad.sum(dim, keepdim=True)
@@ -164,7 +166,9 @@ def _nll_loss_forward(a, target, weight, reduction, ignore_index, total_weight, 
 
 
 @defop("nll_loss", _nll_loss_forward, save=("self",),
-       attrs=("target", "weight", "reduction", "ignore_index", "total_weight", "picks"))
+       attrs=("target", "weight", "reduction", "ignore_index", "total_weight", "picks"),
+       math=("grad_self[n, t] = -grad * weight[t], 0 elsewhere  (t = target[n] unless ignored; ÷ "
+             "total_weight for mean)"))
 def _nll_loss_backward(grad, self, target, weight, reduction, ignore_index, total_weight,
                        picks):
     """d loss / d input[n, c] = -grad[n] * weight[target[n]] (/ total weight for "mean")
@@ -183,7 +187,9 @@ def _nll_loss_weighted_forward(a, w, target, reduction, ignore_index, total_weig
 @defop("nll_loss_weighted", _nll_loss_weighted_forward, inputs=("self", "weight"),
        save=("self", "weight"),
        attrs=("target", "reduction", "ignore_index", "total_weight", "picks"),
-       node_name="NllLossBackward0")
+       node_name="NllLossBackward0",
+       math=("grad_self[n,t] = -grad·weight[t];  grad_weight[t] -= grad·self[n,t] (t=target[n]; "
+             "mean: ÷total_weight, self→self+result)"))
 def _nll_loss_weighted_backward(grad, self, weight, target, reduction, ignore_index,
                                 total_weight, picks, *, needs_input_grad=(True, True)):
     """As ``nll_loss``, and for the weight: loss = sum_n -x_n w[t_n] (over W = sum_n w[t_n]
@@ -215,7 +221,9 @@ NLL_LOSS_WEIGHTED = REGISTRY["nll_loss_weighted"]
 # PyTorch names the node NllLoss2DBackward0 for inputs with spatial dimensions.
 defop("nll_loss2d", _nll_loss_forward, save=("self",),
                     attrs=NLL_LOSS.attrs,
-                    node_name="NllLoss2DBackward0")(_nll_loss_backward)
+                    node_name="NllLoss2DBackward0",
+      math=("grad_self[n, t, …] = -grad * weight[t], 0 elsewhere  (t = target[n, …] unless "
+            "ignored; ÷ total_weight for mean)"))(_nll_loss_backward)
 
 
 NLL_LOSS2D = REGISTRY["nll_loss2d"]
@@ -224,7 +232,10 @@ NLL_LOSS2D = REGISTRY["nll_loss2d"]
 defop("nll_loss2d_weighted", _nll_loss_weighted_forward,
                              inputs=("self", "weight"), save=("self", "weight"),
                              attrs=NLL_LOSS_WEIGHTED.attrs,
-                             node_name="NllLoss2DBackward0")(_nll_loss_weighted_backward)
+                             node_name="NllLoss2DBackward0",
+      math=("grad_self[n,t] = -grad·weight[t];  grad_weight[t] -= grad·self[n,t] "
+            "(t=target[n]; mean: ÷total_weight, self→self+result)"),
+      )(_nll_loss_weighted_backward)
 
 
 NLL_LOSS2D_WEIGHTED = REGISTRY["nll_loss2d_weighted"]
@@ -251,7 +262,9 @@ def _gelu_forward(a: np.ndarray) -> np.ndarray:
     return a * cdf
 
 
-@defop("gelu", _gelu_forward, save=("self",))
+@defop("gelu", _gelu_forward, save=("self",),
+       math=("grad_self = grad * (Φ(self) + self * φ(self))  (Φ, φ: the standard normal cdf and "
+             "pdf)"))
 def _gelu_backward(grad, self):
     """gelu(x) = x Phi(x): d/dx = Phi(x) + x phi(x) (normal cdf and pdf)."""
     cdf = 0.5 * (1 + erf(self * _SQRT1_2))
@@ -266,7 +279,9 @@ def _gelu_tanh_forward(a: np.ndarray) -> np.ndarray:
     return 0.5 * a * (1.0 + np.tanh(_K_TANH * (a + _C_TANH * a * a * a)))
 
 
-@defop("gelu_tanh", _gelu_tanh_forward, save=("self",), node_name="GeluBackward0")
+@defop("gelu_tanh", _gelu_tanh_forward, save=("self",), node_name="GeluBackward0",
+       math=("grad_self = grad·((1+t)/2 + self·(1-t²)·k(1+3c·self²)/2),  t = "
+             "tanh(k(self+c·self³)), k = √(2/π), c = 0.044715"))
 def _gelu_tanh_backward(grad, self):
     """y = x/2 (1 + t), t = tanh(u), u = k(x + c x**3):
     dy/dx = (1 + t)/2 + x/2 (1 - t**2) k (1 + 3c x**2)."""
@@ -284,7 +299,8 @@ def _silu_forward(a: np.ndarray) -> np.ndarray:
     return a * np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
 
 
-@defop("silu", _silu_forward, save=("self",))
+@defop("silu", _silu_forward, save=("self",),
+       math="grad_self = grad * s * (1 + self * (1 - s)),  s = sigmoid(self)")
 def _silu_backward(grad, self):
     """silu(x) = x s(x), s = sigmoid: d/dx = s (1 + x (1 - s))."""
     s = sigmoid(self)
@@ -300,7 +316,8 @@ def _softplus_forward(a: np.ndarray, beta, threshold) -> np.ndarray:
     return np.where(z > threshold, a, np.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
 
 
-@defop("softplus", _softplus_forward, save=("self",), attrs=("beta", "threshold"))
+@defop("softplus", _softplus_forward, save=("self",), attrs=("beta", "threshold"),
+       math="grad_self = grad * sigmoid(beta * self)  (just grad where beta * self > threshold)")
 def _softplus_backward(grad, self, beta, threshold):
     """softplus(x) = log(1 + exp(beta x)) / beta: d/dx = sigmoid(beta x) (1 above threshold)."""
     z = self * beta
@@ -318,7 +335,8 @@ def _pad_forward(a: np.ndarray, pads: tuple, value) -> np.ndarray:
     return np.pad(a[crop], grow, mode="constant", constant_values=value)
 
 
-@defop("constant_pad", _pad_forward, attrs=("pad", "value"), node_name="ConstantPadNdBackward0")
+@defop("constant_pad", _pad_forward, attrs=("pad", "value"), node_name="ConstantPadNdBackward0",
+       math="grad_self = constant_pad(grad, -pad, 0)  (a crop: the padding gets no gradient)")
 def _constant_pad_backward(grad, pad, value):
     """Padding adds constants around the input: its adjoint crops them off again."""
     return constant_pad(grad, tuple((-lo, -hi) for lo, hi in pad), 0)
@@ -364,7 +382,9 @@ def _col2im_forward(cols, kernel, dilation, stride, output_size):
     return out
 
 
-@defop("im2col", _im2col_forward, attrs=("kernel_size", "dilation", "stride", "self_sym_sizes"))
+@defop("im2col", _im2col_forward, attrs=("kernel_size", "dilation", "stride", "self_sym_sizes"),
+       math=("grad_self = col2im(grad, kernel_size, dilation, stride, self's H×W)  (the copies' "
+             "gradients summed)"))
 def _im2col_backward(grad, kernel_size, dilation, stride, self_sym_sizes):
     """Each window copied input values: add every copy's gradient back (col2im)."""
     return col2im(grad, kernel_size, dilation, stride, self_sym_sizes[-2:])
@@ -373,7 +393,8 @@ def _im2col_backward(grad, kernel_size, dilation, stride, self_sym_sizes):
 IM2COL = REGISTRY["im2col"]
 
 
-@defop("col2im", _col2im_forward, attrs=("kernel_size", "dilation", "stride", "output_size"))
+@defop("col2im", _col2im_forward, attrs=("kernel_size", "dilation", "stride", "output_size"),
+       math="grad_self = im2col(grad, kernel_size, dilation, stride)")
 def _col2im_backward(grad, kernel_size, dilation, stride, output_size):
     """col2im sums windows into place: each window value gets its place's gradient (im2col)."""
     return im2col(grad, kernel_size, dilation, stride)

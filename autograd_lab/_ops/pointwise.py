@@ -29,7 +29,8 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs"
 
 
 # --- add, sub, rsub --------------------------------------------------------------------
-@defop("add", promoting(np.add), inputs=("self", "other"), runs_on_arrays=True)
+@defop("add", promoting(np.add), inputs=("self", "other"), runs_on_arrays=True,
+       math="grad_self = grad;  grad_other = grad  (each summed back to its input's shape)")
 def _add_backward(grad):
     """d(self + other) = grad for both."""
     return grad, grad
@@ -39,7 +40,8 @@ ADD = REGISTRY["add"]
 
 
 @defop("add_scalar", np.add, attrs=("other",), node_name="AddBackward0",
-       wrapped_number=True, passes_gradient=True)
+       wrapped_number=True, passes_gradient=True,
+       math="grad_self = grad")
 def _add_scalar_backward(grad, other):
     return grad
 
@@ -47,7 +49,8 @@ def _add_scalar_backward(grad, other):
 ADD_SCALAR = REGISTRY["add_scalar"]
 
 
-@defop("sub", promoting(np.subtract), inputs=("self", "other"), runs_on_arrays=True)
+@defop("sub", promoting(np.subtract), inputs=("self", "other"), runs_on_arrays=True,
+       math="grad_self = grad;  grad_other = -grad  (each summed back to its input's shape)")
 def _sub_backward(grad):
     """d(self - other)/dself = 1, /dother = -1."""
     return grad, -grad
@@ -57,7 +60,8 @@ SUB = REGISTRY["sub"]
 
 
 @defop("sub_scalar", np.subtract, attrs=("other",), node_name="SubBackward0",
-       wrapped_number=True, passes_gradient=True)
+       wrapped_number=True, passes_gradient=True,
+       math="grad_self = grad")
 def _sub_scalar_backward(grad, other):
     return grad
 
@@ -66,7 +70,8 @@ SUB_SCALAR = REGISTRY["sub_scalar"]
 
 
 @defop("rsub_scalar", lambda a, s: np.subtract(s, a), attrs=("other",), node_name="RsubBackward1",
-       runs_on_arrays=True)
+       runs_on_arrays=True,
+       math="grad_self = -grad")
 def _rsub_scalar_backward(grad, other):
     """d(other - self)/dself = -1."""
     return -grad
@@ -77,7 +82,8 @@ RSUB_SCALAR = REGISTRY["rsub_scalar"]
 
 # --- mul, div --------------------------------------------------------------------------
 @defop("mul", promoting(np.multiply), inputs=("self", "other"), save=("self", "other"),
-       runs_on_arrays=True)
+       runs_on_arrays=True,
+       math="grad_self = grad * other;  grad_other = grad * self")
 def _mul_backward(grad, self, other, *, needs_input_grad=(True, True)):
     """d(self*other)/dself = other, d(self*other)/dother = self."""
     return (grad * other if needs_input_grad[0] else None,
@@ -88,7 +94,8 @@ MUL = REGISTRY["mul"]
 
 
 @defop("mul_scalar", np.multiply, attrs=("other",), node_name="MulBackward0",
-       wrapped_number=True, runs_on_arrays=True)
+       wrapped_number=True, runs_on_arrays=True,
+       math="grad_self = grad * other")
 def _mul_scalar_backward(grad, other):
     return grad * other
 
@@ -97,7 +104,8 @@ MUL_SCALAR = REGISTRY["mul_scalar"]
 
 
 @defop("div", quiet(promoting(np.true_divide, int_to_float=True), "true_divide"),
-       inputs=("self", "other"), save=("self", "other"), runs_on_arrays=True)
+       inputs=("self", "other"), save=("self", "other"), runs_on_arrays=True,
+       math="grad_self = grad / other;  grad_other = -grad * self / other²")
 def _div_backward(grad, self, other, *, needs_input_grad=(True, True)):
     """d(self/other)/dself = 1/other, d(self/other)/dother = -self/other**2."""
     return (grad / other if needs_input_grad[0] else None,
@@ -108,7 +116,8 @@ DIV = REGISTRY["div"]
 
 
 @defop("div_scalar", quiet(np.true_divide), attrs=("other",), node_name="DivBackward0",
-       wrapped_number=True, runs_on_arrays=True)
+       wrapped_number=True, runs_on_arrays=True,
+       math="grad_self = grad / other")
 def _div_scalar_backward(grad, other):
     return grad / other
 
@@ -117,7 +126,8 @@ DIV_SCALAR = REGISTRY["div_scalar"]
 
 
 @defop("rdiv_scalar", quiet(lambda a, s: np.true_divide(s, a), "rdiv"), save=("self",),
-       attrs=("other",), node_name="DivBackward1", runs_on_arrays=True)
+       attrs=("other",), node_name="DivBackward1", runs_on_arrays=True,
+       math="grad_self = -grad * other / self²")
 def _rdiv_scalar_backward(grad, self, other):
     """d(other/self)/dself = -other/self**2."""
     return -grad * other / (self * self)
@@ -126,7 +136,8 @@ def _rdiv_scalar_backward(grad, self, other):
 RDIV_SCALAR = REGISTRY["rdiv_scalar"]
 
 
-@defop("neg", np.negative, runs_on_arrays=True)
+@defop("neg", np.negative, runs_on_arrays=True,
+       math="grad_self = -grad")
 def _neg_backward(grad):
     return -grad
 
@@ -136,7 +147,8 @@ NEG = REGISTRY["neg"]
 
 # --- pow -------------------------------------------------------------------------------
 @defop("pow_scalar", quiet(np.power), save=("self",), attrs=("exponent",), node_name="PowBackward0",
-       runs_on_arrays=True)
+       runs_on_arrays=True,
+       math="grad_self = grad * exponent * self^(exponent - 1)  (grad * 0 if exponent == 0)")
 def _pow_scalar_backward(grad, self, exponent):
     """d(self**p)/dself = p * self**(p-1)."""
     if exponent == 0:
@@ -148,7 +160,9 @@ POW_SCALAR = REGISTRY["pow_scalar"]
 
 
 @defop("pow", quiet(promoting(np.power), "power"), inputs=("self", "exponent"),
-       save=("self", "exponent", "result"), node_name="PowBackward1")
+       save=("self", "exponent", "result"), node_name="PowBackward1",
+       math=("grad_self = grad·exponent·self^(exponent-1) (0 if exponent=0);  "
+             "grad_exponent = grad·result·log(self) (0 if self=0)"))
 def _pow_backward(grad, self, exponent, result):
     """d(s**e)/ds = e * s**(e-1) (0 where e == 0); d(s**e)/de = s**e * log(s) (0 where s == 0)."""
     grad_self = grad * where(exponent == 0, 0.0, exponent * self ** (exponent - 1))
@@ -160,7 +174,9 @@ POW = REGISTRY["pow"]
 
 
 @defop("rpow_scalar", quiet(lambda a, base: np.power(base, a), "rpow"), inputs=("exponent",),
-       save=("exponent", "result"), attrs=("self",), node_name="PowBackward2")
+       save=("exponent", "result"), attrs=("self",), node_name="PowBackward2",
+       math=("grad_exponent = grad * result * log(self)  (self = 0: 0 where exponent ≥ 0, else "
+             "grad * -inf)"))
 def _rpow_scalar_backward(grad, exponent, result, self):
     """d(base**e)/de = base**e * log(base); for base 0, 0 where e >= 0 (as PyTorch)."""
     if self == 0:
@@ -186,7 +202,8 @@ def _floating(np_fn, name=None):
     return forward
 
 
-@defop("exp", _floating(np.exp), save=("result",), runs_on_arrays=True)
+@defop("exp", _floating(np.exp), save=("result",), runs_on_arrays=True,
+       math="grad_self = grad * result")
 def _exp_backward(grad, result):
     """d exp(x) = exp(x)."""
     return grad * result
@@ -195,7 +212,8 @@ def _exp_backward(grad, result):
 EXP = REGISTRY["exp"]
 
 
-@defop("expm1", _floating(np.expm1), save=("result",))
+@defop("expm1", _floating(np.expm1), save=("result",),
+       math="grad_self = grad * (result + 1)")
 def _expm1_backward(grad, result):
     """d (exp(x) - 1) = exp(x) = result + 1."""
     return grad * (result + 1)
@@ -204,7 +222,8 @@ def _expm1_backward(grad, result):
 EXPM1 = REGISTRY["expm1"]
 
 
-@defop("log", _floating(np.log), save=("self",), runs_on_arrays=True)
+@defop("log", _floating(np.log), save=("self",), runs_on_arrays=True,
+       math="grad_self = grad / self")
 def _log_backward(grad, self):
     """d log(x) = 1/x."""
     return grad / self
@@ -213,7 +232,8 @@ def _log_backward(grad, self):
 LOG = REGISTRY["log"]
 
 
-@defop("log1p", _floating(np.log1p), save=("self",))
+@defop("log1p", _floating(np.log1p), save=("self",),
+       math="grad_self = grad / (self + 1)")
 def _log1p_backward(grad, self):
     """d log(1+x) = 1/(1+x)."""
     return grad / (self + 1)
@@ -222,7 +242,8 @@ def _log1p_backward(grad, self):
 LOG1P = REGISTRY["log1p"]
 
 
-@defop("sqrt", _floating(np.sqrt), save=("result",), runs_on_arrays=True)
+@defop("sqrt", _floating(np.sqrt), save=("result",), runs_on_arrays=True,
+       math="grad_self = grad / (2 * result)")
 def _sqrt_backward(grad, result):
     """d sqrt(x) = 1 / (2 sqrt(x))."""
     return grad / (2 * result)
@@ -231,7 +252,8 @@ def _sqrt_backward(grad, result):
 SQRT = REGISTRY["sqrt"]
 
 
-@defop("rsqrt", _floating(lambda a: 1 / np.sqrt(a)), save=("result",))
+@defop("rsqrt", _floating(lambda a: 1 / np.sqrt(a)), save=("result",),
+       math="grad_self = -0.5 * grad * result³")
 def _rsqrt_backward(grad, result):
     """d x**-1/2 = -1/2 x**-3/2 = -result**3 / 2."""
     return -0.5 * grad * result * result * result
@@ -240,7 +262,8 @@ def _rsqrt_backward(grad, result):
 RSQRT = REGISTRY["rsqrt"]
 
 
-@defop("reciprocal", _floating(np.reciprocal), save=("result",))
+@defop("reciprocal", _floating(np.reciprocal), save=("result",),
+       math="grad_self = -grad * result²")
 def _reciprocal_backward(grad, result):
     """d 1/x = -1/x**2."""
     return -grad * result * result
@@ -249,7 +272,8 @@ def _reciprocal_backward(grad, result):
 RECIPROCAL = REGISTRY["reciprocal"]
 
 
-@defop("square", np.square, save=("self",), node_name="PowBackward0", runs_on_arrays=True)
+@defop("square", np.square, save=("self",), node_name="PowBackward0", runs_on_arrays=True,
+       math="grad_self = grad * 2 * self")
 def _square_backward(grad, self):
     return grad * 2 * self
 
@@ -257,7 +281,8 @@ def _square_backward(grad, self):
 SQUARE = REGISTRY["square"]
 
 
-@defop("abs", np.abs, save=("self",))
+@defop("abs", np.abs, save=("self",),
+       math="grad_self = grad * sign(self)")
 def _abs_backward(grad, self):
     """d|x| = sign(x) (0 at 0, as PyTorch)."""
     return grad * sign(self)
@@ -273,7 +298,8 @@ def _sign_forward(a: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(out), 0, out).astype(a.dtype) if a.dtype.kind == "f" else out
 
 
-@defop("sign", _sign_forward)
+@defop("sign", _sign_forward,
+       math="grad_self = grad * 0")
 def _sign_backward(grad):
     """sign is flat almost everywhere: its gradient is zero."""
     return grad * 0
@@ -282,7 +308,8 @@ def _sign_backward(grad):
 SIGN = REGISTRY["sign"]
 
 
-@defop("sin", _floating(np.sin), save=("self",))
+@defop("sin", _floating(np.sin), save=("self",),
+       math="grad_self = grad * cos(self)")
 def _sin_backward(grad, self):
     """d sin(x) = cos(x)."""
     return grad * cos(self)
@@ -291,7 +318,8 @@ def _sin_backward(grad, self):
 SIN = REGISTRY["sin"]
 
 
-@defop("cos", _floating(np.cos), save=("self",))
+@defop("cos", _floating(np.cos), save=("self",),
+       math="grad_self = -grad * sin(self)")
 def _cos_backward(grad, self):
     """d cos(x) = -sin(x)."""
     return -grad * sin(self)
@@ -300,7 +328,8 @@ def _cos_backward(grad, self):
 COS = REGISTRY["cos"]
 
 
-@defop("tan", _floating(np.tan), save=("result",))
+@defop("tan", _floating(np.tan), save=("result",),
+       math="grad_self = grad * (1 + result²)")
 def _tan_backward(grad, result):
     """d tan(x) = 1 + tan(x)**2."""
     return grad * (1 + result * result)
@@ -309,7 +338,8 @@ def _tan_backward(grad, result):
 TAN = REGISTRY["tan"]
 
 
-@defop("sinh", _floating(np.sinh), save=("self",))
+@defop("sinh", _floating(np.sinh), save=("self",),
+       math="grad_self = grad * cosh(self)")
 def _sinh_backward(grad, self):
     return grad * cosh(self)
 
@@ -317,7 +347,8 @@ def _sinh_backward(grad, self):
 SINH = REGISTRY["sinh"]
 
 
-@defop("cosh", _floating(np.cosh), save=("self",))
+@defop("cosh", _floating(np.cosh), save=("self",),
+       math="grad_self = grad * sinh(self)")
 def _cosh_backward(grad, self):
     return grad * sinh(self)
 
@@ -325,7 +356,8 @@ def _cosh_backward(grad, self):
 COSH = REGISTRY["cosh"]
 
 
-@defop("asin", _floating(np.arcsin), save=("self",))
+@defop("asin", _floating(np.arcsin), save=("self",),
+       math="grad_self = grad / √(1 - self²)")
 def _asin_backward(grad, self):
     """d asin(x) = 1/sqrt(1 - x**2)."""
     return grad * rsqrt(1 - self * self)
@@ -334,7 +366,8 @@ def _asin_backward(grad, self):
 ASIN = REGISTRY["asin"]
 
 
-@defop("acos", _floating(np.arccos), save=("self",))
+@defop("acos", _floating(np.arccos), save=("self",),
+       math="grad_self = -grad / √(1 - self²)")
 def _acos_backward(grad, self):
     """d acos(x) = -1/sqrt(1 - x**2)."""
     return -grad * rsqrt(1 - self * self)
@@ -343,7 +376,8 @@ def _acos_backward(grad, self):
 ACOS = REGISTRY["acos"]
 
 
-@defop("atan", _floating(np.arctan), save=("self",))
+@defop("atan", _floating(np.arctan), save=("self",),
+       math="grad_self = grad / (1 + self²)")
 def _atan_backward(grad, self):
     """d atan(x) = 1/(1 + x**2)."""
     return grad / (1 + self * self)
@@ -352,7 +386,8 @@ def _atan_backward(grad, self):
 ATAN = REGISTRY["atan"]
 
 
-@defop("tanh", _floating(np.tanh), save=("result",), runs_on_arrays=True)
+@defop("tanh", _floating(np.tanh), save=("result",), runs_on_arrays=True,
+       math="grad_self = grad * (1 - result²)")
 def _tanh_backward(grad, result):
     """d tanh(x) = 1 - tanh(x)**2."""
     return grad * (1 - result * result)
@@ -367,7 +402,8 @@ def _sigmoid_forward(a: np.ndarray) -> np.ndarray:
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
 
 
-@defop("sigmoid", _floating(_sigmoid_forward), save=("result",), runs_on_arrays=True)
+@defop("sigmoid", _floating(_sigmoid_forward), save=("result",), runs_on_arrays=True,
+       math="grad_self = grad * result * (1 - result)")
 def _sigmoid_backward(grad, result):
     """d sigmoid(x) = sigmoid(x) (1 - sigmoid(x))."""
     return grad * result * (1 - result)
@@ -376,7 +412,8 @@ def _sigmoid_backward(grad, result):
 SIGMOID = REGISTRY["sigmoid"]
 
 
-@defop("relu", relu_forward, save=("result",))
+@defop("relu", relu_forward, save=("result",),
+       math="grad_self = grad * ¬(result ≤ 0)  (0 where self ≤ 0; a nan passes grad on)")
 def _relu_backward(grad, result):
     """d relu(x) = 0 where x <= 0, else 1 (a nan passes its gradient, as in PyTorch)."""
     return grad * ~(result <= 0)
@@ -386,7 +423,8 @@ RELU = REGISTRY["relu"]
 
 
 @defop("clamp", lambda a, lo, hi: np.clip(a, lo, hi), save=("self",), attrs=("min", "max"),
-       node_name="ClampBackward1")
+       node_name="ClampBackward1",
+       math="grad_self = grad * [min ≤ self ≤ max]  (a None bound is no limit; 0 at nan)")
 def _clamp_backward(grad, self, min, max):  # noqa: A002 - PyTorch's argument names
     """Gradient passes where min <= x <= max, and is 0 where the clamp cut it off."""
     mask = self == self
@@ -403,7 +441,9 @@ CLAMP = REGISTRY["clamp"]
 # clamp with tensor bounds: the bounds are graph inputs too (PyTorch's clamp.Tensor).
 # A bound gets the gradient where it was the value chosen, the input where it was kept.
 @defop("clamp_tensor", promoting(lambda a, lo, hi: np.minimum(np.maximum(a, lo), hi)),
-       inputs=("self", "min", "max"), save=("self", "min", "max"), node_name="ClampBackward0")
+       inputs=("self", "min", "max"), save=("self", "min", "max"), node_name="ClampBackward0",
+       math=("grad_self = grad·[min≤self≤max];  grad_min = grad·[self<min<max];  "
+             "grad_max = grad·[self>max or max<min]"))
 def _clamp_tensor_backward(grad, self, min, max):  # noqa: A002
     """d/dself = [min <= x <= max], d/dmin = [x < min and min < max],
     d/dmax = [x > max or max < min]."""
@@ -417,7 +457,8 @@ CLAMP_TENSOR = REGISTRY["clamp_tensor"]
 
 
 @defop("clamp_min_tensor", promoting(np.maximum), inputs=("self", "min"), save=("self", "min"),
-       node_name="ClampBackward0")
+       node_name="ClampBackward0",
+       math="grad_self = where(self ≥ min, grad, 0);  grad_min = where(self < min, grad, 0)")
 def _clamp_min_tensor_backward(grad, self, min):  # noqa: A002
     """d/dself = [x >= min]; d/dmin = [x < min]."""
     zero = grad * 0
@@ -428,7 +469,8 @@ CLAMP_MIN_TENSOR = REGISTRY["clamp_min_tensor"]
 
 
 @defop("clamp_max_tensor", promoting(np.minimum), inputs=("self", "max"), save=("self", "max"),
-       node_name="ClampBackward0")
+       node_name="ClampBackward0",
+       math="grad_self = where(self ≤ max, grad, 0);  grad_max = where(self > max, grad, 0)")
 def _clamp_max_tensor_backward(grad, self, max):  # noqa: A002
     """d/dself = [x <= max]; d/dmax = [x > max]."""
     zero = grad * 0
@@ -439,7 +481,9 @@ CLAMP_MAX_TENSOR = REGISTRY["clamp_max_tensor"]
 
 
 # --- two-tensor selections -------------------------------------------------------------
-@defop("maximum", promoting(np.maximum), inputs=("self", "other"), save=("self", "other"))
+@defop("maximum", promoting(np.maximum), inputs=("self", "other"), save=("self", "other"),
+       math=("grad_self = grad·¬(self < other)·t;  "
+             "grad_other = grad·¬(self > other)·t  (t = ½ where self = other, else 1)"))
 def _maximum_backward(grad, self, other):
     """The larger input gets the gradient; on ties each gets half (as PyTorch).
 
@@ -453,7 +497,9 @@ def _maximum_backward(grad, self, other):
 MAXIMUM = REGISTRY["maximum"]
 
 
-@defop("minimum", promoting(np.minimum), inputs=("self", "other"), save=("self", "other"))
+@defop("minimum", promoting(np.minimum), inputs=("self", "other"), save=("self", "other"),
+       math=("grad_self = grad·¬(self > other)·t;  "
+             "grad_other = grad·¬(self < other)·t  (t = ½ where self = other, else 1)"))
 def _minimum_backward(grad, self, other):
     """The smaller input gets the gradient; on ties each gets half."""
     tie = 1 - (self == other) * 0.5
@@ -464,7 +510,9 @@ MINIMUM = REGISTRY["minimum"]
 
 
 @defop("where", promoting(np.where, skip=1), inputs=("condition", "self", "other"),
-       save=("condition",))
+       save=("condition",),
+       math=("grad_condition = None;  grad_self = where(condition, grad, 0);  "
+             "grad_other = where(condition, 0, grad)"))
 def _where_backward(grad, condition):
     """where(c, a, b): the gradient goes to a where c holds, to b elsewhere."""
     zero = grad * 0

@@ -63,7 +63,8 @@ def _sum_forward(a, dims, keepdim, self_shape):
     return partial_sum(a, dims, keepdim)
 
 
-@defop("sum", _sum_forward, attrs=("dim", "keepdim", "self_sym_sizes"))
+@defop("sum", _sum_forward, attrs=("dim", "keepdim", "self_sym_sizes"),
+       math="grad_self = grad.expand(self_sym_sizes)")
 def _sum_backward(grad, dim, keepdim, self_sym_sizes):
     """Each input element contributed once to its sum: d sum = 1, spread by expand."""
     return expand(_restore_dims(grad, self_sym_sizes, dim, keepdim), self_sym_sizes)
@@ -74,7 +75,8 @@ SUM = REGISTRY["sum"]
 
 # PyTorch names the node SumBackward0 for sum() and SumBackward1 for sum(dim).
 defop("sum_dim", _sum_forward, attrs=("dim", "keepdim", "self_sym_sizes"),
-                      node_name="SumBackward1")(_sum_backward)
+                      node_name="SumBackward1",
+      math="grad_self = grad expanded back over dim to self's shape")(_sum_backward)
 
 
 SUM_DIM = REGISTRY["sum_dim"]
@@ -87,7 +89,8 @@ def _mean_forward(a, dims, keepdim, self_shape, count):
     return partial_sum(a, dims, keepdim) / count
 
 
-@defop("mean", _mean_forward, attrs=("dim", "keepdim", "self_sym_sizes", "count"))
+@defop("mean", _mean_forward, attrs=("dim", "keepdim", "self_sym_sizes", "count"),
+       math="grad_self = grad.expand(self_sym_sizes) / count")
 def _mean_backward(grad, dim, keepdim, self_sym_sizes, count):
     """d mean = 1/N for each of the N elements averaged."""
     return expand(_restore_dims(grad, self_sym_sizes, dim, keepdim), self_sym_sizes) / count
@@ -98,7 +101,8 @@ MEAN = REGISTRY["mean"]
 
 defop("mean_dim", _mean_forward,
                        attrs=("dim", "keepdim", "self_sym_sizes", "count"),
-                       node_name="MeanBackward1")(_mean_backward)
+                       node_name="MeanBackward1",
+      math="grad_self = grad expanded back over dim to self's shape, / count")(_mean_backward)
 
 
 MEAN_DIM = REGISTRY["mean_dim"]
@@ -120,14 +124,18 @@ def _extreme_backward(grad, self, result, dim, keepdim):
     return _restore_dims(grad, shape, dim, keepdim) * hit / count
 
 
-defop("amax", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"))(
+defop("amax", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"),
+      math=("grad_self = grad * [self == result] / (number of ties)  (grad, result expanded back "
+            "over dim)"))(
     _extreme_backward)
 
 
 AMAX = REGISTRY["amax"]
 
 
-defop("amin", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"))(
+defop("amin", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"),
+      math=("grad_self = grad * [self == result] / (number of ties)  (grad, result expanded back "
+            "over dim)"))(
     _extreme_backward)
 
 
@@ -142,14 +150,18 @@ def _evenly_distribute_backward(grad, self, result, dim, keepdim):
 
 
 defop("max", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"),
-                      node_name="MaxBackward1")(_evenly_distribute_backward)
+                      node_name="MaxBackward1",
+      math=("grad_self = grad * [self == result] / (number of ties)  (if result is nan: the nan "
+            "elements share it)"))(_evenly_distribute_backward)
 
 
 MAX = REGISTRY["max"]
 
 
 defop("min", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"),
-                      node_name="MinBackward1")(_evenly_distribute_backward)
+                      node_name="MinBackward1",
+      math=("grad_self = grad * [self == result] / (number of ties)  (if result is nan: the nan "
+            "elements share it)"))(_evenly_distribute_backward)
 
 
 MIN = REGISTRY["min"]
@@ -167,7 +179,9 @@ def _select_dim_backward(grad, dim, keepdim, indices, self_sym_sizes):
 
 defop("max_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
                       attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
-                      node_name="MaxBackward0")(_select_dim_backward)
+                      node_name="MaxBackward0",
+      math=("grad_self = zeros(self_sym_sizes).scatter(dim, indices, grad)  (only each slice's max "
+            "gets it)"))(_select_dim_backward)
 
 
 MAX_DIM = REGISTRY["max_dim"]
@@ -175,7 +189,9 @@ MAX_DIM = REGISTRY["max_dim"]
 
 defop("min_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
                       attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
-                      node_name="MinBackward0")(_select_dim_backward)
+                      node_name="MinBackward0",
+      math=("grad_self = zeros(self_sym_sizes).scatter(dim, indices, grad)  (only each slice's min "
+            "gets it)"))(_select_dim_backward)
 
 
 MIN_DIM = REGISTRY["min_dim"]
@@ -189,7 +205,8 @@ def _scatter_forward(g, dim, keepdim, indices, shape):
 
 
 @defop("scatter_along_dim", _scatter_forward, attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
-       node_name="ScatterBackward0")
+       node_name="ScatterBackward0",
+       math="grad_self = grad.take_along_dim(indices, dim)  (squeezed over dim unless keepdim)")
 def _scatter_backward(grad, dim, keepdim, indices, self_sym_sizes):
     """The adjoint of picking one element per slice: pick the same elements back."""
     return apply_op(MAX_DIM, (grad,), (dim, keepdim, indices, None))
@@ -290,7 +307,8 @@ def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 @defop("sum_to_size", lambda a, size, self_shape: sum_to_forward(a, size),
-       attrs=("size", "self_sym_sizes"), node_name="SumToSizeBackward0")
+       attrs=("size", "self_sym_sizes"), node_name="SumToSizeBackward0",
+       math="grad_self = grad.expand(self_sym_sizes)")
 def _sum_to_size_backward(grad, size, self_sym_sizes):
     """The adjoint of summing a broadcast away: expand the gradient back out."""
     return expand(grad, self_sym_sizes)
@@ -331,7 +349,8 @@ def _prod_others_forward(a):
     return left * right
 
 
-@defop("prod_others", _prod_others_forward, save=("self",), node_name="ProdOthersBackward0")
+@defop("prod_others", _prod_others_forward, save=("self",), node_name="ProdOthersBackward0",
+       math="grad_self[k] = ∑_{i≠k} grad[i] · ∏_{j∉{i,k}} self[j]  (along the last dim)")
 def _prod_others_backward(grad, self):
     """out_i = prod_{j != i} x_j along the last axis, so d out_i / d x_k (k != i) is the
     product of all elements but i and k, and 0 for k = i:
@@ -358,7 +377,9 @@ def _prod_forward(a, dim, keepdim):
     return np.prod(a, axis=dim, keepdims=keepdim)
 
 
-@defop("prod", lambda a: np.prod(a), save=("self", "result"))
+@defop("prod", lambda a: np.prod(a), save=("self", "result"),
+       math=("grad_self = grad * prod_others(self)  (each element: ∏ of the others; exact with "
+             "zeros)"))
 def _prod_backward(grad, self, result):
     """d prod(x) / dx_i = prod_{j != i} x_j (exact with zeros: see Note [prod with zeros])."""
     if self.ndim == 0:
@@ -370,7 +391,9 @@ PROD = REGISTRY["prod"]
 
 
 @defop("prod_dim", _prod_forward, save=("self", "result"), attrs=("dim", "keepdim"),
-       node_name="ProdBackward1")
+       node_name="ProdBackward1",
+       math=("grad_self = grad * (∏ of the other elements of self's slice along dim)  (exact with "
+             "zeros)"))
 def _prod_dim_backward(grad, self, result, dim, keepdim):
     """prod over one dim: each element's gradient is the product of the other elements of
     its slice (see Note [prod with zeros]), times the slice's incoming gradient."""
@@ -429,7 +452,9 @@ def _std_forward(a, dims, correction, keepdim):
     return np.sqrt(_var_forward(a, dims, correction, keepdim))
 
 
-@defop("var", _var_forward, save=("self",), attrs=("dim", "correction", "keepdim"))
+@defop("var", _var_forward, save=("self",), attrs=("dim", "correction", "keepdim"),
+       math=("grad_self = grad * 2 * (self - self.mean(dim)) / (N - correction)  (N: the elements "
+             "reduced)"))
 def _var_backward(grad, self, dim, correction, keepdim):
     """var = sum_i (x_i - mean)^2 / (N - correction), so
     d var / dx_i = 2 (x_i - mean) / (N - correction) (the terms through mean sum to 0)."""
@@ -441,7 +466,9 @@ def _var_backward(grad, self, dim, correction, keepdim):
 VAR = REGISTRY["var"]
 
 
-@defop("std", _std_forward, save=("self", "result"), attrs=("dim", "correction", "keepdim"))
+@defop("std", _std_forward, save=("self", "result"), attrs=("dim", "correction", "keepdim"),
+       math=("grad_self = grad * (self - self.mean(dim)) / ((N - correction) * result)  (0 where "
+             "result = 0)"))
 def _std_backward(grad, self, result, dim, correction, keepdim):
     """std = sqrt(var), so d std = d var / (2 std) = (x_i - mean) / ((N - correction) std);
     where std is 0 the gradient is 0 (PyTorch's masked_fill in std_backward)."""
@@ -501,7 +528,8 @@ def _logsumexp_forward(a, dims, keepdim):
     return out if keepdim else np.squeeze(out, axis=dims)
 
 
-@defop("logsumexp", _logsumexp_forward, save=("self", "result"), attrs=("dim", "keepdim"))
+@defop("logsumexp", _logsumexp_forward, save=("self", "result"), attrs=("dim", "keepdim"),
+       math="grad_self = grad * exp(self - result)  (grad, result expanded back over dim)")
 def _logsumexp_backward(grad, self, result, dim, keepdim):
     """d logsumexp / dx_i = exp(x_i) / sum_j exp(x_j) = exp(x_i - logsumexp): the softmax
     weights, computed from the saved result so that they never overflow."""
@@ -540,7 +568,9 @@ def _norm_forward(a, ord, dims, keepdim):  # noqa: A002 - PyTorch's argument nam
 
 
 @defop("linalg_vector_norm", _norm_forward, save=("self", "result"),
-       attrs=("ord", "dim", "keepdim"))
+       attrs=("ord", "dim", "keepdim"),
+       math=("grad_self = grad·sgn(self)·|self|^(ord-1) / result^(ord-1)  (0 where result=0; ord "
+             "0: 0; ±inf: ties share)"))
 def _norm_backward(grad, self, result, ord, dim, keepdim):  # noqa: A002
     """||x||_p = (sum |x_i|^p)^(1/p), so d||x||_p / dx_i = sgn(x_i) |x_i|^(p-1) / ||x||^(p-1):
     p = 2: x_i / ||x||; p = 1: sgn(x_i); p = 0: 0 (a count); p = +-inf: sgn(x_i) at the
@@ -617,7 +647,8 @@ def _reverse_cumsum_forward(a, dim):
     return np.flip(np.cumsum(np.flip(a, axis=dim), axis=dim), axis=dim)
 
 
-@defop("cumsum", _scan(np.cumsum), attrs=("dim",))
+@defop("cumsum", _scan(np.cumsum), attrs=("dim",),
+       math="grad_self = reverse_cumsum(grad, dim)  (grad_self[j] = ∑_{i≥j} grad[i])")
 def _cumsum_backward(grad, dim):
     """out_i = sum_{j <= i} x_j, so grad_x_j = sum_{i >= j} grad_i: a cumsum from the end."""
     return apply_op(REVERSE_CUMSUM, (grad,), (dim,))
@@ -627,7 +658,8 @@ CUMSUM = REGISTRY["cumsum"]
 
 
 @defop("reverse_cumsum", _reverse_cumsum_forward, attrs=("dim",),
-       node_name="ReverseCumsumBackward0")
+       node_name="ReverseCumsumBackward0",
+       math="grad_self = cumsum(grad, dim)")
 def _reverse_cumsum_backward(grad, dim):
     """out_j = sum_{i >= j} x_i is cumsum's adjoint, and cumsum is its adjoint. (PyTorch
     writes this as flip, cumsum, flip; one op here.)"""
@@ -664,7 +696,9 @@ def _cumprod_grad_with_zeros(x, g, out, dim):
     return Tensor(np.moveaxis(grad.astype(x.dtype, copy=False), -1, dim))
 
 
-@defop("cumprod", _scan(np.cumprod), save=("self", "result"), attrs=("dim",))
+@defop("cumprod", _scan(np.cumprod), save=("self", "result"), attrs=("dim",),
+       math=("grad_self[k] = ∑_{i≥k} grad[i] · ∏_{j≤i, j≠k} self[j]  (with no zero: "
+             "reverse_cumsum(grad·result) / self)"))
 def _cumprod_backward(grad, self, result, dim):
     """out_i = prod_{j <= i} x_j, so grad_x_k = sum_{i >= k} grad_i prod_{j <= i, j != k} x_j.
     Without zeros that is reverse_cumsum(grad * out) / x_k. With a zero the division fails:

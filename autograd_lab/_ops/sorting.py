@@ -32,7 +32,8 @@ def _place(g, indices, dim, shape):
     return out
 
 
-@defop("take_along_dim", _take, attrs=("indices", "dim", "self_sym_sizes"))
+@defop("take_along_dim", _take, attrs=("indices", "dim", "self_sym_sizes"),
+       math="grad_self = zeros(self_sym_sizes).scatter_add(dim, indices, grad)")
 def _take_along_dim_backward(grad, indices, dim, self_sym_sizes):
     """Picked elements send their gradient back to where they were picked from."""
     return apply_op(PLACE_ALONG_DIM, (grad,), (indices, dim, self_sym_sizes))
@@ -42,7 +43,8 @@ TAKE_ALONG_DIM = REGISTRY["take_along_dim"]
 
 
 @defop("place_along_dim", _place, attrs=("indices", "dim", "self_sym_sizes"),
-       node_name="ScatterAddBackward0")
+       node_name="ScatterAddBackward0",
+       math="grad_self = grad.take_along_dim(indices, dim)")
 def _place_along_dim_backward(grad, indices, dim, self_sym_sizes):
     """Placing is undone by picking the same elements."""
     return apply_op(TAKE_ALONG_DIM, (grad,), (indices, dim, grad._data.shape))

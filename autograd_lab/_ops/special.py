@@ -48,7 +48,8 @@ def _erfinv_forward(a: np.ndarray) -> np.ndarray:
     return np.where(np.abs(y) > 1, np.nan, x).astype(a.dtype)
 
 
-@defop("erf", _erf_forward, save=("self",))
+@defop("erf", _erf_forward, save=("self",),
+       math="grad_self = grad * 2/√π * exp(-self²)")
 def _erf_backward(grad, self):
     """d erf(x) = 2/sqrt(pi) * exp(-x**2)."""
     return grad * _TWO_OVER_SQRT_PI * (-(self * self)).exp()
@@ -57,7 +58,8 @@ def _erf_backward(grad, self):
 ERF = REGISTRY["erf"]
 
 
-@defop("erfinv", _erfinv_forward, save=("result",))
+@defop("erfinv", _erfinv_forward, save=("result",),
+       math="grad_self = grad * √π/2 * exp(result²)")
 def _erfinv_backward(grad, result):
     """d erfinv(y) = sqrt(pi)/2 * exp(erfinv(y)**2)."""
     return grad / _TWO_OVER_SQRT_PI * (result * result).exp()

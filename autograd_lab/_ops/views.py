@@ -53,7 +53,8 @@ def _view_forward(a, shape, self_shape):
         ) from None
 
 
-@defop("view", _view_forward, attrs=("size", "self_sym_sizes"), view=True)
+@defop("view", _view_forward, attrs=("size", "self_sym_sizes"), view=True,
+       math="grad_self = grad.reshape(self_sym_sizes)")
 def _view_backward(grad, size, self_sym_sizes):
     """A view only re-labels the elements: reshape the gradient back."""
     return reshape(grad, self_sym_sizes)
@@ -65,7 +66,8 @@ VIEW = REGISTRY["view"]
 # reshape that has to copy (PyTorch: clone, then _unsafe_view); when memory allows,
 # reshape is a true view and uses the ``view`` row above.
 @defop("reshape", lambda a, shape, self_shape: np.reshape(a, shape).copy(),
-       attrs=("size", "self_sym_sizes"), node_name="UnsafeViewBackward0")
+       attrs=("size", "self_sym_sizes"), node_name="UnsafeViewBackward0",
+       math="grad_self = grad.reshape(self_sym_sizes)")
 def _reshape_backward(grad, size, self_sym_sizes):
     return reshape(grad, self_sym_sizes)
 
@@ -82,7 +84,8 @@ def _viewable(a: np.ndarray, shape: tuple) -> bool:
     return True
 
 
-@defop("transpose", lambda a, d0, d1: np.swapaxes(a, d0, d1), attrs=("dim0", "dim1"), view=True)
+@defop("transpose", lambda a, d0, d1: np.swapaxes(a, d0, d1), attrs=("dim0", "dim1"), view=True,
+       math="grad_self = grad.transpose(dim0, dim1)")
 def _transpose_backward(grad, dim0, dim1):
     """Swapping two axes is its own inverse."""
     return transpose(grad, dim0, dim1)
@@ -91,7 +94,8 @@ def _transpose_backward(grad, dim0, dim1):
 TRANSPOSE = REGISTRY["transpose"]
 
 
-@defop("permute", np.transpose, attrs=("dims",), view=True)
+@defop("permute", np.transpose, attrs=("dims",), view=True,
+       math="grad_self = grad.permute(argsort(dims))  (the inverse permutation)")
 def _permute_backward(grad, dims):
     """Apply the inverse permutation."""
     return permute(grad, tuple(np.argsort(dims)))
@@ -110,7 +114,8 @@ def _expand_forward(a: np.ndarray, shape: tuple, self_shape: tuple) -> np.ndarra
     return out
 
 
-@defop("expand", _expand_forward, attrs=("size", "self_sym_sizes"), view=True)
+@defop("expand", _expand_forward, attrs=("size", "self_sym_sizes"), view=True,
+       math="grad_self = grad.sum_to_size(self_sym_sizes)  (the copies' gradients summed)")
 def _expand_backward(grad, size, self_sym_sizes):
     """Every copy of an element sends its gradient back: sum them."""
     return grad.sum_to_size(self_sym_sizes)
@@ -127,7 +132,9 @@ def _squeeze_formula(grad, dim, self_sym_sizes):
 def _squeeze_row(name: str, node_name: str):
     """PyTorch names squeeze's node by its overload: all dims (0), one dim (1), several (2)."""
     defop(name, lambda a, dims, self_shape: np.squeeze(a, axis=dims),
-          attrs=("dim", "self_sym_sizes"), view=True, node_name=node_name)(_squeeze_formula)
+          attrs=("dim", "self_sym_sizes"), view=True, node_name=node_name,
+          math="grad_self = grad.reshape(self_sym_sizes)  (the dropped size-1 dims put back)",
+          )(_squeeze_formula)
     return REGISTRY[name]
 
 
@@ -136,7 +143,8 @@ SQUEEZE_DIM = _squeeze_row("squeeze_dim", "SqueezeBackward1")
 SQUEEZE_DIMS = _squeeze_row("squeeze_dims", "SqueezeBackward2")
 
 
-@defop("unsqueeze", np.expand_dims, attrs=("dim",), view=True)
+@defop("unsqueeze", np.expand_dims, attrs=("dim",), view=True,
+       math="grad_self = grad.squeeze(dim)")
 def _unsqueeze_backward(grad, dim):
     return squeeze(grad, dim)
 
@@ -163,7 +171,8 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return apply_op(TRANSPOSE, (input,), (_wrap_dim(dim0, n), _wrap_dim(dim1, n)))
 
 
-@defop("t", lambda a: a.T, view=True)
+@defop("t", lambda a: a.T, view=True,
+       math="grad_self = grad.t()")
 def _t_backward(grad):
     """Transposing is its own inverse."""
     return t(grad)
@@ -287,7 +296,8 @@ def _narrow_forward(a, dim, start, end, step, self_shape):
 
 
 @defop("narrow", _narrow_forward, attrs=("dim", "start", "end", "step", "self_sym_sizes"),
-       node_name="SliceBackward0", view=True)
+       node_name="SliceBackward0", view=True,
+       math="grad_self = zeros(self_sym_sizes);  grad_self[start:end:step along dim] = grad")
 def _narrow_backward(grad, dim, start, end, step, self_sym_sizes):
     """out = self[..., start:end:step, ...] along dim: d out / d self places grad back
     into those positions of a zero tensor of self's shape."""
@@ -302,7 +312,8 @@ def _select_forward(a, dim, index, self_shape):
 
 
 @defop("select_int", _select_forward, attrs=("dim", "index", "self_sym_sizes"),
-       node_name="SelectBackward0", view=True)
+       node_name="SelectBackward0", view=True,
+       math="grad_self = zeros(self_sym_sizes);  grad_self.select(dim, index) = grad")
 def _select_int_backward(grad, dim, index, self_sym_sizes):
     """out = self.select(dim, index): grad goes back to that slice, zeros elsewhere."""
     return index_put_zeros(grad, _along(dim, index), self_sym_sizes)
@@ -325,7 +336,8 @@ def _diagonal_forward(a, offset, dim1, dim2, self_shape):
 
 
 @defop("diagonal", _diagonal_forward, attrs=("offset", "dim1", "dim2", "self_sym_sizes"),
-       view=True)
+       view=True,
+       math="grad_self = zeros(self_sym_sizes);  grad_self.diagonal(offset, dim1, dim2) = grad")
 def _diagonal_backward(grad, offset, dim1, dim2, self_sym_sizes):
     """out[..., k] = self[..., i + k, j + k] (offset = j - i): the gradient goes back onto
     that diagonal of a zero tensor of self's shape."""
@@ -342,7 +354,8 @@ def _diagonal_backward_forward(g, shape, offset, dim1, dim2):
 
 
 @defop("diagonal_backward", _diagonal_backward_forward,
-       attrs=("input_sizes", "offset", "dim1", "dim2"))
+       attrs=("input_sizes", "offset", "dim1", "dim2"),
+       math="grad_self = grad.diagonal(offset, dim1, dim2)")
 def _diagonal_backward_backward(grad, input_sizes, offset, dim1, dim2):
     """Placing values on a diagonal is undone by reading that diagonal back."""
     return apply_op(DIAGONAL, (grad,), (offset, dim1, dim2, grad._data.shape))
@@ -428,7 +441,8 @@ def _unbind_output(attrs: tuple, i: int) -> tuple:
 
 
 @defop("unbind", lambda a, dim, self_shape: _unbind_forward(a, dim),
-       attrs=("dim", "self_sym_sizes"), view=True, output_view=_unbind_output)
+       attrs=("dim", "self_sym_sizes"), view=True, output_view=_unbind_output,
+       math="grad_self = stack(grads, dim)  (zeros for an output nobody used)")
 def _unbind_backward(grads, dim, self_sym_sizes):
     """self.unbind(dim) cut self into its slices along dim: stack their gradients back."""
     shape = self_sym_sizes[:dim] + self_sym_sizes[dim + 1:]
@@ -473,7 +487,8 @@ def _split_output(attrs: tuple, i: int) -> tuple:
 
 @defop("split", lambda a, split_size, dim, self_shape: _split_pieces(
            a, dim, _sizes_of_split(a.shape[dim], split_size)),
-       attrs=("split_size", "dim", "self_sym_sizes"), view=True, output_view=_split_output)
+       attrs=("split_size", "dim", "self_sym_sizes"), view=True, output_view=_split_output,
+       math="grad_self = cat(grads, dim)  (zeros for a piece nobody used)")
 def _split_backward(grads, split_size, dim, self_sym_sizes):
     """The pieces are consecutive slices of self along dim: concatenate their gradients."""
     sizes = _sizes_of_split(self_sym_sizes[dim], split_size)
@@ -484,7 +499,8 @@ SPLIT = REGISTRY["split"]
 
 
 @defop("split_with_sizes", lambda a, sizes, dim, self_shape: _split_pieces(a, dim, sizes),
-       attrs=("split_sizes", "dim", "self_sym_sizes"), view=True, output_view=_split_output)
+       attrs=("split_sizes", "dim", "self_sym_sizes"), view=True, output_view=_split_output,
+       math="grad_self = cat(grads, dim)  (zeros for a piece nobody used)")
 def _split_with_sizes_backward(grads, split_sizes, dim, self_sym_sizes):
     """The pieces are consecutive slices of self along dim: concatenate their gradients."""
     shapes = _split_output_shapes(self_sym_sizes, dim, split_sizes)
@@ -567,7 +583,9 @@ def _repeat_forward(a, repeats, self_shape):
     return np.tile(a.reshape((1,) * lead + a.shape), repeats)
 
 
-@defop("repeat", _repeat_forward, attrs=("repeats", "self_sym_sizes"))
+@defop("repeat", _repeat_forward, attrs=("repeats", "self_sym_sizes"),
+       math=("grad_self = grad.reshape(r0, s0, r1, s1, …).sum(the r axes)  (r: repeats, s: "
+             "self_sym_sizes)"))
 def _repeat_backward(grad, repeats, self_sym_sizes):
     """out = self tiled repeats[d] times along each dim d: view grad as
     (r0, s0, r1, s1, ...) and sum over the r axes (every copy sends its gradient home)."""
@@ -617,7 +635,8 @@ def tile(input: Tensor, *dims) -> Tensor:
     return repeat(input, (1,) * lead + dims if lead > 0 else dims)
 
 
-@defop("flip", lambda a, dims: np.flip(a, axis=dims).copy(), attrs=("dims",))
+@defop("flip", lambda a, dims: np.flip(a, axis=dims).copy(), attrs=("dims",),
+       math="grad_self = grad.flip(dims)")
 def _flip_backward(grad, dims):
     """Reversing is its own inverse: flip the gradient back."""
     return apply_op(FLIP, (grad,), (dims,))
@@ -653,7 +672,8 @@ def _roll_forward(a, shifts, dims):
     return np.roll(a, shifts, axis=dims)
 
 
-@defop("roll", _roll_forward, attrs=("shifts", "dims"))
+@defop("roll", _roll_forward, attrs=("shifts", "dims"),
+       math="grad_self = grad.roll(-shifts, dims)")
 def _roll_backward(grad, shifts, dims):
     """Rolling by s is undone by rolling by -s."""
     return apply_op(ROLL, (grad,), (tuple(-s for s in shifts), dims))
