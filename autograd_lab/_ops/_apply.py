@@ -6,7 +6,9 @@
 2. the result wrapped as a Tensor (a view of the first input for a view row);
 3. when grad mode is on and an input requires grad: a ``<Name>Backward0`` node joined
    to the graph by ``autograd.function.attach`` (the path user Functions take too), with
-   the values the row saves for backward.
+   the values the row saves for backward;
+4. when something listens (``autograd.record_ops``, ``register_op_hook``): an ``OpRecord``
+   of the op (Note [Recording ops] in ``autograd/recording.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._tensor import Tensor
-from ..autograd import fast_mode
+from ..autograd import fast_mode, recording
 from ..autograd.function import attach
 from ..autograd.grad_mode import state
 from ..autograd.inplace import DEFAULT, MULTI_OUTPUT_NODE, NO_GRAD_MODE, ViewFn
@@ -75,6 +77,9 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
             node._saved = tuple([SavedTensor(result, True) if i < 0
                                  else SavedTensor(tensors[i], False) for i in plan])
         node._attrs = attrs
+    if recording._active:  # Note [Recording ops]: one test when nothing listens
+        recording.report(spec.name, "view" if spec.view else "op", tensors, attrs, (result,),
+                         result._grad_fn, spec)
     return result
 
 
@@ -129,6 +134,9 @@ def apply_multi_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> tuple:
         attach(node, tensors, results)
         node._saved = tuple([SavedTensor(tensors[i], False) for i in spec.save_plan])
         node._attrs = attrs
+    if recording._active:  # Note [Recording ops]
+        recording.report(spec.name, "view" if spec.view else "op", tensors, attrs, results,
+                         results[0]._grad_fn if results else None, spec)
     return results
 
 
