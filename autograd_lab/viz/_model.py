@@ -63,7 +63,7 @@ class GraphModel:
         return None if key is None else self.boxes[key]
 
 
-def _start_nodes(roots) -> tuple[list, list]:
+def start_nodes(roots) -> tuple[list, list]:
     """The nodes the walk starts from, and the output boxes for tensor roots."""
     starts, outputs = [], []
     for i, root in enumerate(roots):
@@ -80,7 +80,7 @@ def _start_nodes(roots) -> tuple[list, list]:
     return starts, outputs
 
 
-def _walk(starts: list) -> list:
+def walk(starts: list) -> list:
     """Every node reachable from ``starts``, in breadth-first order (an explicit queue)."""
     order, seen = [], set()
     queue = deque(starts)
@@ -241,8 +241,8 @@ def _saved_slots(node: Node) -> list:
 def build_model(roots, params=None, show_saved: bool = True, show_versions: bool = True,
                 steps=None, highlight=None, max_nodes: int | None = None) -> GraphModel:
     """The boxes and links of the graph behind ``roots`` (see ``draw_graph``)."""
-    starts, outputs = _start_nodes(roots)
-    order = _walk(starts)
+    starts, outputs = start_nodes(roots)
+    order = walk(starts)
     plan = fold_plan(order, max_nodes)
     b = _Builder(params, show_saved, show_versions)
     for index, node in enumerate(plan.kept):

@@ -22,6 +22,7 @@ from ..autograd.engine import backward_steps
 from ..autograd.graph import AccumulateGrad
 from ..viz import draw_graph
 from ..viz._dot import CURRENT, DONE, svg_id
+from ..viz._model import start_nodes, walk
 from ._values import show_value
 
 __all__ = ["BackwardStepper"]
@@ -35,7 +36,9 @@ class BackwardStepper(widgets.VBox):
     ``inputs``: as ``backward(inputs=...)``; ``params``: names for leaves (e.g.
     ``dict(model.named_parameters())``); ``gradient``: the seed, for a non-scalar loss.
     Position 0 is before the first node runs; position ``k`` shows step ``k`` (the
-    ``k``-th node the engine ran) as current.
+    ``k``-th node the engine ran) as current. With ``inputs=`` the pass runs when the
+    stepper is made (the engine prunes the graph, so only running it tells how many
+    steps there are); stepping then shows its recorded steps.
     """
 
     def __init__(self, loss, inputs=None, params=None, gradient=None,
@@ -48,9 +51,11 @@ class BackwardStepper(widgets.VBox):
         self._steps: list = []
         self._engine = backward_steps(loss, gradient, inputs=inputs)
         self._finished = False
-        self.n_steps = _expected_steps(loss, inputs, self.drawing) if inputs is None else None
-        if self.n_steps is None:  # the engine prunes for inputs=: take every step now
-            self._pull(None)
+        if inputs is None:  # the engine runs every node behind the loss, once
+            self.n_steps = _count_nodes(loss)
+        else:  # it prunes what inputs= does not need: take every step now to count them
+            self._steps = list(self._engine)
+            self._finished = True
             self.n_steps = len(self._steps)
         self.position = 0
 
@@ -270,11 +275,9 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _expected_steps(loss, inputs, drawing) -> int | None:
+def _count_nodes(loss) -> int:
     """How many nodes ``backward()`` will run: every node behind the loss (it runs each
-    once, when all its gradients are in). Counted from the graph, not the drawing, which
-    may fold some."""
-    from ..viz._model import _start_nodes, _walk
-
-    starts, _ = _start_nodes((loss,))
-    return len(_walk(starts))
+    once, when all its gradients are in), counted on the graph, not on the drawing (which
+    may fold some)."""
+    starts, _ = start_nodes((loss,))
+    return len(walk(starts))
