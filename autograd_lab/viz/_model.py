@@ -140,6 +140,8 @@ class _Builder:
         self.boxes[key] = box
         self.tensor_ids[id(tensor)] = key
         self.keep_alive.append(tensor)
+        if tensor._grad_fn is not None and id(tensor._grad_fn) in self.node_ids:
+            box.lines.append(f"output of {self.node_ids[id(tensor._grad_fn)]}")
         self.add_tensor_details(box, tensor)
         return key
 
