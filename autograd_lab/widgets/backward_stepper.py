@@ -38,11 +38,13 @@ class BackwardStepper(widgets.VBox):
     Position 0 is before the first node runs; position ``k`` shows step ``k`` (the
     ``k``-th node the engine ran) as current. With ``inputs=`` the pass runs when the
     stepper is made (the engine prunes the graph, so only running it tells how many
-    steps there are); stepping then shows its recorded steps.
+    steps there are); stepping then shows its recorded steps. ``predict=True`` adds a
+    box where the learner types the gradient the next node will send before ``check``
+    reveals it.
     """
 
     def __init__(self, loss, inputs=None, params=None, gradient=None,
-                 max_nodes: int | None = None) -> None:
+                 max_nodes: int | None = None, predict: bool = False) -> None:
         self.drawing = draw_graph(loss, params=params, max_nodes=max_nodes)
         self._names = {id(b.node): f"{key} {_title(b)}"
                        for key, b in self.drawing.model.boxes.items() if b.node is not None}
@@ -81,7 +83,15 @@ class BackwardStepper(widgets.VBox):
         self.panel.add_class("al-panel")
         controls = widgets.HBox([self.first_button, self.back_button, self.next_button,
                                  self.last_button, self.play, self.slider, self.speed])
-        super().__init__([controls, widgets.HBox([self.graph_view, self.panel])])
+        self.feedback = ""
+        self.guess = widgets.Text(placeholder="e.g. [[1, 2], [3, 4]]",
+                                  description="predict:")
+        self.check_button = _button("check", "al-check", "Compare, then run the node")
+        self.check_button.on_click(lambda _: self.check(self.guess.value))
+        rows = [controls]
+        if predict:
+            rows.append(widgets.HBox([self.guess, self.check_button]))
+        super().__init__([*rows, widgets.HBox([self.graph_view, self.panel])])
         self._show()
 
     # -- the logic (what tests call) ----------------------------------------------------
@@ -103,9 +113,25 @@ class BackwardStepper(widgets.VBox):
         """Show position ``position`` (0: before the first node; ``k``: after step ``k``),
         running the engine up to there if it has not got that far yet."""
         position = max(0, min(int(position), self.n_steps))
+        if position != self.position + 1 or not self.feedback.startswith(("✓", "✗")):
+            self.feedback = ""  # a prediction's verdict belongs to the step it revealed
         self._pull(position)
         self.position = position
         self._show()
+
+    def check(self, answer: str) -> str:
+        """Predict mode: compare ``answer`` with the first gradient the next node sends
+        (what a leaf's ``.grad`` becomes, for a leaf), then run the node and show it."""
+        if self.position >= self.n_steps:
+            self.feedback = "the pass is over: nothing left to predict"
+            self._show()
+            return self.feedback
+        self._pull(self.position + 1)
+        step = self._steps[self.position]
+        where, truth = _first_gradient(step, self._names)
+        self.feedback = _compare(answer, truth, where)
+        self.goto(self.position + 1)
+        return self.feedback
 
     @property
     def steps(self) -> list:
@@ -130,6 +156,8 @@ class BackwardStepper(widgets.VBox):
         lines = [f"step {self.position}/{self.n_steps}: "
                  + ("not started" if step is None else self._names.get(id(step.node),
                                                                      step.node.name()))]
+        if self.feedback:
+            lines.append(f"your prediction: {self.feedback}")
         if step is None:
             first = self._first_node_name()
             lines.append(f"next: {first} receives the seed gradient (d loss / d loss = 1)")
@@ -253,6 +281,40 @@ class BackwardStepper(widgets.VBox):
         data = super()._repr_mimebundle_(**kwargs)
         data["text/plain"] = self.state_text()  # whole, not cut at 110 characters
         return data
+
+
+def _first_gradient(step, names: dict) -> tuple:
+    """What a prediction is compared with: the first gradient the node sent, or for a
+    leaf the ``.grad`` it now holds; and where it went, in words."""
+    if step.variable_grad is not None:
+        return f"{names.get(id(step.node), 'the leaf')}'s .grad", step.variable_grad
+    for i, (fn, _) in enumerate(step.node.next_functions):
+        g = step.grad_inputs[i] if i < len(step.grad_inputs) else None
+        if fn is not None and g is not None:
+            return f"edge {i} of {names.get(id(step.node))} (to {names.get(id(fn))})", g
+    return f"{names.get(id(step.node))}", None
+
+
+def _compare(answer: str, truth, where: str) -> str:
+    """A verdict in one line: right, wrong (with the value), or what could not be read."""
+    import ast
+
+    import numpy as np
+
+    if truth is None:
+        return f"{where} sends no gradient: nothing to compare"
+    expected = truth._data
+    try:
+        guess = np.asarray(ast.literal_eval(answer.strip()), dtype=np.float64)
+    except (ValueError, SyntaxError, TypeError):
+        return (f"✗ could not read {answer!r}: type a number or a nested list such as "
+                "[[1, 2], [3, 4]]")
+    if guess.shape != expected.shape and guess.size != 1:
+        return (f"✗ shape {list(guess.shape)}, but {where} has shape "
+                f"{list(expected.shape)}: the answer is {show_value(truth)}")
+    if np.allclose(guess, expected, rtol=1e-3, atol=1e-4):
+        return f"✓ right: {where} is {show_value(truth)}"
+    return f"✗ not quite: {where} is {show_value(truth)}"
 
 
 def _title(box) -> str:

@@ -213,3 +213,29 @@ def test_goto_clamps_to_the_pass(position):
     s = BackwardStepper(loss, params=params)
     s.goto(position)
     assert s.position == (0 if position < 0 else s.n_steps)
+
+
+def test_predict_mode_checks_then_reveals():
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * 3.0).sum()
+    s = BackwardStepper(loss, params={"x": x}, predict=True)
+    assert s.guess in s.children[1].children and s.check_button.description == "check"
+    # step 1: SumBackward0 sends ones([2]) to MulBackward0
+    assert s.check("[1, 1]").startswith("✓ right: edge 0 of n0 SumBackward0")
+    assert s.position == 1 and "your prediction: ✓" in s.state_text()
+    s.guess.value = "[1, 1]"
+    s.check_button.click()  # MulBackward0 sends 3 * grad
+    assert s.position == 2
+    assert s.feedback == "✗ not quite: edge 0 of n1 MulBackward0 (to n2 leaf x) is tensor([3., 3.])"
+    assert s.check("3").startswith("✓ right: n2 leaf x's .grad")  # a scalar broadcasts
+    assert s.check("1") == "the pass is over: nothing left to predict"
+    s.back()
+    assert "your prediction" not in s.state_text()
+
+
+def test_predict_mode_explains_what_it_cannot_read():
+    x = al.tensor([[1.0, 2.0]], requires_grad=True)
+    s = BackwardStepper((x * 2.0).sum(), predict=True)
+    assert s.check("one").startswith("✗ could not read 'one'")
+    assert s.position == 1  # the node ran anyway: the prediction is over
+    assert s.check("[1, 2, 3]").startswith("✗ shape [3], but edge 0 of n1 MulBackward0")
