@@ -32,6 +32,17 @@ class OpNode(Node):
     # engine can tell which (Note [Owned gradients] in autograd/engine.py).
     _fresh_grad_inputs = True
 
+    def formula(self) -> str:
+        """The row's formula in one line of maths (``defop``'s ``math``); a multi-output
+        row's too."""
+        spec = self._spec
+        if spec is None:  # the base class itself, no row
+            return "grad_inputs = the row's formula(grad, saved values, attrs)"
+        if spec.math:
+            return spec.math
+        return (f"grad_inputs = {spec.backward.__qualname__}(grad, ...)  (row {spec.name!r} "
+                "states no math)")
+
     def apply(self, grad_outputs: list) -> tuple:
         """The chain rule for this node: the row's formula on the incoming gradient."""
         spec = self._spec
@@ -145,6 +156,11 @@ class NotImplementedBackward(Node):
 
     def name(self) -> str:
         return "NotImplemented"
+
+    def formula(self) -> str:
+        """None to apply: differentiating the backward of ``op_name`` raises."""
+        return (f"grad_inputs: an error  (the backward of {self.op_name} ran outside the graph; "
+                "its derivative is not implemented)")
 
     def apply(self, grad_outputs: list) -> tuple:
         raise RuntimeError(

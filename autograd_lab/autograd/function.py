@@ -120,6 +120,12 @@ class BackwardCFunction(FunctionCtx, Node):
     def name(self) -> str:
         return type(self).__name__
 
+    def formula(self) -> str:
+        """Whatever the Function's own backward computes."""
+        cls = getattr(self, "_forward_cls", None)
+        name = cls.__name__ if cls is not None else "Function"
+        return f"grad_inputs = your {name}.backward(ctx, *grad_outputs)"
+
     def apply(self, grad_outputs: list) -> tuple:
         cls = self._forward_cls
         if self.materialize_grads:
@@ -364,6 +370,11 @@ class _DelayedErrorBackward(Node):
 
     def name(self) -> str:
         return "Error"
+
+    def formula(self) -> str:
+        """None to apply: differentiating a @once_differentiable backward raises."""
+        return (f"grad_inputs: an error  ({self._fn_name} is @once_differentiable: its result "
+                "cannot be differentiated again)")
 
     def apply(self, grad_outputs: list) -> tuple:
         raise RuntimeError(

@@ -103,6 +103,11 @@ class Node:
         """PyTorch's name for this kind of node, e.g. ``MulBackward0``."""
         return type(self).__name__
 
+    def formula(self) -> str:
+        """The derivative this node applies, in one line of maths (``grad`` is the
+        incoming gradient, ``grad_<input>`` what goes to each input)."""
+        return f"grad_inputs = {self.name()}.apply(grad_outputs)  (no formula stated)"
+
     def apply(self, grad_outputs: list) -> tuple:
         raise NotImplementedError(f"{self.name()} does not implement apply()")
 
@@ -180,6 +185,10 @@ class AccumulateGrad(Node):
 
     _takes_owned_grad = True
 
+    def formula(self) -> str:
+        """What reaching a leaf does: no derivative, the gradient is added into ``.grad``."""
+        return "x.grad += grad  (x: the leaf; a first gradient is stored as a copy)"
+
     def apply(self, grad_outputs: list) -> tuple:
         """``variable.grad += grad``, storing a copy of a first gradient."""
         return self._apply_arrays(grad_outputs)
@@ -235,6 +244,10 @@ class GraphRoot(Node):
         super().__init__()
         self.next_functions = edges
         self._grads = grads
+
+    def formula(self) -> str:
+        """No derivative: it hands out the seeds."""
+        return "grad_roots = the seeds  (the gradient given for each root, or 1 for a scalar root)"
 
     def apply(self, grad_outputs: list) -> tuple:
         return tuple(self._grads)

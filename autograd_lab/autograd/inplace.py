@@ -281,6 +281,12 @@ class CopySlices(Node):
         self._output_meta = ((base._data.shape, base._data.dtype),)
         self._base_strides = base._data.strides
 
+    def formula(self) -> str:
+        """The base's gradient, with the view's slice replaced by the wrapped node's."""
+        fn = self.fn.name()
+        return (f"grad_base = grad with the view's slice v replaced by {fn}'s gradient for v "
+                f"(given grad[v]);  {fn}'s other gradients pass on")
+
     def apply(self, grad_outputs: list) -> tuple:
         grad = grad_outputs[0]
         if grad is None:

@@ -94,6 +94,11 @@ class WarnNotImplemented(Node):
         super().__init__()
         self.op_name = op_name
 
+    def formula(self) -> str:
+        """No derivative: the op has no autograd formula."""
+        return (f"grad_inputs = None, with a warning  ({self.op_name} has a kernel but no "
+                "autograd formula)")
+
     def apply(self, grad_outputs: list) -> tuple:
         _warn(self.op_name)
         return (None,) * len(self.next_functions)
