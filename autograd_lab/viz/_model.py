@@ -20,7 +20,7 @@ from .._tensor import Tensor
 from ..autograd.function import BackwardCFunction
 from ..autograd.graph import AccumulateGrad, Node
 from ..autograd.inplace import CopySlices
-from ..autograd.steps import hooks_at
+from ..autograd.steps import BackwardStep, hooks_at
 from ._fold import fold_plan
 from ._labels import grad_summary, is_finite, size_in_bytes, type_shape
 
@@ -57,6 +57,7 @@ class GraphModel:
     links: list
     notes: list  # what the picture says in words: what was folded, which step it shows
     node_ids: dict  # id(node) -> box id, for the nodes drawn
+    folded: int = 0  # how many nodes the folds hide (drawn + folded = the graph's nodes)
 
     def box_of(self, node) -> Box | None:
         key = self.node_ids.get(id(node))
@@ -65,6 +66,9 @@ class GraphModel:
 
 def start_nodes(roots) -> tuple[list, list]:
     """The nodes the walk starts from, and the output boxes for tensor roots."""
+    if not roots:
+        raise TypeError("draw_graph: pass the tensors whose graph you want to see, e.g. "
+                        "draw_graph(loss)")
     starts, outputs = [], []
     for i, root in enumerate(roots):
         if isinstance(root, Node):
@@ -99,6 +103,10 @@ def walk(starts: list) -> list:
 class _Builder:
     def __init__(self, params, show_saved: bool, show_versions: bool) -> None:
         self.names = {}
+        if params is not None and not hasattr(params, "items"):
+            raise TypeError(
+                f"draw_graph: params= is a {type(params).__name__}; pass a dict of names to "
+                "tensors, e.g. params=dict(model.named_parameters()) or {'x': x, ...}.")
         for name, tensor in (params or {}).items():
             if not isinstance(tensor, Tensor):
                 raise TypeError(
@@ -160,7 +168,6 @@ class _Builder:
             title = self.names.get(id(var), "leaf")
             box = Box(key, "leaf", title, [type_shape(var._data.dtype, var._data.shape)],
                       node=node)
-            self.tensor_ids.setdefault(id(var), key)
             if var._grad is not None:
                 box.lines.append(f".grad {type_shape(var._grad._data.dtype, var._grad.shape)}")
             self.add_tensor_details(box, var)
@@ -209,6 +216,7 @@ class _Builder:
                 now = saved.current_version
                 if now != saved.saved_version:
                     box.lines.append(f"saved at version {saved.saved_version}, now {now}")
+                    box.lines.append("backward will raise")
                     box.marks.add("stale")
                 else:
                     box.lines.append(f"version {now}")
@@ -249,6 +257,8 @@ def build_model(roots, params=None, show_saved: bool = True, show_versions: bool
     b = _Builder(params, show_saved, show_versions)
     for index, node in enumerate(plan.kept):
         b.node_ids[id(node)] = f"n{index}"
+        if isinstance(node, AccumulateGrad):  # so an output that is a view of it links here
+            b.tensor_ids[id(node.variable)] = f"n{index}"
     for i, tensor in outputs:
         key = f"o{len([o for o in b.boxes if o.startswith('o')])}"
         title = b.names.get(id(tensor), "output" if len(outputs) == 1 else f"output {i}")
@@ -283,17 +293,19 @@ def build_model(roots, params=None, show_saved: bool = True, show_versions: bool
     for fold in plan.folds:
         b.boxes[fold.id] = Box(fold.id, "fold", "⋯", [fold.label])
         notes.append(f"{fold.id} folds {fold.label}")
-        for node in fold.entries:
-            if id(node) in b.node_ids:
-                b.links.append(Link(b.node_ids[id(node)], fold.id, "fold"))
         for node in fold.exits:
             if id(node) in b.node_ids:
                 b.links.append(Link(fold.id, b.node_ids[id(node)], "fold"))
-    model = GraphModel(b.boxes, b.links, notes, b.node_ids)
+    model = GraphModel(b.boxes, b.links, notes, b.node_ids,
+                       sum(len(fold.members) for fold in plan.folds))
     model._keep_alive = (order, b.keep_alive)
     _shared_counters(b)
+    steps = list(steps or ())
     if steps:
-        _apply_steps(model, list(steps), outputs)
+        if not all(isinstance(step, BackwardStep) for step in steps):
+            raise TypeError("draw_graph: steps= takes the events of "
+                            "al.autograd.backward_steps(loss), e.g. steps=list(events)")
+        _apply_steps(model, steps, outputs)
     for target in _as_list(highlight):
         _highlight(model, target, b)
     return model
@@ -385,9 +397,12 @@ def _label_edges(model: GraphModel, step, key: str) -> None:
         if g is None:
             continue
         _carry(link, g._data)
-        if edge in summed:
-            dims = ", ".join(str(d) for d in summed[edge])
-            link.label += f"\nsummed over dim{'s' if len(summed[edge]) > 1 else ''} {dims}"
+        if edge in summed:  # what the next node receives: summed back to its input's shape
+            dims = summed[edge]
+            fn, nr = step.node.next_functions[edge]
+            back = g._data.sum(axis=dims).reshape(fn._output_meta[nr][0])
+            link.label += (f"\nsummed over dim{'s' if len(dims) > 1 else ''} "
+                           f"{', '.join(str(d) for d in dims)} → {grad_summary(back)}")
 
 
 def _carry(link: Link, array) -> None:

@@ -11,7 +11,7 @@ from ._model import GraphModel
 __all__ = ["model_text"]
 
 _MARKS = (("current", "current"), ("done", "done"), ("waiting", "waiting"),
-          ("highlight", "highlighted"), ("stale", "STALE: backward will raise"))
+          ("highlight", "highlighted"), ("stale", "STALE"))
 
 
 def _marks(marks: set) -> str:
@@ -33,9 +33,11 @@ def model_text(model: GraphModel) -> str:
     nodes = sum(1 for b in boxes.values() if b.kind in ("op", "custom", "copyslices", "leaf"))
     saved = sum(1 for b in boxes.values() if b.kind == "saved")
     outputs = [b for b in boxes.values() if b.kind == "output"]
+    counted = f"{nodes:,} node{'s' if nodes != 1 else ''}"
+    if model.folded:
+        counted += f" drawn + {model.folded:,} folded"
     lines = [f"backward graph: {len(outputs)} output{'s' if len(outputs) != 1 else ''}, "
-             f"{nodes} node{'s' if nodes != 1 else ''}, {saved} saved value"
-             f"{'s' if saved != 1 else ''}"]
+             f"{counted}, {saved} saved value{'s' if saved != 1 else ''}"]
     out_links: dict = {}
     saved_of: dict = {}
     views: dict = {}
