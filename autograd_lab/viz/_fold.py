@@ -31,7 +31,6 @@ class Fold:
     id: str
     label: str
     members: list
-    entries: list = field(default_factory=list)  # kept nodes with an edge into the fold
     exits: list = field(default_factory=list)  # kept nodes the fold's edges lead to
 
 
@@ -44,6 +43,9 @@ class FoldPlan:
 
 def fold_plan(order: list, max_nodes: int | None) -> FoldPlan:
     """Which nodes of ``order`` (the walk's order) to draw, and the folds for the rest."""
+    if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool)):
+        raise TypeError(f"draw_graph: max_nodes must be an int (or None for no limit), "
+                        f"got {max_nodes!r}")
     if max_nodes is not None and max_nodes < 1:
         raise ValueError(f"draw_graph: max_nodes must be at least 1 (or None for no limit), "
                          f"got {max_nodes}")
@@ -67,15 +69,18 @@ def fold_plan(order: list, max_nodes: int | None) -> FoldPlan:
     for i in range(len(order)):
         if i in assigned or not interior(i):
             continue
-        run = [i]
+        above, below, in_run = [], [], {i}  # a set: a 10,000-node chain stays linear
         up = parents[i][0]
-        while interior(up) and up not in assigned and up not in run:
-            run.insert(0, up)
+        while interior(up) and up not in assigned and up not in in_run:
+            above.append(up)
+            in_run.add(up)
             up = parents[up][0]
         down = spine[i][0]
-        while interior(down) and down not in assigned and down not in run:
-            run.append(down)
+        while interior(down) and down not in assigned and down not in in_run:
+            below.append(down)
+            in_run.add(down)
             down = spine[down][0]
+        run = above[::-1] + [i] + below
         assigned.update(run)
         if len(run) >= 2 * KEEP + MIN_FOLDED:
             runs.append(run)
@@ -103,9 +108,6 @@ def fold_plan(order: list, max_nodes: int | None) -> FoldPlan:
         for j in rest:
             hidden[j] = fold.id
     for fold in folds:
-        members = set(fold.members)
-        fold.entries = [order[p] for p in visible
-                        if any(k in members for k in children[p])]
         fold.exits = [order[k] for k in _unique(k for j in fold.members for k in children[j])
                       if k not in hidden]
     return FoldPlan([order[i] for i in visible], folds,
