@@ -31,7 +31,7 @@ class Fold:
     id: str
     label: str
     members: list
-    exits: list = field(default_factory=list)  # kept nodes the fold's edges lead to
+    exits: list = field(default_factory=list)  # nodes outside it that its edges lead to
 
 
 @dataclass
@@ -100,16 +100,22 @@ def fold_plan(order: list, max_nodes: int | None) -> FoldPlan:
             hidden[j] = fold.id
     visible = [i for i in range(len(order)) if i not in hidden]
     if len(visible) + len(folds) > max_nodes:
-        room = max(max_nodes - len(folds) - 1, 1)
-        rest = visible[room:]
-        visible = visible[:room]
-        fold = Fold(f"f{len(folds)}", _rest_label([order[j] for j in rest], max_nodes), rest)
-        folds.append(fold)
-        for j in rest:
-            hidden[j] = fold.id
-    for fold in folds:
+        # Still too many: keep the first max_nodes - 1 things the walk found (nodes, and
+        # chain folds by their first node); one box holds all the rest.
+        units = sorted([(i, None) for i in visible] + [(min(f.members), f) for f in folds],
+                       key=lambda unit: unit[0])[:max_nodes - 1]
+        visible = [i for i, fold in units if fold is None]
+        folds = [fold for _, fold in units if fold is not None]
+        shown = set(visible).union(*(fold.members for fold in folds))
+        rest = [i for i in range(len(order)) if i not in shown]
+        folds.append(Fold("", _rest_label([order[j] for j in rest], max_nodes), rest))
+        hidden = {}
+        for n, fold in enumerate(folds):
+            fold.id = f"f{n}"
+            hidden.update(dict.fromkeys(fold.members, fold.id))
+    for fold in folds:  # where its edges lead: drawn nodes, or nodes in other folds
         fold.exits = [order[k] for k in _unique(k for j in fold.members for k in children[j])
-                      if k not in hidden]
+                      if hidden.get(k) != fold.id]
     return FoldPlan([order[i] for i in visible], folds,
                     {id(order[j]): fid for j, fid in hidden.items()})
 

@@ -58,6 +58,7 @@ class GraphModel:
     notes: list  # what the picture says in words: what was folded, which step it shows
     node_ids: dict  # id(node) -> box id, for the nodes drawn
     folded: int = 0  # how many nodes the folds hide (drawn + folded = the graph's nodes)
+    fold_of: dict = field(default_factory=dict)  # id(hidden node) -> the fold box holding it
 
     def box_of(self, node) -> Box | None:
         key = self.node_ids.get(id(node))
@@ -267,7 +268,8 @@ def build_model(roots, params=None, show_saved: bool = True, show_versions: bool
         b.tensor_ids.setdefault(id(tensor), key)
         b.add_tensor_details(box, tensor)
         if tensor.grad_fn is not None:
-            b.links.append(Link(key, b.node_ids[id(tensor.grad_fn)], "grad"))
+            head = b.node_ids.get(id(tensor.grad_fn)) or plan.fold_of[id(tensor.grad_fn)]
+            b.links.append(Link(key, head, "grad"))
         elif tensor.requires_grad:
             box.lines.append("a leaf: no graph behind it")
         else:
@@ -293,11 +295,10 @@ def build_model(roots, params=None, show_saved: bool = True, show_versions: bool
     for fold in plan.folds:
         b.boxes[fold.id] = Box(fold.id, "fold", "⋯", [fold.label])
         notes.append(f"{fold.id} folds {fold.label}")
-        for node in fold.exits:
-            if id(node) in b.node_ids:
-                b.links.append(Link(fold.id, b.node_ids[id(node)], "fold"))
+        heads = (b.node_ids.get(id(node)) or plan.fold_of[id(node)] for node in fold.exits)
+        b.links += [Link(fold.id, head, "fold") for head in dict.fromkeys(heads)]
     model = GraphModel(b.boxes, b.links, notes, b.node_ids,
-                       sum(len(fold.members) for fold in plan.folds))
+                       sum(len(fold.members) for fold in plan.folds), plan.fold_of)
     model._keep_alive = (order, b.keep_alive)
     _shared_counters(b)
     steps = list(steps or ())
@@ -340,20 +341,23 @@ def _as_list(value) -> list:
 
 
 def _highlight(model: GraphModel, target, b: _Builder) -> None:
+    what = target
+    if isinstance(target, Tensor):  # its own box (a leaf, an output), else its node
+        key = b.tensor_ids.get(id(target))
+        target = target.grad_fn if key is None and target.grad_fn is not None else key
     if isinstance(target, Node):
         box = model.box_of(target)
-    elif isinstance(target, Tensor):
-        key = b.tensor_ids.get(id(target))
-        box = model.boxes.get(key) if key else None
-        if box is None and target.grad_fn is not None:
-            box = model.box_of(target.grad_fn)
-    elif isinstance(target, str):
+        fold = model.fold_of.get(id(target))
+        if box is None and fold is not None:  # max_nodes folded it: mark its fold
+            box = model.boxes[fold]
+            box.lines.append(f"holds the highlighted {target.name()}")
+    elif isinstance(target, str) or target is None:
         box = model.boxes.get(target)
     else:
         raise TypeError(f"draw_graph: highlight= takes nodes, tensors or box ids, "
                         f"not {type(target).__name__}")
     if box is None:
-        raise ValueError(f"draw_graph: cannot highlight {target!r}: it is not in this graph "
+        raise ValueError(f"draw_graph: cannot highlight {what!r}: it is not in this graph "
                          "(draw the tensor whose backward reaches it)")
     box.marks.add("highlight")
 
