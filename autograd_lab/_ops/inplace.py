@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._tensor import Tensor
+from ..autograd import recording
 from ..autograd.function import attach
 from ..autograd.grad_mode import state
 from ..autograd.inplace import bump_version, check_inplace, rebase_history
@@ -87,6 +88,9 @@ def apply_inplace(spec, self: Tensor, others: tuple = (), attrs: tuple = (), *,
         node._saved = tuple(saved)
         node._attrs = attrs
         rebase_history(self, node)
+    if recording._active:  # Note [Recording ops]; a view's node: its base's CopySlices
+        made = (self._grad_fn if self._base is None else self._base._grad_fn) if record else None
+        recording.report(spec.name, "inplace", tensors, attrs, (self,), made, spec)
     return self
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from . import anomaly_mode
+from . import anomaly_mode, recording
 from .anomaly_mode import record_forward_trace
 from .grad_mode import no_grad, state
 from .graph import Node, gradient_edge
@@ -240,19 +240,42 @@ class Function(metaclass=_FunctionMeta):
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run ``forward`` without recording, then join the graph as one node."""
-        node = cls._backward_cls()
-        node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        record = state.enabled and any(node.needs_input_grad)
-        with no_grad():
-            if cls.setup_context is Function.setup_context:
-                output = cls.forward(node, *args, **kwargs)
-            else:
-                output = cls.forward(*args, **kwargs)
-                cls.setup_context(node, args, output)
-        is_tuple = isinstance(output, tuple)
-        outputs = output if is_tuple else (output,)
-        outputs = _wrap_outputs(cls, node, args, outputs, record)
-        return outputs if is_tuple else outputs[0]
+        if recording._active:  # Note [Recording ops]
+            return _apply_recorded(cls, args, kwargs)
+        return _apply(cls, cls._backward_cls(), args, kwargs)
+
+
+def _apply(cls, node: BackwardCFunction, args: tuple, kwargs: dict):
+    """``cls.apply(*args, **kwargs)`` with ``node`` as its ctx and node."""
+    node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+    record = state.enabled and any(node.needs_input_grad)
+    with no_grad():
+        if cls.setup_context is Function.setup_context:
+            output = cls.forward(node, *args, **kwargs)
+        else:
+            output = cls.forward(*args, **kwargs)
+            cls.setup_context(node, args, output)
+    is_tuple = isinstance(output, tuple)
+    outputs = output if is_tuple else (output,)
+    outputs = _wrap_outputs(cls, node, args, outputs, record)
+    return outputs if is_tuple else outputs[0]
+
+
+def _apply_recorded(cls, args: tuple, kwargs: dict):
+    """``_apply`` with the ops of its forward recorded one level deeper, then one record
+    of kind "function" (its node: a modified view's is its base's ``CopySlices``)."""
+    node = cls._backward_cls()
+    result = recording.nested(_apply, cls, node, args, kwargs)
+    made = None
+    if state.enabled and any(node.needs_input_grad):
+        made = node
+        for t in node.dirty_tensors:
+            if t._base is not None:
+                made = t._base._grad_fn
+    attrs = tuple([a for a in args if not isinstance(a, Tensor)]) + tuple(kwargs.items())
+    recording.report(f"Function:{cls.__name__}", "function", args, attrs,
+                     result if isinstance(result, tuple) else (result,), made)
+    return result
 
 
 def _wrap_outputs(cls, node: BackwardCFunction, args: tuple, outputs: tuple, record: bool):

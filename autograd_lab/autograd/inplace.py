@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .._tensor import Tensor
+from . import recording
 from .grad_mode import state
 from .graph import Node, gradient_edge
 
@@ -126,8 +127,8 @@ def _regenerate(view: Tensor, view_fn: ViewFn) -> None:
     """Rebuild ``view``'s grad_fn by replaying its view ops on the base's current history."""
     outer = state.enabled
     state.enabled = True  # we may be inside no_grad or the engine: the replay must record
-    try:
-        fresh = view_fn(view._base)
+    try:  # bookkeeping, not ops of the program: not recorded (Note [Recording ops])
+        fresh = recording.unrecorded(view_fn, view._base)
     finally:
         state.enabled = outer
     old = view._grad_fn

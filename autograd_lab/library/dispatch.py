@@ -8,7 +8,8 @@ The steps of ``call_op``, each a function below:
 2. ``select_kernel``: which registered kernel answers (see Note [Kernel choice]).
 3. Run it. Only a compute kernel ("CPU") goes through the autograd fallback
    (``fallback.run_with_autograd_fallback``): the other two kinds take care of the
-   graph themselves.
+   graph themselves. When something records ops, the op is one record of kind
+   "custom_op", and the ops its kernel runs are recorded one level deeper.
 4. Check the kernel's result against the declared returns, and that it modified no
    tensor argument the schema does not mark ``Tensor(a!)`` (its version counter moved).
 
@@ -26,6 +27,7 @@ import numpy as np
 
 from .._dtypes import dtype as _dtype
 from .._tensor import Tensor
+from ..autograd import recording
 from .fallback import run_with_autograd_fallback
 from .registry import BACKEND_KEYS, OpDef
 from .schema import Argument, FunctionSchema, Type
@@ -49,6 +51,14 @@ def call_op(opdef: OpDef, args: Sequence, kwargs: dict) -> Any:
 
 def run_bound(opdef: OpDef, values: list) -> Any:
     """Run ``opdef`` on ``values`` already matched to its schema (see ``bind``)."""
+    if recording._active:  # Note [Recording ops]: the kernel's ops one level deeper
+        result = recording.nested(_run_bound, opdef, values)
+        _report(opdef, values, result)
+        return result
+    return _run_bound(opdef, values)
+
+
+def _run_bound(opdef: OpDef, values: list) -> Any:
     key, kernel = select_kernel(opdef)
     versions = _read_only_versions(opdef.schema, values)
     counters = _written_counters(opdef.schema, values)
@@ -62,6 +72,19 @@ def run_bound(opdef: OpDef, values: list) -> Any:
         if counter.value == before:  # changed through NumPy, say: still one in-place op
             counter.bump()
     return pack_outputs(opdef.schema, outputs)
+
+
+def _report(opdef: OpDef, values: list, result: Any) -> None:
+    """One record of kind "custom_op": every argument in schema order is its ``attrs``
+    (so ``run_bound(record.spec, list(record.attrs))`` runs it again), its node that of
+    its first output, if it made one."""
+    inputs = [t for arg, v in zip(opdef.schema.arguments, values, strict=True)
+              for t in _tensors_of(arg, v)]
+    returned = result if isinstance(result, tuple) else (result,)
+    outputs = [t for v in returned for t in (v if isinstance(v, list) else (v,))
+               if isinstance(t, Tensor)]
+    node = outputs[0]._grad_fn if outputs else None
+    recording.report(opdef.qualname, "custom_op", inputs, values, outputs, node, opdef)
 
 
 # -- 1. arguments ------------------------------------------------------------------------
