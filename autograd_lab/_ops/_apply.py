@@ -28,7 +28,7 @@ from ._errors import explain
 from ._promotion import keep_default_float
 from ._table import OpSpec
 
-__all__ = ["apply_op", "apply_multi_op", "run_forward"]
+__all__ = ["apply_op", "apply_multi_op", "run_forward", "wrap_unrowed"]
 
 _F64 = np.dtype(np.float64)
 
@@ -138,6 +138,17 @@ def apply_multi_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> tuple:
         recording.report(spec.name, "view" if spec.view else "op", tensors, attrs, results,
                          results[0]._grad_fn if results else None, spec)
     return results
+
+
+def wrap_unrowed(name: str, out: np.ndarray, inputs: tuple, attrs: tuple = ()) -> Tensor:
+    """The result of one of the few ops without a row (a comparison, ``argmax``, the
+    indices of ``max``: no gradient, so no node) as a Tensor, reported like any op
+    (Note [Recording ops]); its record's ``spec`` is None: its name and attrs say what
+    ran (``"argmax"`` with ``(dim, keepdim)``)."""
+    result = Tensor(out)
+    if recording._active:
+        recording.report(name, "op", inputs, attrs, (result,))
+    return result
 
 
 def _replay_view(tensor: Tensor, spec: OpSpec, attrs: tuple) -> Tensor:

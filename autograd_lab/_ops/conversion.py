@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._tensor import Tensor
+from ..autograd import recording
 from ._apply import apply_op
 from ._table import REGISTRY, defop
 
@@ -68,4 +69,6 @@ def detach(input: Tensor) -> Tensor:
     """The same memory (and version counter) outside the graph."""
     out = Tensor(input._data)
     out._vc = input._version_counter()
+    if recording._active:  # Note [Recording ops]
+        recording.report("detach", "view", (input,), (), (out,))
     return out

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._tensor import Tensor
-from ._apply import apply_op
+from ._apply import apply_op, wrap_unrowed
 from ._args import as_tensor_arg, is_scalar, python_scalar
 from ._errors import broadcast_mismatch, quiet
 from ._kernels import relu_forward
@@ -675,7 +675,8 @@ def _compare(np_fn, name):
         a = input._data if isinstance(input, Tensor) else input
         b = other._data if isinstance(other, Tensor) else other
         try:
-            return Tensor(np.asarray(np_fn(a, b)))
+            return wrap_unrowed(name, np.asarray(np_fn(a, b)), (input, other),
+                                tuple(v for v in (input, other) if not isinstance(v, Tensor)))
         except ValueError:
             mismatch = broadcast_mismatch([np.shape(a), np.shape(b)])
             if mismatch is None:
@@ -699,4 +700,4 @@ logical_or = _compare(np.logical_or, "logical_or")
 
 
 def logical_not(input: Tensor) -> Tensor:
-    return Tensor(np.logical_not(input._data))
+    return wrap_unrowed("logical_not", np.logical_not(input._data), (input,))

@@ -16,7 +16,7 @@ from .._shapes import expands_to
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import state
 from . import pointwise
-from ._apply import apply_op
+from ._apply import apply_op, wrap_unrowed
 from ._kernels import BLAS_DTYPES, partial_sum, sum_to_forward
 from ._table import REGISTRY, defop
 from .views import expand, movedim, reshape, unsqueeze
@@ -257,11 +257,13 @@ def _extreme(input, dim, keepdim, all_spec, dim_spec, arg_fn, result_type, name)
         return apply_op(all_spec, (input,), (normalize_dims(None, input.ndim), False))
     d = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return result_type(apply_op(all_spec, (input,), ((), False)), Tensor(np.asarray(0)))
+        return result_type(apply_op(all_spec, (input,), ((), False)),
+                           wrap_unrowed(f"arg{name}", np.asarray(0), (input,), (dim, keepdim)))
     indices = arg_fn(input._data, axis=d)
     values = apply_op(dim_spec, (input,), (d, bool(keepdim), indices, input._data.shape))
     idx = np.expand_dims(indices, d) if keepdim else indices
-    return result_type(values, Tensor(np.asarray(idx, dtype=np.int64)))
+    return result_type(values, wrap_unrowed(f"arg{name}", np.asarray(idx, dtype=np.int64),
+                                            (input,), (d, bool(keepdim))))
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
@@ -294,16 +296,20 @@ def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     if dim is None:
-        return Tensor(np.asarray(np.argmax(input._data), dtype=np.int64))
+        out = np.asarray(np.argmax(input._data), dtype=np.int64)
+        return wrap_unrowed("argmax", out, (input,), (None, keepdim))
     d = _wrap_dim(dim, input._data.ndim)
-    return Tensor(np.asarray(np.argmax(input._data, axis=d, keepdims=keepdim), dtype=np.int64))
+    out = np.asarray(np.argmax(input._data, axis=d, keepdims=keepdim), dtype=np.int64)
+    return wrap_unrowed("argmax", out, (input,), (d, keepdim))
 
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     if dim is None:
-        return Tensor(np.asarray(np.argmin(input._data), dtype=np.int64))
+        out = np.asarray(np.argmin(input._data), dtype=np.int64)
+        return wrap_unrowed("argmin", out, (input,), (None, keepdim))
     d = _wrap_dim(dim, input._data.ndim)
-    return Tensor(np.asarray(np.argmin(input._data, axis=d, keepdims=keepdim), dtype=np.int64))
+    out = np.asarray(np.argmin(input._data, axis=d, keepdims=keepdim), dtype=np.int64)
+    return wrap_unrowed("argmin", out, (input,), (d, keepdim))
 
 
 @defop("sum_to_size", lambda a, size, self_shape: sum_to_forward(a, size),

@@ -12,7 +12,7 @@ from collections import namedtuple
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
-from ._apply import apply_op
+from ._apply import apply_op, wrap_unrowed
 from ._table import REGISTRY, defop
 
 __all__ = ["topk", "take_along_dim"]
@@ -70,4 +70,5 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     order = np.argsort(-data if largest else data, axis=d, kind="stable")
     indices = np.take(order, np.arange(k), axis=d)
     values = apply_op(TAKE_ALONG_DIM, (input,), (indices, d, data.shape))
-    return topk_result(values, Tensor(indices.astype(np.int64)))
+    return topk_result(values, wrap_unrowed("topk.indices", indices.astype(np.int64), (input,),
+                                            (k, d, largest, sorted)))
