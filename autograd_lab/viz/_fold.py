@@ -138,7 +138,7 @@ def _counts(nodes: list) -> str:
 
 def _chain_label(nodes: list, leaves: int) -> str:
     names = [n.name() for n in nodes]
-    text = f"{len(names):,} nodes: "
+    text = f"{len(names) + leaves:,} nodes: "  # all it holds: the notes add up
     period = _period(names)
     if period is not None:
         reps, rest = divmod(len(names), period)
@@ -149,7 +149,7 @@ def _chain_label(nodes: list, leaves: int) -> str:
     else:
         text += _counts(nodes)
     if leaves:
-        text += f", with {leaves} leaves"
+        text += f" and {leaves} leaves"
     return text
 
 
