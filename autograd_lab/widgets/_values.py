@@ -1,4 +1,4 @@
-"""How a stepper writes a value: small arrays in full, large ones summarised.
+"""How a stepper writes a value (small arrays in full, large ones summarised) and its panel.
 
 Deterministic text only (a stepper's state is what strict nbval compares).
 """
@@ -10,7 +10,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..viz._labels import grad_summary
 
-__all__ = ["show_value", "SMALL"]
+__all__ = ["show_value", "panel_html", "SMALL"]
 
 SMALL = 12  # arrays with at most this many elements are printed in full
 
@@ -27,3 +27,10 @@ def show_value(tensor) -> str:
     if data.dtype.kind in "fiu" and np.isfinite(data).all():
         summary += f" (min {float(data.min()):.3g}, max {float(data.max()):.3g})"
     return summary
+
+
+def panel_html(text: str) -> str:
+    """A stepper's state text as the HTML of its panel (class ``al-state``)."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return ('<pre class="al-state" style="font-size:12px; margin:0 8px; '
+            f'white-space:pre-wrap; word-break:normal">{escaped}</pre>')

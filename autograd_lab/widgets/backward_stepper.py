@@ -23,7 +23,7 @@ from ..autograd.graph import AccumulateGrad
 from ..viz import draw_graph
 from ..viz._dot import CURRENT, DONE, svg_id
 from ..viz._model import start_nodes, walk
-from ._values import show_value
+from ._values import panel_html, show_value
 
 __all__ = ["BackwardStepper"]
 
@@ -61,10 +61,10 @@ class BackwardStepper(widgets.VBox):
             self.n_steps = len(self._steps)
         self.position = 0
 
-        self.first_button = _button("⏮ first", "al-first", "Back to the start")
+        self.first_button = _button("« first", "al-first", "Back to the start")
         self.back_button = _button("◀ back", "al-back", "One step back")
         self.next_button = _button("next ▶", "al-next", "Run the next node")
-        self.last_button = _button("last ⏭", "al-last", "Run to the end")
+        self.last_button = _button("last »", "al-last", "Run to the end")
         self.first_button.on_click(lambda _: self.first())
         self.back_button.on_click(lambda _: self.back())
         self.next_button.on_click(lambda _: self.next())
@@ -82,7 +82,8 @@ class BackwardStepper(widgets.VBox):
         self.panel = widgets.HTML()
         self.panel.add_class("al-panel")
         controls = widgets.HBox([self.first_button, self.back_button, self.next_button,
-                                 self.last_button, self.play, self.slider, self.speed])
+                                 self.last_button, self.play, self.slider, self.speed],
+                                layout=widgets.Layout(flex_flow="row wrap"))
         self.feedback = ""
         self.guess = widgets.Text(placeholder="e.g. [[1, 2], [3, 4]]",
                                   description="predict:")
@@ -91,7 +92,7 @@ class BackwardStepper(widgets.VBox):
         rows = [controls]
         if predict:
             rows.append(widgets.HBox([self.guess, self.check_button]))
-        super().__init__([*rows, widgets.HBox([self.graph_view, self.panel])])
+        super().__init__([*rows, _side_by_side(self.graph_view, self.panel)])
         self._show()
 
     # -- the logic (what tests call) ----------------------------------------------------
@@ -223,8 +224,7 @@ class BackwardStepper(widgets.VBox):
         waiting = [] if step is None else [fn for fn, _, _ in step.waiting]
         current = None if step is None else step.node
         self.graph_view.value = self._graph_html(current, done, waiting)
-        self.panel.value = ('<pre class="al-state" style="font-size:12px;margin:0 8px">'
-                            + _escape(self.state_text()) + "</pre>")
+        self.panel.value = panel_html(self.state_text())
         self.slider.value = self.position  # its observer sees the same position: no-op
         self.back_button.disabled = self.first_button.disabled = self.position == 0
         self.next_button.disabled = self.last_button.disabled = self.position == self.n_steps
@@ -323,18 +323,22 @@ def _title(box) -> str:
 
 def _button(text: str, css_class: str, tooltip: str) -> widgets.Button:
     button = widgets.Button(description=text, tooltip=tooltip,
-                            layout=widgets.Layout(width="auto"))
+                            layout=widgets.Layout(width="auto", flex="0 0 auto"))
     button.add_class(css_class)
     return button
+
+
+def _side_by_side(graph: widgets.HTML, panel: widgets.HTML) -> widgets.HBox:
+    """The graph (scaled down to fit, never up) and the panel beside it; the panel goes
+    below when the page is too narrow for both."""
+    graph.layout = widgets.Layout(flex="1 1 58%", min_width="320px", overflow="auto")
+    panel.layout = widgets.Layout(flex="1 1 38%", min_width="300px")
+    return widgets.HBox([graph, panel], layout=widgets.Layout(flex_flow="row wrap"))
 
 
 def _inline(svg: str) -> str:
     """The SVG element alone (no XML prolog or doctype, which HTML does not want)."""
     return svg[svg.index("<svg"):]
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _count_nodes(loss) -> int:

@@ -20,7 +20,8 @@ from .._tensor import Tensor
 from ..autograd.recording import register_op_hook
 from ..viz import draw_graph
 from ..viz._labels import type_shape
-from ._values import show_value
+from ._values import panel_html, show_value
+from .backward_stepper import _side_by_side
 
 __all__ = ["ForwardStepper", "ForwardFrame"]
 
@@ -107,10 +108,10 @@ class ForwardStepper(widgets.VBox):
         self.n_steps = len(self.frames)
         self.position = 0
 
-        self.first_button = _button("⏮ first", "al-fwd-first")
+        self.first_button = _button("« first", "al-fwd-first")
         self.back_button = _button("◀ back", "al-fwd-back")
         self.next_button = _button("next ▶", "al-fwd-next")
-        self.last_button = _button("last ⏭", "al-fwd-last")
+        self.last_button = _button("last »", "al-fwd-last")
         self.first_button.on_click(lambda _: self.goto(0))
         self.back_button.on_click(lambda _: self.back())
         self.next_button.on_click(lambda _: self.next())
@@ -122,7 +123,7 @@ class ForwardStepper(widgets.VBox):
         self.panel = widgets.HTML()
         controls = widgets.HBox([self.first_button, self.back_button, self.next_button,
                                  self.last_button, self.slider])
-        super().__init__([controls, widgets.HBox([self.panel, self.graph_view])])
+        super().__init__([controls, _side_by_side(self.graph_view, self.panel)])
         self._show()
 
     # -- the logic ------------------------------------------------------------------------
@@ -163,9 +164,10 @@ class ForwardStepper(widgets.VBox):
             self.graph_view.value = "<div class='al-graph'>(no graph yet)</div>"
         else:
             svg = frame.drawing.svg()
-            self.graph_view.value = f"<div class='al-graph'>{svg[svg.index('<svg'):]}</div>"
-        self.panel.value = ('<pre class="al-state" style="font-size:12px;margin:0 8px">'
-                            + _escape(self.state_text()) + "</pre>")
+            self.graph_view.value = ("<div class='al-graph'><style>.al-graph svg {max-width: "
+                                     f"100%; height: auto}}</style>{svg[svg.index('<svg'):]}"
+                                     "</div>")
+        self.panel.value = panel_html(self.state_text())
         self.slider.value = self.position
         self.back_button.disabled = self.first_button.disabled = self.position == 0
         self.next_button.disabled = self.last_button.disabled = self.position == self.n_steps
@@ -212,10 +214,6 @@ def _describe(t: Tensor) -> str:
 
 
 def _button(text: str, css_class: str) -> widgets.Button:
-    button = widgets.Button(description=text, layout=widgets.Layout(width="auto"))
+    button = widgets.Button(description=text, layout=widgets.Layout(width="auto", flex="0 0 auto"))
     button.add_class(css_class)
     return button
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
