@@ -39,7 +39,7 @@ from .._tensor import Tensor
 from .engine import grad as _grad
 from .function import Function
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "jacobians"]
 
 # The random directions of fast mode and the default grad_outputs of gradgradcheck come
 # from generators seeded with these, so a check gives the same verdict on every run.
@@ -48,7 +48,29 @@ _GRAD_OUTPUTS_SEED = 0
 
 
 class GradcheckError(RuntimeError):
-    """Raised by ``gradcheck``/``gradgradcheck`` when a check fails (a ``RuntimeError``)."""
+    """Raised by ``gradcheck``/``gradgradcheck`` when a check fails (a ``RuntimeError``).
+
+    When the failure is a Jacobian mismatch, the error keeps the two Jacobians it compared,
+    so they can be inspected or drawn (``al.viz.plot_jacobians(err)``):
+
+    - ``numerical``, ``analytical``: float64 arrays of shape (output numel, input numel),
+      ``J[r, c] = d output[r] / d input[c]`` with both tensors flattened in C order;
+      ``numerical`` from central differences, ``analytical`` from backward passes;
+    - ``output_index``, ``input_index``: the pair, counted as in the message: output ``i``
+      is the ``i``-th output of ``func`` that requires grad, input ``j`` the ``j``-th input
+      that requires grad.
+
+    Every other failure (reentrancy, shapes, dtypes, undefined grads, ...) has them None.
+    """
+
+    def __init__(self, message: str, *, numerical: np.ndarray | None = None,
+                 analytical: np.ndarray | None = None, output_index: int | None = None,
+                 input_index: int | None = None) -> None:
+        super().__init__(message)
+        self.numerical = numerical
+        self.analytical = analytical
+        self.output_index = output_index
+        self.input_index = input_index
 
 
 # ---------------------------------------------------------------------------------------
@@ -86,7 +108,8 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
     ignored: autograd_lab has no ``vmap`` and no sparse tensors.
 
     Returns True if every check passes. A failure raises ``GradcheckError`` whose message
-    shows both Jacobians side by side; with ``raise_exception=False`` it returns False.
+    shows both Jacobians side by side (a mismatch also keeps them as arrays, ``err.numerical``
+    and ``err.analytical``); with ``raise_exception=False`` it returns False.
 
     >>> import autograd_lab as al
     >>> x = al.tensor([0.5, -1.0, 2.0], dtype=al.float64, requires_grad=True)
@@ -193,6 +216,47 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
         raise
 
 
+def jacobians(func: Callable, inputs, *, eps: float = 1e-6,
+              nondet_tol: float = 0.0) -> tuple[list, list]:
+    """The numerical and analytical Jacobians that ``gradcheck`` compares, without comparing.
+
+    Returns ``(numerical, analytical)``, two lists of lists: ``numerical[i][j]`` and
+    ``analytical[i][j]`` are float64 arrays of shape (output numel, input numel) for the
+    ``i``-th output of ``func`` that requires grad and the ``j``-th input that requires
+    grad, ``J[r, c] = d output_i[r] / d input_j[c]`` (both flattened in C order), as in
+    ``GradcheckError.numerical``/``.analytical``. Costs ``2 * n_in`` calls of ``func`` and
+    ``2 * n_out`` backward passes (twice, as gradcheck, to check reentrancy: a backward that
+    differs by more than ``nondet_tol`` raises ``GradcheckError``).
+
+    >>> import autograd_lab as al
+    >>> from autograd_lab.autograd.gradcheck import jacobians
+    >>> x = al.tensor([1.0, 2.0], dtype=al.float64, requires_grad=True)
+    >>> numerical, analytical = jacobians(lambda t: t * t, (x,))
+    >>> analytical[0][0]
+    array([[2., 0.],
+           [0., 4.]])
+    >>> bool(abs(numerical[0][0] - analytical[0][0]).max() < 1e-8)
+    True
+    """
+    inputs = _as_tuple(inputs)
+    _check_inputs(inputs, stacklevel=3)
+    func_out = _as_tuple(func(*inputs))
+    outputs = _differentiable_outputs(func_out)
+    if not outputs:
+        raise ValueError("jacobians: no output of func requires grad, so there is no "
+                         "analytical Jacobian; gradcheck(func, inputs) says whether the "
+                         "function still depends on its inputs.")
+    numerical = _numerical_jacobians(func, inputs, eps)
+    result: tuple[list, list] = ([], [])
+    for i, j, n, a in _jacobian_pairs(numerical, func_out, outputs, inputs, nondet_tol, False):
+        if j == 0:
+            result[0].append([])
+            result[1].append([])
+        result[0][i].append(np.ascontiguousarray(n))
+        result[1][i].append(a)
+    return result
+
+
 # ---------------------------------------------------------------------------------------
 # the checks, in PyTorch's order
 def _gradcheck(func, inputs: tuple, *, eps, atol, rtol, nondet_tol, check_undefined_grad,
@@ -211,7 +275,7 @@ def _gradcheck(func, inputs: tuple, *, eps, atol, rtol, nondet_tol, check_undefi
     return True
 
 
-def _check_inputs(inputs: tuple) -> None:
+def _check_inputs(inputs: tuple, stacklevel: int = 4) -> None:
     """At least one input must require grad; warn about those that are not float64."""
     any_requires_grad = False
     for index, x in enumerate(inputs):
@@ -223,7 +287,7 @@ def _check_inputs(inputs: tuple) -> None:
                     f"point tensor (it is {x.dtype}). Finite differences in a lower precision "
                     "lose most of their digits to rounding, so this check will likely fail; "
                     "pass float64 inputs (x.double()).",
-                    UserWarning, stacklevel=4,
+                    UserWarning, stacklevel=stacklevel,
                 )
     if not any_requires_grad:
         raise ValueError(
@@ -239,13 +303,25 @@ def _slow_check(func, inputs, func_out, outputs, labels, *, eps, atol, rtol, non
     if not outputs:
         _check_no_differentiable_outputs(numerical, labels, atol)
         return
+    for i, j, n, a in _jacobian_pairs(numerical, func_out, outputs, inputs, nondet_tol,
+                                      check_grad_dtypes):
+        if not _allclose(a, n, atol, rtol):
+            raise GradcheckError(_mismatch_message(a, n, i, j, atol, rtol, labels),
+                                 numerical=n, analytical=a, output_index=i, input_index=j)
+
+
+def _jacobian_pairs(numerical, func_out, outputs, inputs, nondet_tol, check_grad_dtypes):
+    """``(i, j, numerical J_ij, analytical J_ij)`` for each output i and input j requiring grad.
+
+    ``numerical`` is ``_numerical_jacobians``'s (every tensor output); the analytical
+    blocks of output ``i`` are built only when it is reached.
+    """
     numerical = [n for o, n in zip(_tensor_outputs(func_out), numerical, strict=True)
                  if o.requires_grad]
     for i, output in enumerate(outputs):
         analytical = _analytical_jacobians(output, inputs, nondet_tol, check_grad_dtypes, i)
         for j, (a, n) in enumerate(zip(analytical, numerical[i], strict=True)):
-            if not _allclose(a, n, atol, rtol):
-                raise GradcheckError(_mismatch_message(a, n, i, j, atol, rtol, labels))
+            yield i, j, n, a
 
 
 def _fast_check(func, inputs, func_out, outputs, labels, *, eps, atol, rtol, nondet_tol,
@@ -283,8 +359,10 @@ def _fast_check(func, inputs, func_out, outputs, labels, *, eps, atol, rtol, non
                     f"  difference: {abs(analytical - numerical):.3g} > allowed {tol:.3g}\n"
                     "Recomputing the full Jacobians (slow mode) to show where they differ:\n"
                 )
-                raise GradcheckError(header + _mismatch_message(
-                    a_full, n_full, i, j, atol, rtol, labels, fast=True))
+                raise GradcheckError(
+                    header + _mismatch_message(a_full, n_full, i, j, atol, rtol, labels,
+                                               fast=True),
+                    numerical=n_full, analytical=a_full, output_index=i, input_index=j)
 
 
 def _check_no_differentiable_outputs(numerical, labels, atol) -> None:
