@@ -133,7 +133,8 @@ def test_program_records_the_expected_sequence(npsin):
     assert sq.inputs[0] is x and sq.inputs[1] is x and sq.node is None
     assert cube.inputs == (sq.outputs[0], x) and cube.node is None
     assert fn.inputs[0] is x and fn.outputs[0] is out["f"] and fn.node is out["f"].grad_fn
-    assert fn.node.name() == "CubeBackward" and fn.spec is None
+    assert fn.node.name() == "CubeBackward" and fn.spec is Cube
+    assert fn.attrs == fn.inputs  # every argument, in order: fn.spec.apply(*fn.attrs) again
     assert fn.outputs[0] is cube.outputs[0]  # what a tracer follows through the Function
     assert op.inputs[0] is x and op.outputs[0] is out["c"] and op.node is out["c"].grad_fn
     assert gen.node is op.node

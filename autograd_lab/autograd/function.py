@@ -272,9 +272,11 @@ def _apply_recorded(cls, args: tuple, kwargs: dict):
         for t in node.dirty_tensors:
             if t._base is not None:
                 made = t._base._grad_fn
-    attrs = tuple([a for a in args if not isinstance(a, Tensor)]) + tuple(kwargs.items())
+    # attrs: every argument in order (tensors included) and spec: the class, so that
+    # ``cls.apply(*attrs)`` runs the call again (a tracer that keeps the Function whole)
+    attrs = tuple(args) + tuple(kwargs.items())
     recording.report(f"Function:{cls.__name__}", "function", args, attrs,
-                     result if isinstance(result, tuple) else (result,), made)
+                     result if isinstance(result, tuple) else (result,), made, cls)
     return result
 
 

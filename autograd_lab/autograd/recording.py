@@ -68,9 +68,11 @@ class OpRecord:
     ``kind``: one of ``KINDS``;
     ``inputs``: the input tensors, in order (for an in-place op ``inputs[0]`` is the
     tensor written to, which now holds the result);
-    ``attrs``: the non-tensor arguments (the row's attributes; a Function's non-tensor
-    arguments; for a custom op every argument in schema order, tensors included, so
-    that ``dispatch.run_bound(spec, list(attrs))`` runs it again);
+    ``attrs``: the non-tensor arguments (the row's attributes); for a Function every
+    argument in order, tensors included (then its keyword arguments as ``(name, value)``
+    pairs), so that ``spec.apply(*attrs)`` runs it again; for a custom op every argument
+    in schema order, tensors included, so that ``dispatch.run_bound(spec, list(attrs))``
+    runs it again;
     ``outputs``: the result tensors;
     ``node``: the node the op made (its outputs' ``grad_fn``; for an in-place change of a
     view, the base's new ``CopySlices``), or None when it made none (``no_grad``, no
@@ -78,8 +80,9 @@ class OpRecord:
     ``depth``: 0 for an op the program called, 1 for one run by the forward of a
     Function or by a custom op's kernel called at depth 0, and so on;
     ``spec``: what runs it again: the ``OpSpec`` row of a built-in op
-    (``spec.forward(*arrays, *attrs)``), the ``OpDef`` of a custom op, None for a Function
-    (its forward's ops are recorded) and for the few ops without a row.
+    (``spec.forward(*arrays, *attrs)``), the ``OpDef`` of a custom op, the class of a
+    Function (its forward's ops are recorded too, one level deeper), None for the few ops
+    without a row.
     """
 
     index: int

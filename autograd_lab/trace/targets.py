@@ -1,0 +1,126 @@
+"""What a traced program calls: ``ops.<row>`` runs one row of the derivative table.
+
+``ops.mul(x, w)`` runs the row ``mul`` through the same path the eager op took
+(``apply_op``), so a program records a graph and can be differentiated like the code it
+came from. A row's non-tensor arguments are keywords named as the row names them
+(``ops.sum(x, dim=(0,), keepdim=False, self_sym_sizes=(3,))``); an in-place op is its
+row's name with a trailing underscore (``ops.mul_scalar_(y, other=2.0)``). The few ops
+without a row (comparisons, ``argmax``, ``detach``) call the public function.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .._ops._apply import apply_multi_op, apply_op
+from .._ops._table import REGISTRY
+from .._ops.inplace import apply_inplace
+
+__all__ = ["ops", "RowTarget", "accumulate_grad", "getitem", "code_name"]
+
+getitem = operator.getitem
+
+# Rows whose attributes hold something computed from the input's values: a program
+# recomputes it from its own input instead of reusing the traced one.
+_RECOMPUTED = {"max_dim": ("indices", np.argmax), "min_dim": ("indices", np.argmin)}
+
+
+class RowTarget:
+    """Calls one row of the derivative table (``inplace``: writing into the first tensor)."""
+
+    def __init__(self, spec, inplace: bool = False) -> None:
+        self.spec = spec
+        self.inplace = inplace
+        self.__name__ = spec.name + ("_" if inplace else "")
+
+    def __call__(self, *tensors, **attrs):
+        spec = self.spec
+        recomputed = _RECOMPUTED.get(spec.name)
+        if recomputed is not None:
+            key, arg_fn = recomputed
+            attrs[key] = arg_fn(tensors[0]._data, axis=attrs["dim"])
+        values = tuple(attrs[name] for name in spec.attrs)
+        if self.inplace:
+            return apply_inplace(spec, tensors[0], tensors[1:], values, casting="unsafe")
+        if spec.output_view is not None or _is_multi(spec):
+            return apply_multi_op(spec, tensors, values)
+        return apply_op(spec, tensors, values)
+
+    def shown_attrs(self, attrs: dict) -> dict:
+        """The keywords a program writes (without those it recomputes)."""
+        recomputed = _RECOMPUTED.get(self.spec.name)
+        return {k: v for k, v in attrs.items() if recomputed is None or k != recomputed[0]}
+
+    def __repr__(self) -> str:
+        return f"ops.{self.__name__}"
+
+
+def _is_multi(spec) -> bool:
+    from .._ops._node import MultiOutputOpNode
+
+    return issubclass(spec.node_cls, MultiOutputOpNode)
+
+
+def _topk_indices(input, k, dim, largest, sorted):  # noqa: A002 - PyTorch's name
+    from .._ops.sorting import topk
+
+    return topk(input, k, dim, largest, sorted)[1]
+
+
+def _public(name: str):
+    import autograd_lab
+
+    return getattr(autograd_lab, name)
+
+
+# Ops without a row: the public function that runs them, called with the record's
+# inputs then attrs (in that order, as the ops report them).
+_UNROWED = {"topk_indices": _topk_indices}
+for _name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
+              "logical_not", "argmax", "argmin", "detach"):
+    _UNROWED[_name] = _name
+
+
+class _Ops:
+    """``ops.<name>``: the row ``name`` (``ops.mul``), in place (``ops.mul_``), or an op
+    without a row (``ops.eq``)."""
+
+    def __getattr__(self, name: str):
+        if name in REGISTRY:
+            return RowTarget(REGISTRY[name])
+        if name.endswith("_") and name[:-1] in REGISTRY:
+            return RowTarget(REGISTRY[name[:-1]], inplace=True)
+        fn = _UNROWED.get(name)
+        if fn is not None:
+            return _public(fn) if isinstance(fn, str) else fn
+        raise AttributeError(f"ops has no op {name!r}: not a row of the derivative table "
+                             "(autograd_lab._ops._table.REGISTRY) nor an op without a row")
+
+
+ops = _Ops()
+
+
+def accumulate_grad(leaf: str, grad):
+    """Where a captured backward hands ``grad`` to the leaf named ``leaf``: a program
+    returns the gradient instead of writing ``.grad`` (so running it changes nothing)."""
+    return grad
+
+
+def code_name(target) -> str:
+    """How generated code names ``target``: ``ops.mul``, ``accumulate_grad``,
+    ``al.ops.mylib.foo``, ``self.MyFunction.apply``."""
+    if isinstance(target, RowTarget):
+        return f"ops.{target.__name__}"
+    if target is accumulate_grad:
+        return "accumulate_grad"
+    if target is getitem:
+        return "operator.getitem"
+    name = getattr(target, "_al_code_name", None)
+    if name is not None:
+        return name
+    for key, fn in _UNROWED.items():
+        if target is fn or (isinstance(fn, str) and target is _public(fn)):
+            return f"ops.{key}"
+    raise ValueError(f"a program cannot name {target!r}")
