@@ -107,11 +107,15 @@ class GraphModule:
 
     def namespace(self) -> dict:
         """The globals ``.code`` needs: ``al``, ``ops``, ``operator``, ``accumulate_grad``."""
-        import autograd_lab
+        import importlib
 
         from . import targets
 
-        return {"al": autograd_lab, "ops": targets.ops, "operator": operator, "np": np,
+        # Generated code reads like the user's own (``al.ops.mylib.foo(x_1)``), so it
+        # runs with the package itself; a program exists only once the package is
+        # imported, so this adds no import cycle (it is not an import of this module).
+        package = importlib.import_module(__name__.split(".")[0])
+        return {"al": package, "ops": targets.ops, "operator": operator, "np": np,
                 "accumulate_grad": targets.accumulate_grad}
 
     def __repr__(self) -> str:

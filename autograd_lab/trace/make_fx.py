@@ -168,9 +168,9 @@ def _function_target(cls):
 
 
 def _custom_op_target(opdef):
-    import autograd_lab
+    from ..library.ops_namespace import ops as library_ops
 
-    packet = getattr(getattr(autograd_lab.ops, opdef.namespace), opdef.name)
+    packet = getattr(getattr(library_ops, opdef.namespace), opdef.name)
     return _CodeNamed(packet, f"al.ops.{opdef.namespace}.{opdef.name}", opdef.name)
 
 

@@ -69,18 +69,20 @@ def _topk_indices(input, k, dim, largest, sorted):  # noqa: A002 - PyTorch's nam
     return topk(input, k, dim, largest, sorted)[1]
 
 
-def _public(name: str):
-    import autograd_lab
+def _unrowed() -> dict:
+    """Ops without a row: the public function that runs them, called with the record's
+    inputs then attrs (in that order, as the ops report them)."""
+    from .._ops import conversion, pointwise, reductions
 
-    return getattr(autograd_lab, name)
+    table = {"topk_indices": _topk_indices, "detach": conversion.detach,
+             "argmax": reductions.argmax, "argmin": reductions.argmin}
+    for name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
+                 "logical_not"):
+        table[name] = getattr(pointwise, name)
+    return table
 
 
-# Ops without a row: the public function that runs them, called with the record's
-# inputs then attrs (in that order, as the ops report them).
-_UNROWED = {"topk_indices": _topk_indices}
-for _name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
-              "logical_not", "argmax", "argmin", "detach"):
-    _UNROWED[_name] = _name
+_UNROWED = _unrowed()
 
 
 class _Ops:
@@ -94,7 +96,7 @@ class _Ops:
             return RowTarget(REGISTRY[name[:-1]], inplace=True)
         fn = _UNROWED.get(name)
         if fn is not None:
-            return _public(fn) if isinstance(fn, str) else fn
+            return fn
         raise AttributeError(f"ops has no op {name!r}: not a row of the derivative table "
                              "(autograd_lab._ops._table.REGISTRY) nor an op without a row")
 
@@ -121,6 +123,6 @@ def code_name(target) -> str:
     if name is not None:
         return name
     for key, fn in _UNROWED.items():
-        if target is fn or (isinstance(fn, str) and target is _public(fn)):
+        if target is fn:
             return f"ops.{key}"
     raise ValueError(f"a program cannot name {target!r}")
