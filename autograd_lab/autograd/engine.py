@@ -39,7 +39,7 @@ from .graph import AccumulateGrad, GraphRoot, Node, gradient_edge
 from .steps import BackwardStep, StepRecorder
 from .tensor_hooks import retain_grad
 
-__all__ = ["backward", "grad", "backward_steps", "BackwardStep"]
+__all__ = ["backward", "grad", "backward_steps", "grad_steps", "BackwardStep"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -96,6 +96,26 @@ def backward_steps(tensors, grad_tensors=None, retain_graph=None, create_graph=F
     while True:
         # The engine's settings while it runs; the caller's own between steps.
         with _EngineSettings(create_graph):
+            step = next(run, None)
+        if step is None:
+            return
+        yield step
+
+
+def grad_steps(outputs, inputs, grad_outputs=None, retain_graph=None) -> Iterator[BackwardStep]:
+    """Run ``grad(outputs, inputs)`` one node at a time (no ``.grad`` is written).
+
+    Like ``backward_steps``, a ``BackwardStep`` after each node that runs; besides, a
+    step for each input whose gradient is caught: its ``node`` is the input's edge
+    (a leaf's ``AccumulateGrad``, which ``grad`` does not run), ``grad_outputs`` what it
+    caught and ``captured`` True. The tracer (``al.trace.capture_backward``) reads a
+    backward pass from these steps.
+    """
+    inputs = _as_tuple(inputs)
+    run = _start("grad", outputs, grad_outputs, inputs, retain_graph, False,
+                 accumulate=False, observe=True)
+    while True:
+        with _EngineSettings(False):
             step = next(run, None)
         if step is None:
             return
@@ -314,6 +334,9 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
             for nr, index in captures[node]:
                 captured[index] = grad_outputs[nr]
             own = False
+            if recorder is not None:  # grad_steps: the catch is a step of its own
+                yield recorder.record(node, grad_outputs, (), ready, deps, buffers,
+                                      captured=True)
         if needed is not None and not needed[node] and not (
             accumulate and type(node) is AccumulateGrad and node in targets
         ):

@@ -33,7 +33,9 @@ class BackwardStep:
     ``waiting``: ``(node, needs, has)`` for each node that has some of its gradients;
     ``hooks``: the hooks that ran at this node, described in words;
     ``summed``: ``(edge, dims)`` for each gradient the engine summed back over broadcast
-    dimensions before handing it on along ``next_functions[edge]``.
+    dimensions before handing it on along ``next_functions[edge]``;
+    ``captured``: True for a step of ``grad_steps`` that catches an input's gradient
+    (``grad_outputs``) instead of running ``node``.
     """
 
     index: int
@@ -46,6 +48,7 @@ class BackwardStep:
     waiting: tuple = ()
     hooks: tuple = ()
     summed: tuple = field(default_factory=tuple)
+    captured: bool = False  # grad_steps: this step is an input's gradient being caught
 
 
 def summed_dims(grad_shape: tuple, input_shape: tuple) -> tuple:
@@ -91,9 +94,9 @@ class StepRecorder:
         self.index = 0
 
     def record(self, node: Node, grad_outputs, grad_inputs, ready: list, deps: dict,
-               buffers: dict) -> BackwardStep:
+               buffers: dict, captured: bool = False) -> BackwardStep:
         var_grad = None
-        if type(node) is AccumulateGrad and node.variable._grad is not None:
+        if type(node) is AccumulateGrad and node.variable._grad is not None and not captured:
             var_grad = _copy(node.variable._grad)  # .grad is added into in place later
             self.leaf_grads[id(node.variable)] = (node.variable, var_grad)
         summed = []
@@ -111,6 +114,6 @@ class StepRecorder:
             self.index, node, tuple(grad_outputs), tuple(grad_inputs), var_grad,
             accumulated_grads=tuple(self.leaf_grads.values()),
             ready=tuple(fn for _, fn in sorted(ready, key=lambda entry: entry[0])),
-            waiting=waiting, hooks=hooks_at(node), summed=tuple(summed))
+            waiting=waiting, hooks=hooks_at(node), summed=tuple(summed), captured=captured)
         self.index += 1
         return step

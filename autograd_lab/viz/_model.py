@@ -188,7 +188,7 @@ class _Builder:
         """One small box per saved value, linked to its node (and to what it is)."""
         owner = node.fn if isinstance(node, CopySlices) else node
         try:
-            slots = _saved_slots(owner)
+            slots = saved_slots(owner)
         except RuntimeError:  # freed by a backward without retain_graph
             if _has_saved(owner):
                 self.boxes[key].lines.append("saved values freed by backward")
@@ -237,7 +237,7 @@ def _has_saved(node: Node) -> bool:
     return any(name.startswith("_raw_saved_") for name in dir(type(node)))
 
 
-def _saved_slots(node: Node) -> list:
+def saved_slots(node: Node) -> list:
     """``(slot name, SavedTensor or None)`` for each value ``node`` saved, in order."""
     if isinstance(node, BackwardCFunction):
         return [(f"saved_tensors[{i}]", s) for i, s in enumerate(node._raw_saved_tensors)]
