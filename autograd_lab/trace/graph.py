@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["Node", "Graph", "OPCODES"]
+__all__ = ["Node", "Graph", "ArrayOf", "OPCODES"]
 
 OPCODES = ("placeholder", "get_attr", "call_function", "output")
 
@@ -48,6 +48,16 @@ class Node:
         return self.name
 
 
+class ArrayOf:
+    """The values of a tensor the program has, where an op took them as an array (the
+    indices of ``x[i]``): written ``i_1.numpy()``."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
 def _node_args(node: Node) -> list:
     """The nodes among ``node``'s arguments (looking inside tuples and lists)."""
     found: list = []
@@ -55,6 +65,8 @@ def _node_args(node: Node) -> list:
     def visit(value) -> None:
         if isinstance(value, Node):
             found.append(value)
+        elif isinstance(value, ArrayOf):
+            found.append(value.node)
         elif isinstance(value, (tuple, list)):
             for v in value:
                 visit(v)

@@ -16,10 +16,10 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..viz._labels import type_shape
-from .graph import Graph, Node
+from .graph import ArrayOf, Graph, Node
 from .targets import RowTarget, code_name
 
-__all__ = ["GraphModule", "AttrRef"]
+__all__ = ["GraphModule", "AttrRef", "ArrayOf"]
 
 
 class AttrRef:
@@ -56,7 +56,8 @@ class GraphModule:
     def __call__(self, *args):
         inputs = self.placeholders
         if len(args) > len(inputs):
-            raise TypeError(f"{self.class_name}() takes {len(inputs)} inputs "
+            raise TypeError(f"{self.class_name}() takes {len(inputs)} "
+                            f"input{'s' if len(inputs) != 1 else ''} "
                             f"({', '.join(n.name for n in inputs)}), got {len(args)}")
         env: dict = {}
         for i, node in enumerate(inputs):
@@ -82,6 +83,8 @@ class GraphModule:
             return env[value]
         if isinstance(value, AttrRef):
             return self._attributes[value.name]
+        if isinstance(value, ArrayOf):
+            return env[value.node]._data
         if isinstance(value, tuple):
             return tuple(self._load(v, env) for v in value)
         if isinstance(value, list):
@@ -177,11 +180,15 @@ def _value(value) -> str:
         return value.name
     if isinstance(value, AttrRef):
         return f"self.{value.name}"
+    if isinstance(value, ArrayOf):
+        return f"{value.node.name}.numpy()"
     if isinstance(value, tuple):
         inner = ", ".join(_value(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, np.dtype):
         return f"np.dtype({value.name!r})"
     text = repr(value)

@@ -7,8 +7,11 @@ the program reads but did not make (a parameter, a constant made inside ``fn``) 
 ``get_attr``, kept on the module under its name.
 
 What is traced is what ran: a Python ``if`` on a tensor's value is traced as taken (the
-program does not branch; PyTorch's ``make_fx`` refuses such code instead), and so are the
-indices ``topk`` chose. A custom ``Function`` is traced as the ops of its forward (its
+program does not branch; PyTorch's ``make_fx`` refuses such code instead), and so is a
+value read out with ``.item()``. An op that used the values of a tensor the program has
+(indices, a mask: ``x[i]``) reads them from that tensor's node (``index=(i_1.numpy(),)``),
+so new indices pick new elements; ``topk``'s values are picked at the program's own
+indices. A custom ``Function`` is traced as the ops of its forward (its
 backward is not part of a forward program), unless ``inline_functions`` says to keep it
 as one call (the ONNX exporter keeps those with a ``symbolic``).
 """
@@ -22,7 +25,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.recording import record_ops
 from .graph import Graph
-from .graph_module import AttrRef, GraphModule, is_literal
+from .graph_module import ArrayOf, AttrRef, GraphModule, is_literal
 from .targets import RowTarget, getitem
 
 __all__ = ["make_fx", "Tracer", "program_records"]
@@ -64,13 +67,13 @@ class Tracer:
         self.attributes: dict = {}
         self.by_tensor: dict = {}  # id(tensor) -> node
         self.by_array: dict = {}  # id(tensor._data) -> node: aliases (a Function's output)
-        self.keep: list = []  # the tensors named above, kept alive while tracing
+        self.keep: list = []  # the tensors (and arrays) named above, kept alive while tracing
         self.names = {id(t): name for name, t in (params or {}).items()}
 
     def bind(self, tensor: Tensor, node) -> None:
         self.by_tensor[id(tensor)] = node
         self.by_array[id(tensor._data)] = node
-        self.keep.append(tensor)
+        self.keep.append((tensor, tensor._data))  # an id is unique while its object lives
 
     def placeholder(self, tensor: Tensor, base: str):
         node = self.graph.placeholder(base, _meta(tensor))
@@ -88,9 +91,13 @@ class Tracer:
                 self.attributes[node.target] = value
                 self.bind(value, node)
             return node
+        if isinstance(value, np.ndarray) and id(value) in self.by_array:
+            return ArrayOf(self.by_array[id(value)])  # the values of a tensor it has
         if isinstance(value, (tuple, list)):
             items = [self.value_of(v) for v in value]
             return tuple(items) if isinstance(value, tuple) else items
+        if isinstance(value, dict):
+            return {k: self.value_of(v) for k, v in value.items()}
         if isinstance(value, np.generic):
             return value.item()
         if is_literal(value):
@@ -139,8 +146,23 @@ class Tracer:
             return getattr(ops, name), tuple(self.value_of(v) for v in r.inputs + r.attrs), {}
         target = RowTarget(r.spec, inplace=r.kind == "inplace")
         names = r.spec.attrs
-        kwargs = {n: self.value_of(a) for n, a in zip(names, r.attrs, strict=True)}
+        kwargs = {n: self.value_of(a) for n, a in zip(names, r.attrs, strict=True)
+                  if n not in target.recomputed}  # the program computes those itself
         return target, tuple(self.value_of(t) for t in r.inputs), kwargs
+
+
+def _topk_first(records: list) -> tuple[list, dict]:
+    """``topk`` records its values (``take_along_dim`` at the indices it chose) before its
+    indices; put the indices first, so the values can be picked at them. Also gives
+    ``{id(indices record): the array of indices its values were picked at}``."""
+    records, chosen = list(records), {}
+    for i in range(1, len(records)):
+        r, prev = records[i], records[i - 1]
+        if (r.name == "topk.indices" and prev.name == "take_along_dim"
+                and prev.inputs[0] is r.inputs[0]):
+            records[i - 1], records[i] = r, prev
+            chosen[id(r)] = prev.attrs[0]
+    return records, chosen
 
 
 def _node_name(record) -> str:
@@ -214,29 +236,42 @@ def make_fx(fn, *, inline_functions=True, params: dict | None = None):
     if hasattr(fn, "named_parameters"):
         named.update({k.replace(".", "_"): v for k, v in fn.named_parameters()})
     forward = fn.forward if hasattr(fn, "named_parameters") else fn
+    arg_names = _positional_names(forward)
 
     def trace(*args):
         tracer = Tracer(named)
-        try:
-            arg_names = list(inspect.signature(forward).parameters)
-        except (TypeError, ValueError):
-            arg_names = []
         for i, arg in enumerate(args):
             if isinstance(arg, Tensor):
                 base = arg_names[i] if i < len(arg_names) else f"arg{i}"
                 tracer.placeholder(arg, f"{base}_1")
         with record_ops() as records:
             result = fn(*args)
-        for record in program_records(records, inline_functions):
-            tracer.add(record)
-        for record in records:  # a non-inlined Function is an attribute of the module
-            if record.kind == "function":
+        kept, chosen = _topk_first(program_records(records, inline_functions))
+        for record in kept:
+            node = tracer.add(record)
+            if id(record) in chosen:  # topk's values are picked at the program's indices
+                tracer.by_array[id(chosen[id(record)])] = node
+            if record.kind == "function":  # a Function kept whole is an attribute
                 tracer.attributes.setdefault(record.spec.__name__, record.spec)
         tracer.graph.output(tracer.value_of(_as_output(result)))
         name = getattr(fn, "__name__", type(fn).__name__)
         return GraphModule(tracer.graph, tracer.attributes, class_name=name)
 
     return trace
+
+
+def _positional_names(fn) -> list:
+    """The names of ``fn``'s positional parameters, up to a ``*args`` (then ``arg2``...)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    names = []
+    for p in params:
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            break
+        names.append(p.name)
+    return names
 
 
 def _as_output(result):

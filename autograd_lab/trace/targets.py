@@ -17,14 +17,36 @@ import numpy as np
 from .._ops._apply import apply_multi_op, apply_op
 from .._ops._table import REGISTRY
 from .._ops.inplace import apply_inplace
+from .._tensor import Tensor
 
 __all__ = ["ops", "RowTarget", "accumulate_grad", "getitem", "code_name"]
 
 getitem = operator.getitem
 
-# Rows whose attributes hold something computed from the input's values: a program
-# recomputes it from its own input instead of reusing the traced one.
-_RECOMPUTED = {"max_dim": ("indices", np.argmax), "min_dim": ("indices", np.argmin)}
+def _arg_indices(arg_fn):
+    return lambda tensors, attrs: {"indices": arg_fn(tensors[0]._data, axis=attrs["dim"])}
+
+
+def _nll_picks(tensors, attrs) -> dict:
+    """What ``_ops.nn.nll_loss`` works out from the target (and the class weights)."""
+    from .._ops._kernels import add_reduce
+    from .._ops.nn import NllPicks
+
+    weight = tensors[1] if len(tensors) > 1 else attrs["weight"]
+    dtype = tensors[0]._data.dtype
+    picks = NllPicks(tensors[0]._data.shape, attrs["target"]._data,
+                     None if weight is None else weight._data, attrs["ignore_index"], dtype)
+    total = np.asarray(add_reduce(picks.sample_weight, axis=None), dtype=dtype)
+    return {"picks": picks, "total_weight": Tensor(total)}
+
+
+# Rows whose attributes hold something computed from the values of their inputs: a
+# program recomputes it from its own inputs instead of reusing the traced one (a
+# program does not pass these; ``ops.max_dim(x, dim=0, ...)`` works out its indices).
+_RECOMPUTED = {"max_dim": (("indices",), _arg_indices(np.argmax)),
+               "min_dim": (("indices",), _arg_indices(np.argmin))}
+for _row in ("nll_loss", "nll_loss2d", "nll_loss_weighted", "nll_loss2d_weighted"):
+    _RECOMPUTED[_row] = (("total_weight", "picks"), _nll_picks)
 
 
 class RowTarget:
@@ -34,13 +56,12 @@ class RowTarget:
         self.spec = spec
         self.inplace = inplace
         self.__name__ = spec.name + ("_" if inplace else "")
+        self.recomputed = _RECOMPUTED.get(spec.name, ((), None))[0]  # attrs not passed
 
     def __call__(self, *tensors, **attrs):
         spec = self.spec
-        recomputed = _RECOMPUTED.get(spec.name)
-        if recomputed is not None:
-            key, arg_fn = recomputed
-            attrs[key] = arg_fn(tensors[0]._data, axis=attrs["dim"])
+        if self.recomputed:
+            attrs.update(_RECOMPUTED[spec.name][1](tensors, attrs))
         values = tuple(attrs[name] for name in spec.attrs)
         if self.inplace:
             return apply_inplace(spec, tensors[0], tensors[1:], values, casting="unsafe")
@@ -50,8 +71,7 @@ class RowTarget:
 
     def shown_attrs(self, attrs: dict) -> dict:
         """The keywords a program writes (without those it recomputes)."""
-        recomputed = _RECOMPUTED.get(self.spec.name)
-        return {k: v for k, v in attrs.items() if recomputed is None or k != recomputed[0]}
+        return {k: v for k, v in attrs.items() if k not in self.recomputed}
 
     def __repr__(self) -> str:
         return f"ops.{self.__name__}"
