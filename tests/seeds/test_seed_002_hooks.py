@@ -69,7 +69,16 @@ def test_invoke_make_fx_forward_contrived():
     out = _multiply_invoke(x)
     assert_equal(out, al.tensor([0.25, 0.25]))
     assert out.grad_fn.name() == "MulBackward0"
-    # The printed-graph assertion (make_fx(...).print_readable) comes with the tracer issue.
+    program = al.trace.make_fx(_multiply_invoke)(x)
+    assert_equal(program(x), al.tensor([0.25, 0.25]))
+    # PyTorch prints the higher-order op (trace_wrapped = torch__dynamo__trace_wrapped_
+    # higher_order_op_self_invoke(grad_1)); eagerly trace_wrapped is f(grad): its mul.
+    assert program.print_readable(False) == """\
+class _multiply_invoke(al.nn.Module):
+    def forward(self, grad_1: "f32[2]"):
+        mul: "f32[2]" = ops.mul(grad_1, grad_1);  grad_1 = None
+        return mul
+"""
 
 
 def test_invoke_make_bw():
@@ -84,7 +93,14 @@ def test_invoke_make_bw():
     assert_equal(x.grad, al.tensor([2.0, 2.0]))  # d(2x^2) = 4x
     out = _multiply_invoke(x.grad)
     assert_equal(out, al.tensor([4.0, 4.0]))
-    # The printed-graph assertion (make_fx(...).print_readable) comes with the tracer issue.
+    program = al.trace.make_fx(_multiply_invoke)(x.grad)
+    assert_equal(program(x.grad), al.tensor([4.0, 4.0]))
+    assert program.print_readable(False) == """\
+class _multiply_invoke(al.nn.Module):
+    def forward(self, grad_1: "f32[2]"):
+        mul: "f32[2]" = ops.mul(grad_1, grad_1);  grad_1 = None
+        return mul
+"""
 
 
 def test_invoke_in_pt2_compiled_autograd():
