@@ -16,7 +16,9 @@ from ._model import GraphModel
 __all__ = ["model_digraph", "svg_id", "CURRENT", "DONE"]
 
 FILL = {"op": "#e0e0e0", "custom": "#d1c4e9", "copyslices": "#ffe0b2", "leaf": "#bbdefb",
-        "output": "#c8e6c9", "saved": "#fff3e0", "tensor": "#f5f5f5", "fold": "#ffffff"}
+        "output": "#c8e6c9", "saved": "#fff3e0", "tensor": "#f5f5f5", "fold": "#ffffff",
+        # a traced program (_program.py): inputs green, captured tensors blue, calls grey
+        "input": "#c8e6c9", "param": "#bbdefb", "call": "#e0e0e0"}
 CURRENT = "#ffd54f"  # the node a step is at (gold)
 DONE = "#a5d6a7"  # nodes that already ran (green)
 STALE = "#ef9a9a"  # a saved value changed in place since it was saved (red)

@@ -59,6 +59,7 @@ class GraphModel:
     node_ids: dict  # id(node) -> box id, for the nodes drawn
     folded: int = 0  # how many nodes the folds hide (drawn + folded = the graph's nodes)
     fold_of: dict = field(default_factory=dict)  # id(hidden node) -> the fold box holding it
+    program: object = None  # the GraphModule drawn, for a traced program (``_program.py``)
 
     def box_of(self, node) -> Box | None:
         key = self.node_ids.get(id(node))
@@ -251,7 +252,17 @@ def saved_slots(node: Node) -> list:
 
 def build_model(roots, params=None, show_saved: bool = True, show_versions: bool = True,
                 steps=None, highlight=None, max_nodes: int | None = None) -> GraphModel:
-    """The boxes and links of the graph behind ``roots`` (see ``draw_graph``)."""
+    """The boxes and links of the graph behind ``roots`` (see ``draw_graph``), or of a
+    traced program given alone (``draw_graph(program)``)."""
+    from ._program import is_program, program_model
+
+    if is_program(roots):
+        roots = (roots,)
+    if any(is_program(root) for root in roots):
+        if len(roots) != 1 or steps:
+            raise TypeError("draw_graph: draw a traced program on its own, "
+                            "draw_graph(program) (no other roots, no steps=)")
+        return program_model(roots[0], highlight)
     starts, outputs = start_nodes(roots)
     order = walk(starts)
     plan = fold_plan(order, max_nodes)

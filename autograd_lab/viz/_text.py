@@ -29,6 +29,10 @@ def _describe(box) -> str:
 
 
 def model_text(model: GraphModel) -> str:
+    if model.program is not None:  # a traced program: its own text form
+        from ._program import program_text
+
+        return program_text(model)
     boxes = model.boxes
     nodes = sum(1 for b in boxes.values() if b.kind in ("op", "custom", "copyslices", "leaf"))
     saved = sum(1 for b in boxes.values() if b.kind == "saved")

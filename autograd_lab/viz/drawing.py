@@ -114,6 +114,11 @@ def draw_graph(*tensors, params=None, show_saved: bool = True, show_versions: bo
     ``highlight``: nodes (or tensors) to mark, e.g. the node an anomaly error names;
     ``max_nodes``: fold the rest, with a note of what was folded (None: draw all).
 
+    A traced program (``al.trace.make_fx(fn)(x)``) is drawn on its own,
+    ``draw_graph(program)``: its inputs, captured tensors, one box per line (``mul =
+    ops.mul(x_1, w_1)`` and its ``f32[3]``) and its output, arrows the way data flows;
+    ``highlight`` takes its node names.
+
     >>> import autograd_lab as al
     >>> x = al.tensor([1.0, 2.0], requires_grad=True)
     >>> print(al.viz.graph_text((x * x).sum(), params={"x": x}))
