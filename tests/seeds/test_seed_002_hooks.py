@@ -5,6 +5,9 @@ eagerly, under torch.compile and under compiled autograd. Here everything runs
 eagerly: each PyTorch test keeps its inputs and its value assertions
 (``x.grad == grad_out * grad_out`` and so on); ``torch.compile`` backends collapse to
 the eager run, and ``trace_wrapped(grad, fn=f)`` is, eagerly, just ``f(grad)``.
+PyTorch's printed graphs become ours: ``al.trace.make_fx`` for the forward ones, and
+``al.trace.capture_backward`` for compiled autograd's (the hook inlined; a hook with a
+side effect or a print refused, where PyTorch lifts the side effect or breaks the graph).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import pytest
 
 import autograd_lab as al
 
@@ -103,6 +107,19 @@ class _multiply_invoke(al.nn.Module):
 """
 
 
+CAPTURED_HOOK_PROGRAM = """\
+class backward(al.nn.Module):
+    def forward(self, tangents_1: "f32[2]"):
+        # tensor hook _multiply_invoke of x
+        mul: "f32[2]" = ops.mul(tangents_1, tangents_1)
+        # AccumulateGrad (x)
+        x_grad: "f32[2]" = accumulate_grad('x', mul);  mul = None
+        # AccumulateGrad (y)
+        y_grad: "f32[2]" = accumulate_grad('y', tangents_1);  tangents_1 = None
+        return (x_grad, y_grad)
+"""
+
+
 def test_invoke_in_pt2_compiled_autograd():
     for _backend in ["eager", "aot_eager", "inductor"]:
         x = al.tensor([0.5, 0.5], requires_grad=True)
@@ -114,10 +131,16 @@ def test_invoke_in_pt2_compiled_autograd():
 
         out = fn(x, y)
         grad_out = al.tensor([2.0, 2.0])
+        # PyTorch's compiled autograd captures this backward as one graph, the hook's
+        # ``tangents * tangents`` inlined; capture_backward is ours, printed the same way.
+        program = al.trace.capture_backward(out, params={"x": x, "y": y}, gradient=grad_out)
+        assert program.print_readable(False) == CAPTURED_HOOK_PROGRAM
+        captured_x, captured_y = program()
         out.backward(grad_out)
         assert_equal(x.grad, grad_out * grad_out)
         assert_equal(y.grad, grad_out)
-        # The printed compiled-autograd graph assertions come with the tracer issue.
+        assert_equal(captured_x, x.grad)
+        assert_equal(captured_y, y.grad)
 
 
 def test_invoke_in_pt2_compiled_autograd_side_effect():
@@ -145,10 +168,18 @@ def test_invoke_in_pt2_compiled_autograd_side_effect():
 
     out = fn(x, y)
     grad_out = al.tensor([2.0, 2.0])
+    # PyTorch's compiled autograd lifts ``obj.counter += 1`` into the graph's outputs; a
+    # program here holds tensor maths only, so capturing refuses the hook by name (the
+    # hook ran once while capturing).
+    with pytest.raises(al.trace.HookNotCapturableError,
+                       match=r"_side_effectful_invoke2 .* changes Python state "
+                             r"\(MyObj.counter went from 0 to 1\)"):
+        al.trace.capture_backward(out, gradient=grad_out)
+    assert x.grad is None and obj.counter == 1
+    obj.counter = 0
     out.backward(grad_out)
     assert obj.counter == 1
     assert_equal(x.grad, grad_out + grad_out)
-    # The printed compiled-autograd graph assertion comes with the tracer issue.
 
     out = fn(x, y)
     out.backward(grad_out)
@@ -162,8 +193,7 @@ def test_invoke_in_pt2_compiled_autograd_side_effect():
 
 
 def test_invoke_in_pt2_compiled_autograd_graph_breaks(capsys):
-    # Under compiled autograd PyTorch rejects the print (torch._dynamo.exc.Unsupported);
-    # that error belongs to the tracer issue. Eagerly the hook simply runs.
+    # Eagerly the hook simply runs; capturing the backward as a program refuses it.
     def _graph_breaking_fn(x):
         print("Boo!")
         return _multiply(x)
@@ -180,6 +210,11 @@ def test_invoke_in_pt2_compiled_autograd_graph_breaks(capsys):
 
     out = fn(x, y)
     grad_out = al.tensor([2.0, 2.0])
+    # Under compiled autograd PyTorch raises torch._dynamo.exc.Unsupported ("print"):
+    # a graph break. capture_backward refuses the printing hook the same way.
+    with pytest.raises(al.trace.HookNotCapturableError, match=r"_graph_break_invoke .* prints"):
+        al.trace.capture_backward(out, gradient=grad_out)
+    assert capsys.readouterr().out == ""
     out.backward(grad_out)
     assert capsys.readouterr().out == "Boo!\n"
     assert_equal(x.grad, grad_out * grad_out)
