@@ -144,7 +144,7 @@ from .library.ops_namespace import ops  # al.ops.<ns>.<op>; see Note [al.ops and
 
 # The visual layers import graphviz, matplotlib and ipywidgets: loaded on first use
 # (``al.viz.draw_graph(...)``), so that ``import autograd_lab`` needs NumPy alone.
-_LAZY_SUBMODULES = ("viz", "widgets", "trace")
+_LAZY_SUBMODULES = ("viz", "widgets", "trace", "onnx")
 
 
 def __getattr__(name: str):

@@ -1,0 +1,51 @@
+"""The rows behind ``al.nn``: matmul, convolution, softmax, and ``im2col`` (the windows
+that ``F.max_pool2d``/``F.avg_pool2d`` reduce)."""
+
+from __future__ import annotations
+
+from ._common import axis, cast, reshape, slice_
+
+__all__ = ["ROWS"]
+
+
+def matmul(g, out, a, b):
+    return g.op("MatMul", cast(g, a, out.dtype), cast(g, b, out.dtype))
+
+
+def convolution(g, out, x, weight, bias=None, *, stride, padding, dilation, groups):
+    """``Conv`` (the row pads symmetrically: ONNX wants begins then ends)."""
+    return g.op("Conv", x, weight, bias, strides_i=list(stride),
+                pads_i=list(padding) * 2, dilations_i=list(dilation), group_i=groups,
+                kernel_shape_i=list(weight.shape[2:]))
+
+
+def softmax(op_type: str):
+    def mapping(g, out, x, dim):
+        return g.op(op_type, cast(g, x, out.dtype), axis_i=axis(dim, len(x.shape)))
+
+    mapping.__name__ = op_type.lower()
+    return mapping
+
+
+def im2col(g, out, x, kernel_size, dilation, stride, self_sym_sizes):
+    """``(..., H, W) -> (..., kh, kw, OH, OW)``: window element (i, j) of every window is
+    one strided ``Slice``; the ``kh * kw`` slices are stacked, then shaped."""
+    (kh, kw), (dh, dw), (sh, sw) = kernel_size, dilation, stride
+    oh, ow = out.shape[-2:]
+    parts = []
+    for i in range(kh):
+        for j in range(kw):
+            part = slice_(g, x, [i * dh, j * dw], [i * dh + sh * (oh - 1) + 1,
+                                                    j * dw + sw * (ow - 1) + 1],
+                          [-2, -1], [sh, sw])
+            parts.append(g.op("Unsqueeze", part, g.ints([-3], "axes")))
+    stacked = g.op("Concat", *parts, axis_i=-3) if len(parts) > 1 else parts[0]
+    return reshape(g, stacked, out.shape)
+
+
+ROWS = {
+    "matmul": matmul, "matmul_nd": matmul,
+    "convolution": convolution, "convolution_nobias": convolution,
+    "softmax": softmax("Softmax"), "log_softmax": softmax("LogSoftmax"),
+    "im2col": im2col,
+}
