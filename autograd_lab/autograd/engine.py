@@ -334,7 +334,7 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
             for nr, index in captures[node]:
                 captured[index] = grad_outputs[nr]
             own = False
-            if recorder is not None:  # grad_steps: the catch is a step of its own
+            if recorder is not None and not accumulate:  # grad_steps: a step of its own
                 yield recorder.record(node, grad_outputs, (), ready, deps, buffers,
                                       captured=True)
         if needed is not None and not needed[node] and not (
