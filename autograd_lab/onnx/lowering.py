@@ -61,6 +61,7 @@ class Lowering:
         """Lower ``program``; ``inputs`` are the ``Value``s of its placeholders, in order,
         ``real_inputs`` the tensors it was traced with. Returns its outputs, flattened."""
         self.program, self.real_inputs = program, real_inputs
+        self.check_inplace(program.graph)
         live = _live(program.graph)
         placeholders = iter(inputs)
         outputs: list = []
@@ -79,6 +80,19 @@ class Lowering:
                 self.env[node] = self.call(node)
         return outputs
 
+    def check_inplace(self, graph) -> None:
+        """Every in-place op, used or not: one that wrote through a view changed memory
+        another value shares, which ONNX values cannot do."""
+        for node in graph:
+            target = node.target
+            if node.op != "call_function" or not getattr(target, "inplace", False):
+                continue
+            problem = _inplace_problem(node)
+            if problem is not None:
+                raise UnsupportedOperatorError(
+                    target.__name__, row=target.spec.name, node=node.name, functions=self.path,
+                    reason=f"{problem} (an ONNX value is never changed in place)")
+
     def call(self, node: Node):
         target, g = node.target, self.g
         if target is operator.getitem:
@@ -90,11 +104,6 @@ class Lowering:
         if function is not None:
             result = self.function(node, function)
         elif isinstance(target, RowTarget):
-            problem = _inplace_problem(node) if target.inplace else None
-            if problem is not None:
-                raise UnsupportedOperatorError(
-                    target.__name__, row=target.spec.name, node=node.name, functions=self.path,
-                    reason=f"{problem} (an ONNX value is never changed in place)")
             result = self.op(node, target.spec.name, target.spec.name, rowed=True)
         else:
             name = code_name(target)
