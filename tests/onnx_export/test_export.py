@@ -170,7 +170,7 @@ OPS = {
                     [al.tensor([[1.0, 2.0, 3.0], [0.0, -1.0, 2.0]]),
                      al.tensor([[1.0, 0.0, 4.0], [0.0, 1.0, 2.0]])]),
     "dtypes": (lambda x, i: (x.long() + 1, x.long() / 2, i * 2, i.float() * x, x.double(),
-                             (i > 1).sum(), x.to(al.int64).sum(0)),
+                             (i > 1).sum(), x.to(al.int64).sum(0), i >= 1.5, i == 2.0),
                [al.randn(2, 3) * 5, al.tensor([[1, 2, 3], [4, 5, 6]])]),
     # reductions
     "reductions": (lambda x: (x.sum(), x.sum(0), x.sum((0, 2), keepdim=True), x.mean(),
