@@ -4,7 +4,7 @@ The exporter traces with every custom Function kept whole (``make_fx(...,
 inline_functions=False)``), then walks the program:
 
 - a row of the derivative table (or an op without a row) goes through its mapping in
-  ``mapping.py``;
+  ``mapping.py`` (the windows-then-reduce of pooling becomes one pool node: ``fusions.py``);
 - a Function with ``symbolic`` gets what ``symbolic(g, *inputs)`` builds;
 - a Function without one is traced again on the values it received, with its own
   nested Functions kept whole, and that program is lowered in its place (inlined), or,
@@ -31,6 +31,7 @@ from ..trace.graph import ArrayOf, Node
 from ..trace.graph_module import AttrRef
 from ..trace.make_fx import make_fx
 from ..trace.targets import RowTarget, code_name
+from . import fusions
 from ._common import Out
 from .errors import CannotMap, UnsupportedOperatorError
 from .export_types import OperatorExportTypes
@@ -54,6 +55,7 @@ class Lowering:
         self.attr_names = attr_names or {}  # id(tensor) -> name (a module's parameters)
         self.opaque = 0  # nodes emitted that no ONNX runtime knows (fallthrough)
         self.env: dict = {}
+        self.fused: dict = {}  # node -> mapping of the pool it ends (fusions.py)
         self._real: dict | None = None
 
     # -- the walk ---------------------------------------------------------------------------
@@ -63,6 +65,8 @@ class Lowering:
         self.program, self.real_inputs = program, real_inputs
         self.check_inplace(program.graph)
         live = _live(program.graph)
+        self.fused, skipped = fusions.find(program.graph, live)
+        live -= skipped
         placeholders = iter(inputs)
         outputs: list = []
         for node in program.graph:
@@ -101,7 +105,9 @@ class Lowering:
         start = len(g.nodes)
         g.scope = self.scope
         function = _function_class(target)
-        if function is not None:
+        if node in self.fused:
+            result = self.fused[node](g, Out(node.meta), self.env)
+        elif function is not None:
             result = self.function(node, function)
         elif isinstance(target, RowTarget):
             result = self.op(node, target.spec.name, target.spec.name, rowed=True)

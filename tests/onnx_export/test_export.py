@@ -87,24 +87,32 @@ def test_cnn():
     model = CNN()
     proto = roundtrip(model, (al.randn(2, 1, 8, 8),), also=[(al.randn(2, 1, 8, 8),)])
     kinds = op_types(proto)
-    assert kinds.count("Conv") == 2 and "ReduceMax" in kinds and "LogSoftmax" in kinds
+    assert kinds.count("Conv") == 2 and "MaxPool" in kinds and "LogSoftmax" in kinds
     conv2 = [n for n in proto.graph.node if n.op_type == "Conv"][1]
     attrs = {a.name: onnx.helper.get_attribute_value(a) for a in conv2.attribute}
     assert attrs == {"strides": [2, 2], "pads": [1, 1, 1, 1], "dilations": [1, 1],
                      "group": 2, "kernel_shape": [3, 3]}
 
 
-@pytest.mark.parametrize("pool", [
-    lambda x: F.max_pool2d(x, 2),
-    lambda x: F.max_pool2d(x, 3, stride=2, padding=1),
-    lambda x: F.max_pool2d(x, 2, dilation=2),
-    lambda x: F.max_pool2d(x, 3, stride=2, ceil_mode=True),
-    lambda x: F.avg_pool2d(x, 2),
-    lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False),
-], ids=["max2", "max3s2p1", "max2d2", "max3ceil", "avg2", "avg3p1"])
-def test_pooling(pool):
+@pytest.mark.parametrize("pool, shape, kinds", [
+    (lambda x: F.max_pool2d(x, 2), (2, 3, 7, 7), ["MaxPool"]),
+    (lambda x: F.max_pool2d(x, 3, stride=2, padding=1), (2, 3, 7, 7), ["Pad", "MaxPool"]),
+    (lambda x: F.max_pool2d(x, 2, dilation=2), (2, 3, 7, 7), ["MaxPool"]),
+    (lambda x: F.max_pool2d(x, 3, stride=2, ceil_mode=True), (2, 3, 8, 8), ["Pad", "MaxPool"]),
+    (lambda x: F.avg_pool2d(x, 2), (2, 3, 7, 7), ["AveragePool", "Mul", "Div"]),
+    (lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 7),
+     ["Pad", "AveragePool", "Mul", "Div"]),
+    # Unbatched (C, H, W): no pool node takes it, so the windows are cut with Slices.
+    (lambda x: F.max_pool2d(x, 2, stride=1), (3, 5, 5), ["Slice", "Unsqueeze"] * 4
+     + ["Concat", "Reshape", "Reshape", "ReduceMax"]),
+    (lambda x: F.avg_pool2d(x, 2), (3, 4, 4), ["Slice", "Unsqueeze"] * 4
+     + ["Concat", "Reshape", "ReduceSum", "Div"]),
+], ids=["max2", "max3s2p1", "max2d2", "max3ceil", "avg2", "avg3p1", "max_unbatched",
+        "avg_unbatched"])
+def test_pooling(pool, shape, kinds):
     al.manual_seed(1)
-    roundtrip(pool, (al.randn(2, 3, 7, 7),), also=[(al.randn(2, 3, 7, 7),)])
+    proto = roundtrip(pool, (al.randn(*shape),), also=[(al.randn(*shape),)])
+    assert op_types(proto) == kinds
 
 
 def test_layer_norm():
