@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .errors import CannotMap
@@ -12,16 +14,20 @@ __all__ = ["Out", "cast", "scalar", "axis", "axes", "reduce", "reshape", "slice_
 INT64_MIN = np.iinfo(np.int64).min
 
 
-class Out:
-    """What a program node computes, from its ``meta``: one output's ``dtype`` and
-    ``shape``, or ``outputs`` as ``(dtype, shape)`` pairs for several."""
+class Out(NamedTuple):
+    """What a program node computes: one output's ``dtype`` and ``shape``, or
+    ``outputs`` as ``(dtype, shape)`` pairs for several."""
 
-    __slots__ = ("dtype", "shape", "outputs")
+    dtype: np.dtype | None
+    shape: tuple | None
+    outputs: tuple
 
-    def __init__(self, meta: dict) -> None:
-        self.dtype = np.dtype(meta["dtype"]) if "dtype" in meta else None
-        self.shape = tuple(meta["shape"]) if "shape" in meta else None
-        self.outputs = tuple((np.dtype(d), tuple(s)) for d, s in meta.get("outputs", ()))
+    @classmethod
+    def of(cls, meta: dict) -> Out:
+        """From a program node's ``meta``."""
+        return cls(np.dtype(meta["dtype"]) if "dtype" in meta else None,
+                   tuple(meta["shape"]) if "shape" in meta else None,
+                   tuple((np.dtype(d), tuple(s)) for d, s in meta.get("outputs", ())))
 
     @property
     def ndim(self) -> int:
@@ -33,9 +39,7 @@ def cast(g: GraphContext, value: Value, dtype) -> Value:
     dtype = np.dtype(dtype)
     if value.dtype == dtype:
         return value
-    out = g.op("Cast", value, to_i=onnx_dtype(dtype))
-    out.dtype, out.shape = dtype, value.shape
-    return out
+    return g.op("Cast", value, to_i=onnx_dtype(dtype)).set_type(dtype, value.shape)
 
 
 def scalar(g: GraphContext, number, dtype) -> Value:

@@ -74,8 +74,7 @@ def basic_index(g, out, x, index, self_sym_sizes=None):
             raise CannotMap(f"an index of type {type(item).__name__} in basic indexing")
         d += 1
     if starts:
-        x = slice_(g, x, starts, ends, dims, steps)
-        x.shape = tuple(shape)
+        x = slice_(g, x, starts, ends, dims, steps).set_type(x.dtype, shape)
     return to_shape(g, out, x)
 
 
@@ -173,18 +172,15 @@ def flip(g, out, x, dims):
 def roll(g, out, x, shifts, dims):
     """Each rolled dimension is two slices swapped (``Concat(x[n-s:], x[:n-s])``)."""
     if not dims:
-        flat = reshape(g, x, (-1,))
-        flat.shape = (int(np.prod(x.shape)),)
+        flat = reshape(g, x, (-1,)).set_type(x.dtype, (int(np.prod(x.shape)),))
         return reshape(g, roll(g, out, flat, shifts, (0,)), out.shape)
     for shift, dim in zip(shifts, dims, strict=True):
         d = axis(dim, len(x.shape))
         n = x.shape[d]
         s = shift % n if n else 0
         if s:
-            shape = x.shape
             x = g.op("Concat", slice_(g, x, [n - s], [n], [d]), slice_(g, x, [0], [n - s], [d]),
-                     axis_i=d)
-            x.shape = shape
+                     axis_i=d).set_type(x.dtype, x.shape)
     return x
 
 

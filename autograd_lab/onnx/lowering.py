@@ -106,7 +106,7 @@ class Lowering:
         g.scope = self.scope
         function = _function_class(target)
         if node in self.fused:
-            result = self.fused[node](g, Out(node.meta), self.env)
+            result = self.fused[node](g, Out.of(node.meta), self.env)
         elif function is not None:
             result = self.function(node, function)
         elif isinstance(target, RowTarget):
@@ -119,8 +119,8 @@ class Lowering:
                 op = name[len("al.ops."):].replace(".", "::")
                 result = self.unsupported(node, op, None, "a custom op has no ONNX form")
         if isinstance(result, tuple):  # named by the getitem nodes that pick them
-            for value, (dtype, shape) in zip(result, Out(node.meta).outputs, strict=False):
-                value.dtype, value.shape = dtype, shape
+            for value, (dtype, shape) in zip(result, Out.of(node.meta).outputs, strict=False):
+                value.set_type(dtype, shape)
             return result
         made_here = {n for onnx_node in g.nodes[start:] for n in onnx_node.output}
         return self._named(result, node, made_here)
@@ -161,7 +161,7 @@ class Lowering:
         inputs = [self.load(a) for a in node.args]
         attrs = {k: self.load(v) for k, v in node.kwargs.items()}
         try:
-            return mapping(self.g, Out(node.meta), *inputs, **attrs)
+            return mapping(self.g, Out.of(node.meta), *inputs, **attrs)
         except CannotMap as reason:
             return self.unsupported(node, name, row, str(reason))
 
@@ -178,13 +178,13 @@ class Lowering:
                 values.append(loaded)
             elif key is not None:
                 attrs.update(_suffixed(key, loaded))
-        n = len(Out(node.meta).outputs) or 1
+        n = len(Out.of(node.meta).outputs) or 1
         return self.g.op(f"{DOMAIN}::{op.replace('::', '.')}", *values, outputs=n, **attrs)
 
     # -- custom Functions -------------------------------------------------------------------
     def function(self, node: Node, cls):
         args = [self.load(a) for a in node.args]
-        n = len(Out(node.meta).outputs) or 1
+        n = len(Out.of(node.meta).outputs) or 1
         if hasattr(cls, "symbolic"):
             return _symbolic(self.g, cls, args, n)
         real_args = self._real_values(node.args)

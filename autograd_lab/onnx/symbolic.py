@@ -41,12 +41,23 @@ class Value:
     constants); a node ``g.op`` adds leaves them ``None`` (ONNX infers them).
     """
 
-    __slots__ = ("name", "dtype", "shape")
+    __slots__ = ("name", "dtype", "_shape")
 
     def __init__(self, name: str, dtype=None, shape=None) -> None:
         self.name = name
+        self.dtype = None
+        self._shape = None
+        self.set_type(dtype, shape)
+
+    @property
+    def shape(self):
+        return self._shape
+
+    def set_type(self, dtype, shape) -> Value:
+        """Record the dtype and shape this value has (``None``: unknown)."""
         self.dtype = None if dtype is None else np.dtype(dtype)
-        self.shape = None if shape is None else tuple(shape)
+        self._shape = None if shape is None else tuple(shape)
+        return self
 
     def debugName(self) -> str:  # noqa: N802 - PyTorch's name (torch._C.Value)
         return self.name
@@ -183,8 +194,7 @@ class GraphContext:
 
     def annotate(self, value: Value, dtype, shape) -> Value:
         """Record ``value``'s type and shape (ONNX ``value_info``), for readers and checks."""
-        value.dtype, value.shape = np.dtype(dtype), tuple(shape)
-        self.typed.append(value)
+        self.typed.append(value.set_type(dtype, shape))
         return value
 
     def value_info(self, skip=()) -> list:
