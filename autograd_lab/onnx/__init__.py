@@ -14,11 +14,18 @@ saves it. The modules, one job each:
 - ``export_types.py``, ``errors.py``: ``OperatorExportTypes``, ``UnsupportedOperatorError``.
 """
 
-from .errors import UnsupportedOperatorError
-from .export import export
-from .export_types import OperatorExportTypes
-from .functions import DOMAIN
-from .symbolic import GraphContext, Value
+try:
+    import onnx as _onnx  # noqa: F401 - the exporter builds models with it
+except ImportError as error:  # pragma: no cover - the test and notebook extras install it
+    raise ImportError("al.onnx needs the onnx package (and onnxruntime to run what it "
+                      "exports): pip install onnx onnxruntime, or "
+                      "pip install -e '.[test]'") from error
+
+from .errors import UnsupportedOperatorError  # noqa: E402
+from .export import export  # noqa: E402
+from .export_types import OperatorExportTypes  # noqa: E402
+from .functions import DOMAIN  # noqa: E402
+from .symbolic import GraphContext, Value  # noqa: E402
 
 __all__ = ["export", "OperatorExportTypes", "UnsupportedOperatorError", "GraphContext",
            "Value", "DOMAIN"]
