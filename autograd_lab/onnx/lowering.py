@@ -27,7 +27,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..trace.graph import ArrayOf, Node
+from ..trace.graph import ArrayOf, Node, nodes_in
 from ..trace.graph_module import AttrRef
 from ..trace.make_fx import make_fx
 from ..trace.targets import RowTarget, code_name
@@ -285,27 +285,13 @@ def output_nodes(node: Node) -> list:
     return found
 
 
-def _refs(value, found: list) -> list:
-    if isinstance(value, Node):
-        found.append(value)
-    elif isinstance(value, ArrayOf):
-        found.append(value.node)
-    elif isinstance(value, (tuple, list)):
-        for v in value:
-            _refs(v, found)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _refs(v, found)
-    return found
-
-
 def _live(graph) -> set:
     """The nodes the output depends on (a dead ``argmax`` beside ``max`` is left out)."""
     live: set = set()
     stack = [n for n in graph if n.op == "output"]
     while stack:
         node = stack.pop()
-        for ref in _refs((node.args, node.kwargs), []):
+        for ref in nodes_in((node.args, node.kwargs)):
             if ref not in live:
                 live.add(ref)
                 stack.append(ref)

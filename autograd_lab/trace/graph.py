@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["Node", "Graph", "ArrayOf", "OPCODES"]
+__all__ = ["Node", "Graph", "ArrayOf", "OPCODES", "nodes_in"]
 
 OPCODES = ("placeholder", "get_attr", "call_function", "output")
 
@@ -58,25 +58,27 @@ class ArrayOf:
         self.node = node
 
 
-def _node_args(node: Node) -> list:
-    """The nodes among ``node``'s arguments (looking inside tuples and lists)."""
+def nodes_in(value) -> list:
+    """The program nodes ``value`` refers to (a node, an ``ArrayOf``, or tuples, lists and
+    dicts of them, such as a node's ``args``), in order, each once."""
     found: list = []
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, Node):
+            found.append(v)
+        elif isinstance(v, ArrayOf):
+            found.append(v.node)
+        elif isinstance(v, (tuple, list)):
+            todo.extend(reversed(v))
+        elif isinstance(v, dict):
+            todo.extend(reversed(list(v.values())))
+    return list(dict.fromkeys(found))
 
-    def visit(value) -> None:
-        if isinstance(value, Node):
-            found.append(value)
-        elif isinstance(value, ArrayOf):
-            found.append(value.node)
-        elif isinstance(value, (tuple, list)):
-            for v in value:
-                visit(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                visit(v)
 
-    visit(node.args)
-    visit(node.kwargs)
-    return found
+def _node_args(node: Node) -> list:
+    """The nodes among ``node``'s arguments and keywords."""
+    return nodes_in((node.args, node.kwargs))
 
 
 class Graph:

@@ -13,7 +13,7 @@ the program's own order, so the same program draws the same way every time.
 
 from __future__ import annotations
 
-from ..trace.graph import ArrayOf, Node
+from ..trace.graph import Node, nodes_in
 from ..trace.graph_module import AttrRef, _value
 from ..trace.targets import RowTarget, code_name, getitem
 from ._labels import type_shape
@@ -37,22 +37,6 @@ def _annotation(node: Node) -> str:
     if "outputs" in meta:  # a call with several results, taken apart by getitem
         return ", ".join(type_shape(d, s) for d, s in meta["outputs"])
     return ""
-
-
-def _reads(value) -> list:
-    """The nodes ``value`` (a node's args or kwargs) reads, in order, once each."""
-    found: list = []
-    if isinstance(value, Node):
-        found.append(value)
-    elif isinstance(value, ArrayOf):
-        found.append(value.node)
-    elif isinstance(value, (tuple, list)):
-        for v in value:
-            found += _reads(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            found += _reads(v)
-    return list(dict.fromkeys(found))
 
 
 def _call_box(node: Node) -> Box:
@@ -85,7 +69,7 @@ def program_model(program, highlight=None) -> GraphModel:
             box = Box(node.name, kind, title, [_annotation(node)], node=node)
         boxes[box.id] = box
         node_ids[id(node)] = box.id
-        for source in _reads((node.args, node.kwargs)):
+        for source in nodes_in((node.args, node.kwargs)):
             links.append(Link(node_ids[id(source)], box.id, "data"))
     constants = sorted({v.name for n in program.graph for v in _attr_refs((n.args, n.kwargs))})
     notes = [f"constants kept as attributes: {', '.join(constants)}"] if constants else []
