@@ -253,7 +253,7 @@ def test_linear_layer_parameters_are_named_from_params():
     assert re.search(r"^n\d leaf weight: f32\[2, 3\]", d.text, re.M)
     assert re.search(r"^n\d leaf bias: f32\[2\]", d.text, re.M)
     assert "weight\nf32[2, 3]" in statement(d, weight.id)
-    assert "saved self: f32[4, 3] · 48 B" in d.text
+    assert "saved mat1: f32[4, 3] · 48 B" in d.text
 
 
 # -- hooks --------------------------------------------------------------------------------

@@ -76,11 +76,21 @@ def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
         else:
             node._saved = tuple([SavedTensor(result, True) if i < 0
                                  else SavedTensor(tensors[i], False) for i in plan])
+        if spec.save_needs is not None:  # Note [Saved only when needed] in _table.py
+            node._saved = _saved_when_needed(node, spec.save_needs)
         node._attrs = attrs
     if recording._active:  # Note [Recording ops]: one test when nothing listens
         recording.report(spec.name, "view" if spec.view else "op", tensors, attrs, (result,),
                          result._grad_fn, spec)
     return result
+
+
+def _saved_when_needed(node, needs: tuple) -> tuple:
+    """``node._saved`` with None for each value whose reader's gradient is not computed
+    (no edge to that input)."""
+    edges = node.next_functions
+    return tuple([s if j < 0 or edges[j][0] is not None else None
+                  for s, j in zip(node._saved, needs, strict=True)])
 
 
 def _any_requires_grad(tensors: tuple) -> bool:

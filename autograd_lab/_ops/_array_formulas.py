@@ -261,41 +261,30 @@ def _roll_backward_arrays(grad, shifts, dims):
 
 # --- linalg.py -----------------------------------------------------------------------
 @arrays_for("matmul")
-def _matmul_backward_arrays(grad, self, other, *, needs_input_grad):
-    """The same products on arrays. A batched input times a matrix (a linear layer on
-    (B, T, K) inputs) gets the matrix's gradient as one (K, B*T) @ (B*T, N) product,
-    rather than B products the engine would then have to add up."""
-    want_self, want_other = needs_input_grad
-    if self.ndim == 2 and other.ndim == 2:
-        return (matmul_forward(grad, other.T) if want_self else None,
-                matmul_forward(self.T, grad) if want_other else None)
-    grad_self = grad_other = None
-    if self.ndim == 1 and other.ndim == 1:
-        grad_self = grad * other if want_self else None
-        grad_other = grad * self if want_other else None
-    elif self.ndim == 1:
-        if want_self:
-            grad_self = matmul_forward(grad[..., None, :], mT_array(other))[..., 0, :]
-        if want_other:
-            grad_other = matmul_forward(self[:, None], grad[..., None, :])
-    elif other.ndim == 1:
-        if want_self:
-            grad_self = matmul_forward(grad[..., :, None], other[None, :])
-        if want_other:
-            grad_other = matmul_forward(mT_array(self), grad[..., :, None])[..., 0]
-    else:
-        if want_self:
-            grad_self = matmul_forward(grad, mT_array(other))
-        if want_other:
-            if other.ndim == 2:
-                k, n = other.shape
-                grad_other = matmul_forward(self.reshape(-1, k).T, grad.reshape(-1, n))
-            else:
-                grad_other = matmul_forward(mT_array(self), grad)
-    return grad_self, grad_other
+def _mm_backward_arrays(grad, self, mat2, *, needs_input_grad):
+    """The same products on arrays (mm, and bmm per batch); an operand is None when the
+    other's gradient is not wanted (Note [Saved only when needed] in _table.py)."""
+    want_self, want_mat2 = needs_input_grad
+    return (matmul_forward(grad, mT_array(mat2)) if want_self else None,
+            matmul_forward(mT_array(self), grad) if want_mat2 else None)
 
 
-arrays_for("matmul_nd")(_matmul_backward_arrays)
+arrays_for("bmm")(_mm_backward_arrays)
+
+
+@arrays_for("mv")
+def _mv_backward_arrays(grad, self, vec, *, needs_input_grad):
+    want_self, want_vec = needs_input_grad
+    return (np.multiply.outer(grad, vec) if want_self else None,
+            matmul_forward(self.T, grad) if want_vec else None)
+
+
+@arrays_for("addmm")
+def _addmm_backward_arrays(grad, mat1, mat2, *, needs_input_grad):
+    _, want_mat1, want_mat2 = needs_input_grad
+    return (grad,
+            matmul_forward(grad, mat2.T) if want_mat1 else None,
+            matmul_forward(mat1.T, grad) if want_mat2 else None)
 
 
 # --- nn.py ---------------------------------------------------------------------------

@@ -46,7 +46,7 @@ class OpNode(Node):
     def apply(self, grad_outputs: list) -> tuple:
         """The chain rule for this node: the row's formula on the incoming gradient."""
         spec = self._spec
-        values = [s.unpack(self) for s in self._saved_values()]
+        values = [None if s is None else s.unpack(self) for s in self._saved_values()]
         if not spec.double_backward and state.enabled:
             return _without_double_backward(self, grad_outputs, values)
         if spec.wants_needs_input_grad:
@@ -76,14 +76,14 @@ class OpNode(Node):
             data = data[()]  # Note [Scalar math for 0-d tensors] in _table.py
         attrs = self._attrs
         if spec.array_keywords:  # the few rows that ask (mul's needs_input_grad, relu's
-            grads = formula(data, *[s.unpack_array(self) for s in saved], *attrs,  # owned)
+            grads = formula(data, *_arrays(self, saved), *attrs,  # owned)
                             **self._keywords(owned))
         elif len(saved) == 1:  # most rows save one value (sin's self, exp's result)
             grads = formula(data, saved[0].unpack_array(self), *attrs)
         elif not saved:  # ``x * 2.0``, ``sum``: the gradient and the attributes alone
             grads = formula(data, *attrs)
         else:
-            grads = formula(data, *[s.unpack_array(self) for s in saved], *attrs)
+            grads = formula(data, *_arrays(self, saved), *attrs)
         if grads is data:  # a formula that hands its gradient on unchanged
             return (grad,)
         if type(grads) is np.ndarray:
@@ -114,8 +114,15 @@ class OpNode(Node):
         return tuple([fn is not None for fn, _ in self.next_functions])
 
     def _release_variables(self) -> None:
-        if self._saved:  # a node that saved nothing can run again, as in PyTorch
+        saved = self._saved  # a node that saved nothing can run again, as in PyTorch
+        if saved and saved.count(None) != len(saved):
             self._saved = None
+
+
+def _arrays(node: OpNode, saved: tuple) -> list:
+    """The saved values as arrays; None where a row saved nothing (Note [Saved only when
+    needed] in _table.py)."""
+    return [None if s is None else s.unpack_array(node) for s in saved]
 
 
 def _as_tensor(g) -> Tensor | None:
@@ -207,7 +214,8 @@ def node_class(name: str, base: type, spec) -> type:
 
 
 def _saved_value(node: OpNode, index: int):
-    return node._saved_values()[index].unpack(node)
+    s = node._saved_values()[index]  # None: not saved (Note [Saved only when needed])
+    return None if s is None else s.unpack(node)
 
 
 def _raw_saved(node: OpNode, index: int):

@@ -50,6 +50,12 @@ REGISTRY: dict[str, OpSpec] = {}
 # forward is plain arithmetic runs it as the Python operator on the array's scalar, and
 # its NumPy backward formula gets the gradient as a scalar too; NumPy gives the same
 # value and dtype either way (tests/test_scalar_math.py checks it for every dtype).
+# Note [Saved only when needed]
+# PyTorch saves what a formula reads only if the gradient that reads it will be computed:
+# for ``y = x @ c`` with ``c`` a constant, MmBackward0 keeps ``c`` (dx = grad @ cᵀ) but
+# not ``x``, so changing ``x`` in place afterwards is allowed, and ``y``'s graph does not
+# keep ``x``'s memory alive. A row states this with ``defop(..., save_when=...)``;
+# ``apply_op`` then saves None in that slot (``node._saved_self`` is None, as in PyTorch).
 _SCALAR_MATH = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul}
 
 
@@ -60,7 +66,7 @@ class OpSpec:
                  "save_plan", "view", "exact_dtype", "wants_needs_input_grad", "wrapped_number",
                  "double_backward", "output_view", "array_backward",
                  "array_wants_needs_input_grad", "array_keywords", "scalar_forward",
-                 "passes_gradient", "math")
+                 "passes_gradient", "math", "save_needs")
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:
@@ -91,6 +97,9 @@ class OpSpec:
         self.wants_needs_input_grad = "needs_input_grad" in inspect.signature(backward).parameters
         # What to save: -1 stands for the op's result; otherwise the position of the input.
         self.save_plan = tuple(-1 if s == "result" else self.inputs.index(s) for s in self.save)
+        # Note [Saved only when needed]: per saved value, the input whose gradient needs it
+        # (-1: always saved); None when the row saves everything always.
+        self.save_needs = None
         self.node_cls = node_class(node_name, OpNode, self)
 
     def on_arrays(self, formula: Callable) -> Callable:
@@ -119,7 +128,8 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
           save: Sequence[str] = (), attrs: Sequence[str] = (), node_name: str | None = None,
           view: bool = False, exact_dtype: bool = False, wrapped_number: bool = False,
           double_backward: bool = True, output_view: Callable | None = None,
-          runs_on_arrays: bool = False, passes_gradient: bool = False, math: str | None = None):
+          runs_on_arrays: bool = False, passes_gradient: bool = False, math: str | None = None,
+          save_when: dict | None = None):
     """Decorator for a backward formula: registers the row ``name`` with its forward, and
     returns the formula unchanged (the row is ``REGISTRY[name]``).
 
@@ -143,6 +153,10 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
     ``passes_gradient=True`` for a row whose formula is ``return grad`` (``x + 2``): on the
     NumPy road the node hands the gradient on without calling it (W3: 2% fewer
     instructions);
+    ``save_when={"self": "other", "other": "self"}`` saves a value only when the named
+    input's gradient will be computed (its edge leads somewhere), as PyTorch's generated
+    code saves ``other`` for ``mm`` only if ``self`` requires grad (Note [Saved only when
+    needed]); the formula then gets None for a value it was not given, and must not read it;
     ``output_view`` makes a *multi-output* row (run it with ``apply_multi_op``): the
     forward returns a tuple of arrays, the formula gets ``grads`` (one per output, None
     where unused) instead of ``grad``; with ``view=True`` every output is a view, and
@@ -164,6 +178,9 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
             spec.on_arrays(backward)
         spec.passes_gradient = passes_gradient
         spec.math = math
+        if save_when:
+            spec.save_needs = tuple(spec.inputs.index(save_when[s]) if s in save_when else -1
+                                    for s in spec.save)
         REGISTRY[name] = spec
         return backward
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._ops import pointwise
+from .._ops import linalg, pointwise
 from .._tensor import Tensor
 
 __all__ = ["linear", "embedding"]
@@ -25,8 +25,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         w = weight.shape if weight.ndim == 2 else (1,) + tuple(weight.shape)
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{in_features} and "
                            f"{'x'.join(map(str, w[::-1]))})")
-    out = input @ (weight.t() if weight.ndim == 2 else weight)
-    return out if bias is None else out + bias
+    if bias is None or weight.ndim != 2:
+        out = input @ (weight.t() if weight.ndim == 2 else weight)
+        return out if bias is None else out + bias
+    # PyTorch's graph: one AddmmBackward0, with the input viewed as a matrix (and the
+    # result viewed back) when it is not one already.
+    if input.ndim == 2:
+        return linalg.addmm(bias, input, weight.t())
+    rows = input.reshape(-1, in_features)
+    return linalg.addmm(bias, rows, weight.t()).reshape(*input.shape[:-1], weight.shape[0])
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:

@@ -12,6 +12,15 @@ def matmul(g, out, a, b):
     return g.op("MatMul", cast(g, a, out.dtype), cast(g, b, out.dtype))
 
 
+def addmm(g, out, bias, a, b):
+    product = g.op("MatMul", cast(g, a, out.dtype), cast(g, b, out.dtype))
+    return g.op("Add", product, cast(g, bias, out.dtype))
+
+
+def unsafe_view(g, out, x, size, self_sym_sizes):
+    return reshape(g, x, out.shape)
+
+
 def convolution(g, out, x, weight, bias=None, *, stride, padding, dilation, groups):
     """``Conv`` (the row pads symmetrically: ONNX wants begins then ends)."""
     return g.op("Conv", x, weight, bias, strides_i=list(stride),
@@ -44,7 +53,8 @@ def im2col(g, out, x, kernel_size, dilation, stride, self_sym_sizes):
 
 
 ROWS = {
-    "matmul": matmul, "matmul_nd": matmul,
+    "matmul": matmul, "bmm": matmul, "mv": matmul, "dot": matmul, "addmm": addmm,
+    "unsafe_view": unsafe_view,
     "convolution": convolution, "convolution_nobias": convolution,
     "softmax": softmax("Softmax"), "log_softmax": softmax("LogSoftmax"),
     "im2col": im2col,

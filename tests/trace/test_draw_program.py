@@ -51,16 +51,15 @@ output: return sum_1"""
 
 def test_text_form_parameters_constants_and_several_outputs():
     assert graph_text(linear_split()) == """\
-program head: 1 input, 2 attributes, 7 calls
+program head: 1 input, 2 attributes, 6 calls
 x_1 input: f32[4, 3] -> slice_1
 slice_1 = ops.slice(x_1): f32[3, 2]; index=(self._constant_0, self._constant_1), \
-self_sym_sizes=(4, 3) -> matmul
+self_sym_sizes=(4, 3) -> addmm
 weight self.weight: f32[2, 2] -> t
-t = ops.t(weight): f32[2, 2] -> matmul
-matmul = ops.matmul(slice_1, t): f32[3, 2] -> add
-bias self.bias: f32[2] -> add
-add = ops.add(matmul, bias): f32[3, 2] -> split
-split = ops.split(add): f32[3, 1], f32[3, 1]; split_size=1, dim=1, self_sym_sizes=(3, 2) \
+t = ops.t(weight): f32[2, 2] -> addmm
+bias self.bias: f32[2] -> addmm
+addmm = ops.addmm(bias, slice_1, t): f32[3, 2] -> split
+split = ops.split(addmm): f32[3, 1], f32[3, 1]; split_size=1, dim=1, self_sym_sizes=(3, 2) \
 -> getitem, getitem_1
 getitem = split[0]: f32[3, 1] -> output
 getitem_1 = split[1]: f32[3, 1] -> output
@@ -82,7 +81,7 @@ def test_boxes_are_the_graph_nodes_in_order_and_links_follow_the_data():
         assert model.box_of(node) is box
     assert model.boxes["_0_weight"].title == "self._0_weight"
     assert model.boxes["_0_weight"].lines == ["f32[4, 3]"]
-    assert model.boxes["relu"].title == "relu = ops.relu(add)"
+    assert model.boxes["relu"].title == "relu = ops.relu(addmm)"
     assert model.boxes["relu"].lines == ["f32[5, 4]"]
     # one link from each value to each node that reads it, nothing else
     expected = sorted((src.name, n.name) for n in nodes for src in dict.fromkeys(
@@ -112,11 +111,11 @@ def test_dot_source_colours_and_svg_ids():
     assert f'fillcolor="{GREEN}"' in statement("x_1") and "class=al_input" in statement("x_1")
     assert f'fillcolor="{BLUE}"' in statement("weight")
     assert "class=al_param" in statement("bias")
-    assert f'fillcolor="{GREY}"' in statement("matmul")
-    assert "matmul = ops.matmul(slice_1, t)\nf32[3, 2]" in statement("matmul")
+    assert f'fillcolor="{GREY}"' in statement("addmm")
+    assert "addmm = ops.addmm(bias, slice_1, t)\nf32[3, 2]" in statement("addmm")
     assert "peripheries=2" in statement("output")
     assert "x_1 -> slice_1" in source and "getitem_1 -> output" in source
-    assert drawing.svg_id("matmul") == "al_matmul"
+    assert drawing.svg_id("addmm") == "al_addmm"
     node = next(n for n in program.graph if n.name == "getitem_1")
     assert drawing.svg_id(node) == "al_getitem_1"
     svg = drawing.svg()

@@ -311,8 +311,8 @@ def test_graph_nodes_kinds_names_targets_metadata():
     assert kinds(program) == [
         ("placeholder", "x_1"), ("placeholder", "y_1"),
         ("get_attr", "_tensor_constant"), ("call_function", "t"),
-        ("call_function", "matmul"), ("get_attr", "_tensor_constant_1"),
-        ("call_function", "add"), ("call_function", "mul"), ("call_function", "sum_1"),
+        ("get_attr", "_tensor_constant_1"), ("call_function", "addmm"),
+        ("call_function", "mul"), ("call_function", "sum_1"),
         ("output", "output")]
     nodes = {n.name: n for n in program.graph}
     x, y, w, t = nodes["x_1"], nodes["y_1"], nodes["_tensor_constant"], nodes["t"]
@@ -321,13 +321,14 @@ def test_graph_nodes_kinds_names_targets_metadata():
     assert w.target == "_tensor_constant" and program._tensor_constant is lin.weight
     assert w.meta["shape"] == (2, 3)
     assert repr(t.target) == "ops.t" and t.args == (w,)
-    assert nodes["matmul"].args == (x, t) and nodes["matmul"].meta["shape"] == (4, 2)
+    bias = nodes["_tensor_constant_1"]
+    assert nodes["addmm"].args == (bias, x, t) and nodes["addmm"].meta["shape"] == (4, 2)
     total = nodes["sum_1"]
     assert total.kwargs == {"dim": (0, 1), "keepdim": False, "self_sym_sizes": (4, 2)}
     assert (total.meta["shape"], total.meta["dtype"]) == ((), np.float32)
     assert nodes["output"].args == (total,)
-    assert x.users == [nodes["matmul"]] and y.users == [nodes["mul"]]
-    assert len(program.graph) == len(list(program.graph)) == 10
+    assert x.users == [nodes["addmm"]] and y.users == [nodes["mul"]]
+    assert len(program.graph) == len(list(program.graph)) == 9
     assert [n.name for n in program.placeholders] == ["x_1", "y_1"]
 
 
@@ -392,10 +393,9 @@ class Linear(al.nn.Module):
     def forward(self, input_1: "f32[4, 3]"):
         weight: "f32[2, 3]" = self.weight
         t: "f32[3, 2]" = ops.t(weight);  weight = None
-        matmul: "f32[4, 2]" = ops.matmul(input_1, t);  input_1 = t = None
         bias: "f32[2]" = self.bias
-        add: "f32[4, 2]" = ops.add(matmul, bias);  matmul = bias = None
-        return add
+        addmm: "f32[4, 2]" = ops.addmm(bias, input_1, t);  bias = input_1 = t = None
+        return addmm
 '''
 
 
