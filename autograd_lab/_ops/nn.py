@@ -19,13 +19,14 @@ from .._tensor import Tensor
 from ._apply import apply_op
 from ._kernels import add_reduce, partial_sum
 from ._table import REGISTRY, defop
+from .indexing import index_put_zeros
 from .pointwise import exp, sigmoid, tanh, where
 from .sorting import take_along_dim
 from .special import erf
 from .views import unsqueeze
 
-__all__ = ["softmax", "log_softmax", "nll_loss", "gelu", "silu", "softplus", "constant_pad",
-           "im2col", "col2im"]
+__all__ = ["softmax", "log_softmax", "nll_loss", "embedding", "gelu", "silu", "softplus",
+           "constant_pad", "im2col", "col2im"]
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -254,6 +255,38 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index:
                         (input, weight), (target, reduction, ignore_index, total_weight, picks))
     return apply_op(NLL_LOSS2D if spatial else NLL_LOSS, (input,),
                     (target, weight, reduction, ignore_index, total_weight, picks))
+
+
+# --- embedding ------------------------------------------------------------------------------
+def _embedding_forward(weight, indices, num_weights, padding_idx):
+    return weight[indices]
+
+
+@defop("embedding", _embedding_forward, inputs=("weight", "indices"), save=("indices",),
+       attrs=("num_weights", "padding_idx"), node_name="EmbeddingBackward0",
+       math=("grad_weight[indices[n]] += grad[n] (0 at padding_idx);  grad_indices: none "
+             "(integers)"))
+def _embedding_backward(grad, indices, num_weights, padding_idx):
+    """Row ``indices[n]`` of the weight was copied to output n: add each output's gradient
+    back into its row (a repeated index adds up); the padding row gets none."""
+    idx = indices._data
+    if padding_idx >= 0:
+        grad = grad * Tensor(np.expand_dims(idx != padding_idx, -1).astype(grad._data.dtype))
+    return index_put_zeros(grad, (idx,), (num_weights, grad.shape[-1]))
+
+
+EMBEDDING = REGISTRY["embedding"]
+
+
+def embedding(weight: Tensor, indices: Tensor, padding_idx: int) -> Tensor:
+    """PyTorch's graph: one ``EmbeddingBackward0`` whose only edge is the weight's, saving
+    the indices (so a second backward without retain_graph raises, as in PyTorch).
+    ``padding_idx`` is -1 for none, as PyTorch stores it."""
+    out = apply_op(EMBEDDING, (weight, indices), (weight._data.shape[0], padding_idx))
+    node = out._grad_fn
+    if node is not None:  # the indices are no graph input (PyTorch: one edge)
+        node.next_functions = node.next_functions[:1]
+    return out
 
 
 # --- smooth activations -------------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._ops import linalg, pointwise
+from .._ops import linalg
+from .._ops import nn as _rows
 from .._tensor import Tensor
 
 __all__ = ["linear", "embedding"]
@@ -50,10 +51,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError(f"index out of range in self (embedding of {n} rows, got index "
                          f"{int(idx.max() if idx.max() >= n else idx.min())})")
-    rows = weight[input]
     if padding_idx is None:
-        return rows
-    if padding_idx < 0:
+        padding_idx = -1
+    elif padding_idx < 0:
         padding_idx += n
-    keep = Tensor(np.expand_dims(idx != padding_idx, -1))
-    return pointwise.where(keep, rows, rows.detach())
+    return _rows.embedding(weight, input, padding_idx)

@@ -3,6 +3,8 @@ that ``F.max_pool2d``/``F.avg_pool2d`` reduce)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._common import axis, cast, reshape, slice_
 
 __all__ = ["ROWS"]
@@ -19,6 +21,10 @@ def addmm(g, out, bias, a, b):
 
 def unsafe_view(g, out, x, size, self_sym_sizes):
     return reshape(g, x, out.shape)
+
+
+def embedding(g, out, weight, indices, num_weights, padding_idx):
+    return g.op("Gather", weight, cast(g, indices, np.int64), axis_i=0)
 
 
 def convolution(g, out, x, weight, bias=None, *, stride, padding, dilation, groups):
@@ -54,7 +60,7 @@ def im2col(g, out, x, kernel_size, dilation, stride, self_sym_sizes):
 
 ROWS = {
     "matmul": matmul, "bmm": matmul, "mv": matmul, "dot": matmul, "addmm": addmm,
-    "unsafe_view": unsafe_view,
+    "unsafe_view": unsafe_view, "embedding": embedding,
     "convolution": convolution, "convolution_nobias": convolution,
     "softmax": softmax("Softmax"), "log_softmax": softmax("LogSoftmax"),
     "im2col": im2col,

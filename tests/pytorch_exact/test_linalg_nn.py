@@ -264,3 +264,36 @@ def test_mv_and_addmm_functions():
     b = al.randn(4, requires_grad=True)
     out = linalg.addmm(b, al.randn(2, 3), al.randn(3, 4))
     assert out.grad_fn.name() == "AddmmBackward0"
+
+
+# --- embedding: one EmbeddingBackward0 that saves the indices and frees them ---------------
+def _embedding(lib, padding_idx=None):
+    weight = lib.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    indices = lib.tensor([[0, 2], [2, 3]])
+    return weight, lib.nn.functional.embedding(indices, weight, padding_idx=padding_idx)
+
+
+@pytest.mark.parametrize("lib", ["al", "torch"])
+@pytest.mark.parametrize("padding_idx", [None, 3, -1])
+def test_embedding_graph_gradient_and_second_backward(lib, padding_idx):
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    lib = al if lib == "al" else torch
+    weight, out = _embedding(lib, padding_idx)
+    assert chain(out.grad_fn) == "EmbeddingBackward0(AccumulateGrad())"
+    assert out.grad_fn._saved_indices.tolist() == [[0, 2], [2, 3]]
+    out.sum().backward()
+    expected = [[1.0] * 3, [0.0] * 3, [2.0] * 3, [0.0 if padding_idx is not None else 1.0] * 3]
+    assert weight.grad.tolist() == expected
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        out.sum().backward()
+
+
+def test_embedding_keeps_its_graph_with_retain_graph_and_differentiates_twice():
+    weight, out = _embedding(al)
+    (out * out).sum().backward(retain_graph=True)
+    (out * out).sum().backward()
+    np.testing.assert_allclose(weight.grad.numpy()[1], 0.0)
+    w = al.randn(4, 3, dtype=al.float64, requires_grad=True)
+    idx = al.tensor([0, 2, 2])
+    assert al.autograd.gradgradcheck(lambda w: al.nn.functional.embedding(idx, w) ** 2, (w,))
