@@ -26,13 +26,42 @@ def _out(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     return out
 
 
+def _ints(value, arg: str, position: int, op: str) -> tuple:
+    """``pair`` of a pooling argument, with PyTorch's TypeError for anything that is not an
+    int or a tuple of ints (a string, None, a float)."""
+    if isinstance(value, bool) or not (
+            isinstance(value, int) or (isinstance(value, (tuple, list))
+                                       and all(isinstance(v, int) for v in value))):
+        raise TypeError(f"{op}(): argument '{arg}' (position {position}) must be tuple of ints, "
+                        f"not {type(value).__name__}")
+    return pair(value, arg)
+
+
 def _geometry(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
     if input.ndim not in (3, 4):
         raise RuntimeError(f"{name}: Expected 3D or 4D (batch mode) tensor for input, got "
                            f"{input.ndim}D input of size {list(input.shape)}")
-    k = pair(kernel_size, "kernel_size")
-    s = k if stride is None or stride == () or stride == [] else pair(stride, "stride")
-    p, d = pair(padding, "padding"), pair(dilation, "dilation")
+    k = _ints(kernel_size, "kernel_size", 2, name)
+    s = k if stride is None or stride == () or stride == [] else _ints(stride, "stride", 3, name)
+    p, d = _ints(padding, "padding", 4, name), _ints(dilation, "dilation", 5, name)
+    # PyTorch's checks, in its order (pool2d_shape_check)
+    if 0 in s:
+        hint = ("the default stride is kernel_size: give a positive one" if s is k
+                else "give a positive stride, or None for kernel_size")
+        raise RuntimeError(f"stride should not be zero ({hint})")
+    if min(k) <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {k[0]} "
+                           f"kW: {k[1]}")
+    if min(s) < 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {s[0]} dW: {s[1]}")
+    if min(d) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} "
+                           f"dilationW: {d[1]}")
+    if min(p) < 0:
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(p)}")
     for i in range(2):
         if p[i] > (d[i] * (k[i] - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "

@@ -297,3 +297,36 @@ def test_embedding_keeps_its_graph_with_retain_graph_and_differentiates_twice():
     w = al.randn(4, 3, dtype=al.float64, requires_grad=True)
     idx = al.tensor([0, 2, 2])
     assert al.autograd.gradgradcheck(lambda w: al.nn.functional.embedding(idx, w) ** 2, (w,))
+
+
+# --- pooling arguments ------------------------------------------------------------------------
+POOL_ERRORS = {
+    "kernel 0": (lambda F, x: F.max_pool2d(x, 0), RuntimeError, "stride should not be zero"),
+    "avg kernel 0": (lambda F, x: F.avg_pool2d(x, 0), RuntimeError, "stride should not be zero"),
+    "stride 0": (lambda F, x: F.max_pool2d(x, 2, 0), RuntimeError, "stride should not be zero"),
+    "kernel -1": (lambda F, x: F.max_pool2d(x, -1), RuntimeError,
+                  "kernel size should be greater than zero, but got kH: -1 kW: -1"),
+    "stride -1": (lambda F, x: F.max_pool2d(x, 2, -1), RuntimeError,
+                  "stride should be greater than zero, but got dH: -1 dW: -1"),
+    "dilation 0": (lambda F, x: F.max_pool2d(x, 2, dilation=0), RuntimeError,
+                   "dilation should be greater than zero, but got dilationH: 0 dilationW: 0"),
+    "padding -1": (lambda F, x: F.avg_pool2d(x, 2, padding=-1), RuntimeError,
+                   "pad must be non-negative, but got pad: -1"),
+    "kernel str": (lambda F, x: F.max_pool2d(x, "2"), TypeError,
+                   r"max_pool2d\(\): argument 'kernel_size' \(position 2\) must be tuple of "
+                   "ints, not str"),
+    "kernel None": (lambda F, x: F.avg_pool2d(x, None), TypeError,
+                    "must be tuple of ints, not NoneType"),
+    "input list": (lambda F, x: F.max_pool2d([1.0], 2), TypeError,
+                   r"max_pool2d\(\): argument 'input' \(position 1\) must be Tensor, not list"),
+}
+
+
+@pytest.mark.parametrize("case", POOL_ERRORS, ids=str)
+def test_pooling_argument_errors(case):
+    fn, kind, message = POOL_ERRORS[case]
+    with pytest.raises(kind, match=message):
+        fn(al.nn.functional, al.ones(1, 1, 4, 4))
+    if torch is not None:
+        with pytest.raises(kind, match=message):
+            fn(torch.nn.functional, torch.ones(1, 1, 4, 4))
