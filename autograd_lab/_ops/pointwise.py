@@ -82,7 +82,7 @@ RSUB_SCALAR = REGISTRY["rsub_scalar"]
 
 # --- mul, div --------------------------------------------------------------------------
 @defop("mul", promoting(np.multiply), inputs=("self", "other"), save=("self", "other"),
-       runs_on_arrays=True,
+       save_when={"self": "other", "other": "self"}, runs_on_arrays=True,
        math="grad_self = grad * other;  grad_other = grad * self")
 def _mul_backward(grad, self, other, *, needs_input_grad=(True, True)):
     """d(self*other)/dself = other, d(self*other)/dother = self."""
@@ -104,7 +104,8 @@ MUL_SCALAR = REGISTRY["mul_scalar"]
 
 
 @defop("div", quiet(promoting(np.true_divide, int_to_float=True), "true_divide"),
-       inputs=("self", "other"), save=("self", "other"), runs_on_arrays=True,
+       inputs=("self", "other"), save=("self", "other"), save_when={"self": "other"},
+       runs_on_arrays=True,
        math="grad_self = grad / other;  grad_other = -grad * self / other²")
 def _div_backward(grad, self, other, *, needs_input_grad=(True, True)):
     """d(self/other)/dself = 1/other, d(self/other)/dother = -self/other**2."""
