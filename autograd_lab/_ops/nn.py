@@ -25,8 +25,8 @@ from .sorting import take_along_dim
 from .special import erf
 from .views import unsqueeze
 
-__all__ = ["softmax", "log_softmax", "nll_loss", "embedding", "gelu", "silu", "softplus",
-           "constant_pad", "im2col", "col2im"]
+__all__ = ["softmax", "log_softmax", "nll_loss", "mse_loss", "embedding", "gelu", "silu",
+           "softplus", "constant_pad", "im2col", "col2im"]
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -255,6 +255,39 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index:
                         (input, weight), (target, reduction, ignore_index, total_weight, picks))
     return apply_op(NLL_LOSS2D if spatial else NLL_LOSS, (input,),
                     (target, weight, reduction, ignore_index, total_weight, picks))
+
+
+# --- mse_loss -------------------------------------------------------------------------------
+def _mse_loss_forward(a, target, reduction):
+    diff = a - target
+    diff = diff * diff  # (a 0-d pair gives NumPy scalars: no ``out=``)
+    if reduction == "none":
+        return diff
+    total = add_reduce(diff, axis=None)
+    return total / diff.size if reduction == "mean" else total
+
+
+@defop("mse_loss", _mse_loss_forward, inputs=("self", "target"), save=("self", "target"),
+       attrs=("reduction",),
+       math=("grad_self = 2 * (self - target) * grad  (÷ numel for mean);  "
+             "grad_target = -grad_self"))
+def _mse_loss_backward(grad, self, target, reduction, *, needs_input_grad=(True, True)):
+    """(x - y)**2 gives 2 (x - y) for x and its negative for y; "mean" divides by the
+    number of elements (of the broadcast pair)."""
+    diff = (self - target) * 2
+    if reduction == "mean":
+        diff = diff / diff._data.size
+    grad_self = grad * diff
+    return (grad_self if needs_input_grad[0] else None,
+            -grad_self if needs_input_grad[1] else None)
+
+
+MSE_LOSS = REGISTRY["mse_loss"]
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str) -> Tensor:
+    """The row behind ``F.mse_loss``: one ``MseLossBackward0`` saving both operands."""
+    return apply_op(MSE_LOSS, (input, target), (reduction,))
 
 
 # --- embedding ------------------------------------------------------------------------------

@@ -137,15 +137,19 @@ def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, input
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """(input - target) ** 2, reduced; warns if the shapes differ (broadcasting is
-    then probably a bug, as PyTorch warns)."""
+    then probably a bug, as PyTorch warns). One node, ``MseLossBackward0``, which saves
+    both operands, as PyTorch's does."""
     _check_reduction(reduction)
+    for name, t in (("input", input), ("target", target)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"mse_loss(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__} (wrap it with al.tensor(...))")
     if tuple(input.shape) != tuple(target.shape):
         warnings.warn(
             f"Using a target size ({list(target.shape)}) that is different to the input size "
             f"({list(input.shape)}). This will likely lead to incorrect results due to "
             "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=2)
-    diff = input - target
-    return _reduce(diff * diff, reduction)
+    return _rows.mse_loss(input, target, reduction)
 
 
 def _clamped_log(x: Tensor) -> Tensor:

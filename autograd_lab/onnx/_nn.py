@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import axis, cast, reshape, slice_
+from ._common import axis, cast, reduce, reshape, slice_
 
 __all__ = ["ROWS"]
 
@@ -25,6 +25,14 @@ def unsafe_view(g, out, x, size, self_sym_sizes):
 
 def embedding(g, out, weight, indices, num_weights, padding_idx):
     return g.op("Gather", weight, cast(g, indices, np.int64), axis_i=0)
+
+
+def mse_loss(g, out, x, target, reduction):
+    diff = g.op("Sub", cast(g, x, out.dtype), cast(g, target, out.dtype))
+    squared = g.op("Mul", diff, diff)
+    if reduction == "none":
+        return squared
+    return reduce(g, "ReduceMean" if reduction == "mean" else "ReduceSum", squared, None, False)
 
 
 def convolution(g, out, x, weight, bias=None, *, stride, padding, dilation, groups):
@@ -61,6 +69,7 @@ def im2col(g, out, x, kernel_size, dilation, stride, self_sym_sizes):
 ROWS = {
     "matmul": matmul, "bmm": matmul, "mv": matmul, "dot": matmul, "addmm": addmm,
     "unsafe_view": unsafe_view, "embedding": embedding,
+    "mse_loss": mse_loss,
     "convolution": convolution, "convolution_nobias": convolution,
     "softmax": softmax("Softmax"), "log_softmax": softmax("LogSoftmax"),
     "im2col": im2col,

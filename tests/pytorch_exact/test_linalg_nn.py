@@ -330,3 +330,39 @@ def test_pooling_argument_errors(case):
     if torch is not None:
         with pytest.raises(kind, match=message):
             fn(torch.nn.functional, torch.ones(1, 1, 4, 4))
+
+
+# --- mse_loss: one MseLossBackward0 that saves both operands -------------------------------
+@pytest.mark.parametrize("lib", ["al", "torch"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss_node_saves_its_input(lib, reduction):
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    lib = al if lib == "al" else torch
+    x = lib.tensor([1.0, 2.0, 4.0], requires_grad=True)
+    t = lib.tensor([0.0, 2.0, 1.0])
+    h = x * 1.0
+    loss = lib.nn.functional.mse_loss(h, t, reduction=reduction)
+    assert chain(loss.grad_fn, 1) == "MseLossBackward0(MulBackward0, None)"
+    loss.sum().backward(retain_graph=True)
+    scale = 1 / 3 if reduction == "mean" else 1.0
+    np.testing.assert_allclose(x.grad.tolist(), [2.0 * scale, 0.0, 6.0 * scale], rtol=1e-6)
+    with lib.no_grad():
+        h.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.sum().backward()
+
+
+def test_mse_loss_gradients_broadcast_and_twice():
+    F = al.nn.functional
+    for reduction in ("mean", "sum", "none"):
+        x = al.randn(2, 3, dtype=al.float64, requires_grad=True)
+        t = al.randn(3, dtype=al.float64, requires_grad=True)
+        with pytest.warns(UserWarning, match="target size"):
+            assert al.autograd.gradcheck(
+                lambda x, t, r=reduction: F.mse_loss(x, t, reduction=r), (x, t))
+        with pytest.warns(UserWarning, match="target size"):
+            assert al.autograd.gradgradcheck(
+                lambda x, t, r=reduction: F.mse_loss(x, t, reduction=r), (x, t))
+    with pytest.raises(TypeError, match="argument 'input' must be Tensor, not list"):
+        F.mse_loss([1.0], al.ones(1))
