@@ -27,16 +27,44 @@ def manual_seed(seed: int) -> np.random.Generator:
     return _rng
 
 
-def _resolve(dtype, fallback: np.dtype | None = None) -> np.dtype | None:
+def _resolve(dtype, fallback: np.dtype | None = None, fn: str = "tensor") -> np.dtype | None:
     if dtype is None:
         return fallback
-    return _dtypes.to_numpy_dtype(dtype)
+    return _dtypes.to_numpy_dtype(dtype, fn)
+
+
+# ---- argument checks, in PyTorch's words (its argument parser's messages) ------------------
+def _check_input(fn: str, input) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, "
+                        f"not {type(input).__name__}")
+
+
+def _check_bool(fn: str, name: str, value) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(value).__name__}")
+
+
+def _check_number(fn: str, name: str, position: int, value) -> None:
+    if isinstance(value, Tensor) and value.numel() == 1:
+        return
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, "
+                        f"not {type(value).__name__}")
+
+
+_WHAT = ("autograd_lab supports float32, float64, int64 and bool data: give numbers, "
+         "nested lists of numbers, or a NumPy array")
 
 
 def _from_python(data) -> np.ndarray:
     if isinstance(data, Tensor):
         return data._data.copy()
     original = data
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"tensor(): invalid data type '{type(data).__name__}': {_WHAT}")
+    if data is None or isinstance(data, (dict, set)):
+        raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
         data = _nested_values(data)
     try:
@@ -46,6 +74,9 @@ def _from_python(data) -> np.ndarray:
             "tensor(): expected nested sequences of equal length (a rectangular shape); "
             f"got ragged data: {_shape_report(data)}"
         ) from None
+    if arr.dtype.kind in "USV":  # strings (or bytes) inside the lists
+        raise TypeError(f"tensor(): invalid data type '{arr.dtype.type.__name__.rstrip('_')}': "
+                        f"{_WHAT}")
     if arr.dtype == object:
         raise TypeError(
             "tensor(): could not build a tensor from this data; give numbers, nested lists of "
@@ -107,7 +138,8 @@ def _nested_values(data):
     return data
 
 
-def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
+def _finish(arr: np.ndarray, requires_grad: bool, fn: str = "tensor") -> Tensor:
+    _check_bool(fn, "requires_grad", requires_grad)
     out = Tensor(arr)
     if requires_grad:
         out.requires_grad = True  # the property checks that the dtype is floating point
@@ -154,9 +186,16 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
-def _shape(size) -> tuple:
+def _shape(size, fn: str = "zeros") -> tuple:
     if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+        if not isinstance(size[0], (tuple, list)) and type(size[0]).__name__ != "Size":
+            raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, "
+                            f"not {type(size[0]).__name__}")
         size = tuple(size[0])
+    for k, s in enumerate(size):
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {k + 1} "
+                            f'with error "type must be tuple of ints,but got {type(s).__name__}"')
     shape = tuple(int(s) for s in size)
     if any(s < 0 for s in shape):
         raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
@@ -164,15 +203,18 @@ def _shape(size) -> tuple:
 
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.zeros(_shape(size), _resolve(dtype, _dtypes._default.np)), requires_grad)
+    return _finish(np.zeros(_shape(size, "zeros"), _resolve(dtype, _dtypes._default.np, "zeros")),
+                   requires_grad, "zeros")
 
 
 def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(_shape(size), _resolve(dtype, _dtypes._default.np)), requires_grad)
+    return _finish(np.ones(_shape(size, "ones"), _resolve(dtype, _dtypes._default.np, "ones")),
+                   requires_grad, "ones")
 
 
 def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.empty(_shape(size), _resolve(dtype, _dtypes._default.np)), requires_grad)
+    return _finish(np.empty(_shape(size, "empty"), _resolve(dtype, _dtypes._default.np, "empty")),
+                   requires_grad, "empty")
 
 
 def _fill_dtype(value) -> np.dtype:
@@ -184,57 +226,89 @@ def _fill_dtype(value) -> np.dtype:
 
 
 def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    np_dtype = _resolve(dtype, _fill_dtype(fill_value))
-    return _finish(np.full(_shape((size,)), fill_value, np_dtype), requires_grad)
+    _check_number("full", "fill_value", 2, fill_value)
+    np_dtype = _resolve(dtype, _fill_dtype(fill_value), "full")
+    return _finish(np.full(_shape((size,), "full"), fill_value, np_dtype), requires_grad, "full")
 
 
 def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.zeros(input.shape, _resolve(dtype, input._data.dtype)), requires_grad)
+    _check_input("zeros_like", input)
+    return _finish(np.zeros(input.shape, _resolve(dtype, input._data.dtype, "zeros_like")),
+                   requires_grad, "zeros_like")
 
 
 def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(input.shape, _resolve(dtype, input._data.dtype)), requires_grad)
+    _check_input("ones_like", input)
+    return _finish(np.ones(input.shape, _resolve(dtype, input._data.dtype, "ones_like")),
+                   requires_grad, "ones_like")
 
 
 def empty_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.empty(input.shape, _resolve(dtype, input._data.dtype)), requires_grad)
+    _check_input("empty_like", input)
+    return _finish(np.empty(input.shape, _resolve(dtype, input._data.dtype, "empty_like")),
+                   requires_grad, "empty_like")
 
 
 def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    np_dtype = _resolve(dtype, input._data.dtype)
-    return _finish(np.full(input.shape, fill_value, np_dtype), requires_grad)
+    _check_input("full_like", input)
+    _check_number("full_like", "fill_value", 2, fill_value)
+    np_dtype = _resolve(dtype, input._data.dtype, "full_like")
+    return _finish(np.full(input.shape, fill_value, np_dtype), requires_grad, "full_like")
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
     """Values from ``start`` up to (not including) ``end``; int64 for integer arguments."""
     if end is None:
         start, end = 0, start
+        _check_number("arange", "end", 1, end)
+    else:
+        _check_number("arange", "start", 1, start)
+        _check_number("arange", "end", 2, end)
+        _check_number("arange", "step", 3, step)
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
     fallback = np.dtype(np.int64) if ints else _dtypes._default.np
-    return _finish(np.arange(start, end, step).astype(_resolve(dtype, fallback)), requires_grad)
+    return _finish(np.arange(start, end, step).astype(_resolve(dtype, fallback, "arange")),
+                   requires_grad, "arange")
 
 
 def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+    _check_number("linspace", "start", 1, start)
+    _check_number("linspace", "end", 2, end)
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
+        raise TypeError(f"linspace(): argument 'steps' (position 3) must be int, "
+                        f"not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     return _finish(np.linspace(start, end, steps).astype(_resolve(dtype, _dtypes._default.np)),
                    requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    for name, v in (("n", n), ("m", m)):
+        if v is None and name == "m":
+            continue
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
+        if v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _finish(np.eye(n, m, dtype=_resolve(dtype, _dtypes._default.np)), requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
-    np_dtype = _resolve(dtype, _dtypes._default.np)
-    return _finish(_rng.random(_shape(size)).astype(np_dtype), requires_grad)
+    np_dtype = _resolve(dtype, _dtypes._default.np, "rand")
+    return _finish(_rng.random(_shape(size, "rand")).astype(np_dtype), requires_grad, "rand")
 
 
 def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
-    np_dtype = _resolve(dtype, _dtypes._default.np)
-    return _finish(_rng.standard_normal(_shape(size)).astype(np_dtype), requires_grad)
+    np_dtype = _resolve(dtype, _dtypes._default.np, "randn")
+    return _finish(_rng.standard_normal(_shape(size, "randn")).astype(np_dtype), requires_grad,
+                   "randn")
 
 
 def randint(low, high=None, size=None, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -253,8 +327,10 @@ def randint(low, high=None, size=None, dtype=None, requires_grad: bool = False) 
 
 
 def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    _check_input("rand_like", input)
     return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    _check_input("randn_like", input)
     return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)

@@ -54,11 +54,17 @@ def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
         ) from None
 
 
-def to_numpy_dtype(d) -> np.dtype:
-    """Accept an autograd_lab dtype (or a NumPy one we support) and return the NumPy dtype."""
+def to_numpy_dtype(d, fn: str = "to") -> np.dtype:
+    """Accept an autograd_lab dtype (or a NumPy one we support) and return the NumPy dtype.
+
+    Anything else (a string such as ``"float64"``, a Python type, None) is a TypeError in
+    PyTorch's words, naming the function ``fn``."""
     if isinstance(d, dtype):
         return d.np
-    return from_numpy_dtype(np.dtype(d)).np
+    if isinstance(d, np.dtype) or (isinstance(d, type) and issubclass(d, np.generic)):
+        return from_numpy_dtype(np.dtype(d)).np
+    raise TypeError(f"{fn}(): argument 'dtype' must be torch.dtype, not {type(d).__name__} "
+                    "(autograd_lab's dtypes are al.float32, al.float64, al.int64 and al.bool)")
 
 
 def get_default_dtype() -> dtype:

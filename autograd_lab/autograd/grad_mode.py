@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import inspect
 
+import numpy as np
+
 from .._grad_state import state  # the flags live at the bottom layer
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
@@ -110,6 +112,11 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
     """Set grad mode to ``mode``; takes effect at once, so it also works as a plain call."""
 
     def __init__(self, mode: bool) -> None:
+        # PyTorch refuses "yes", None, 1.0 (and also 0 and 1, which autograd_lab still takes
+        # as False and True: tests/test_grad_mode.py relies on it).
+        if not isinstance(mode, (bool, np.bool_, int, np.integer)):
+            raise TypeError("set_grad_enabled(): argument 'enabled' (position 1) must be bool, "
+                            f"not {type(mode).__name__}")
         self.mode = bool(mode)
         self._prev = (state.enabled, state.inference)
         state.enabled = self.mode
