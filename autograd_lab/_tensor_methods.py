@@ -136,7 +136,7 @@ _OPERATORS = {
     "__add__": pointwise.add_operator, "__radd__": _reflected(pointwise.add_operator),
     "__sub__": pointwise.sub, "__rsub__": _reflected(pointwise.sub),
     "__mul__": pointwise.mul, "__rmul__": _reflected(pointwise.mul),
-    "__truediv__": pointwise.div, "__rtruediv__": _reflected(pointwise.div),
+    "__truediv__": pointwise._true_div, "__rtruediv__": _reflected(pointwise._true_div),
     "__pow__": pointwise.pow, "__rpow__": _reflected(pointwise.pow),
     "__matmul__": linalg.matmul, "__rmatmul__": _reflected(linalg.matmul),
     "__neg__": pointwise.neg, "__pos__": lambda self: self, "__abs__": pointwise.abs,

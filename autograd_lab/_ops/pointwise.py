@@ -18,7 +18,7 @@ from ._apply import apply_op, wrap_unrowed
 from ._args import as_tensor_arg, is_scalar, python_scalar
 from ._errors import broadcast_mismatch, quiet
 from ._kernels import relu_forward
-from ._promotion import promoting
+from ._promotion import promoting, result_type
 from ._table import REGISTRY, defop
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sign",
@@ -126,15 +126,42 @@ def _div_scalar_backward(grad, other):
 DIV_SCALAR = REGISTRY["div_scalar"]
 
 
-@defop("rdiv_scalar", quiet(lambda a, s: np.true_divide(s, a), "rdiv"), save=("self",),
-       attrs=("other",), node_name="DivBackward1", runs_on_arrays=True,
-       math="grad_self = -grad * other / self²")
-def _rdiv_scalar_backward(grad, self, other):
-    """d(other/self)/dself = -other/self**2."""
-    return -grad * other / (self * self)
+def _div_rounding(a, b, rounding_mode):
+    """``a / b`` rounded down (``"floor"``) or toward zero (``"trunc"``), PyTorch's
+    ``div(..., rounding_mode=)``; ints stay ints."""
+    dtype = result_type(a, b)
+    a, b = a.astype(dtype, copy=False), np.asarray(b).astype(dtype, copy=False)
+    if dtype.kind in "iub":
+        q = np.floor_divide(a, b)
+        if rounding_mode == "trunc":
+            q = q + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
+        return q
+    with np.errstate(all="ignore"):
+        return np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(np.true_divide(a, b))
 
 
-RDIV_SCALAR = REGISTRY["rdiv_scalar"]
+@defop("div_rounding", _div_rounding, inputs=("self", "other"),
+       attrs=("rounding_mode",), node_name="DivBackward2",
+       math="grad_self = grad * 0;  grad_other = grad * 0  (a rounded quotient is flat)")
+def _div_rounding_backward(grad, rounding_mode):
+    """Rounding makes the quotient a step function: its gradient is zero (as PyTorch)."""
+    return grad * 0, grad * 0
+
+
+DIV_ROUNDING = REGISTRY["div_rounding"]
+
+
+@defop("div_rounding_scalar", _div_rounding,
+       attrs=("other", "rounding_mode"), node_name="DivBackward2", wrapped_number=True,
+       math="grad_self = grad * 0")
+def _div_rounding_scalar_backward(grad, other, rounding_mode):
+    return grad * 0
+
+
+DIV_ROUNDING_SCALAR = REGISTRY["div_rounding_scalar"]
+
+
+# ``number / x`` is ``x.reciprocal() * number``, as in PyTorch (see ``_true_div``).
 
 
 @defop("neg", np.negative, runs_on_arrays=True,
@@ -233,7 +260,7 @@ def _log_backward(grad, self):
 LOG = REGISTRY["log"]
 
 
-@defop("log1p", _floating(np.log1p), save=("self",),
+@defop("log1p", _floating(np.log1p), save=("self",), node_name="Log1PBackward0",
        math="grad_self = grad / (self + 1)")
 def _log1p_backward(grad, self):
     """d log(1+x) = 1/(1+x)."""
@@ -549,7 +576,32 @@ def _binary(name: str, symbol: str, tensor_spec, scalar_spec, reflected_spec):
 # ``x + y`` takes no alpha: the operator is bound to this, one call shorter than ``add``.
 add_operator = _binary("add", "+", ADD, ADD_SCALAR, ADD_SCALAR)
 mul = _binary("mul", "*", MUL, MUL_SCALAR, MUL_SCALAR)
-div = _binary("div", "/", DIV, DIV_SCALAR, RDIV_SCALAR)
+_div = _binary("div", "/", DIV, DIV_SCALAR, None)
+
+
+def _true_div(input, other):
+    """``input / other``; a Python number over a tensor is, as in PyTorch,
+    ``other.reciprocal() * input`` (MulBackward0 over ReciprocalBackward0)."""
+    if is_scalar(input) and isinstance(other, Tensor):
+        return apply_op(MUL_SCALAR, (apply_op(RECIPROCAL, (other,)),), (python_scalar(input),))
+    return _div(input, other)
+
+
+_true_div.__name__ = _true_div.__qualname__ = "div"
+
+
+def div(input, other, *, rounding_mode=None):
+    """``input / other`` with broadcasting; ``rounding_mode="floor"`` or ``"trunc"``
+    rounds the quotient (its gradient is then zero, as in PyTorch)."""
+    if rounding_mode is None:
+        return _true_div(input, other)
+    if rounding_mode not in ("floor", "trunc"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    if isinstance(input, Tensor) and is_scalar(other):
+        return apply_op(DIV_ROUNDING_SCALAR, (input,), (python_scalar(other), rounding_mode))
+    return apply_op(DIV_ROUNDING, (as_tensor_arg(input, other), as_tensor_arg(other, input)),
+                    (rounding_mode,))
 _sub = _binary("sub", "-", SUB, SUB_SCALAR, RSUB_SCALAR)
 
 

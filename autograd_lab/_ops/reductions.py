@@ -168,6 +168,8 @@ MIN = REGISTRY["min"]
 
 
 def _take_forward(a, dim, keepdim, indices):
+    if a.ndim == 0:  # a 0-d tensor is its own only slice (PyTorch allows dim 0 or -1)
+        return a.copy()
     values = np.take_along_axis(a, np.expand_dims(indices, dim), axis=dim)
     return values if keepdim else np.squeeze(values, axis=dim)
 
@@ -198,6 +200,8 @@ MIN_DIM = REGISTRY["min_dim"]
 
 
 def _scatter_forward(g, dim, keepdim, indices, shape):
+    if len(shape) == 0:  # the gradient of max(dim) of a 0-d tensor
+        return np.array(g)
     out = np.zeros(shape, dtype=g.dtype)
     values = g if keepdim else np.expand_dims(g, dim)
     np.put_along_axis(out, np.expand_dims(indices, dim), values, axis=dim)
@@ -256,12 +260,9 @@ def _extreme(input, dim, keepdim, all_spec, dim_spec, arg_fn, result_type, name)
     if dim is None:
         return apply_op(all_spec, (input,), (normalize_dims(None, input.ndim), False))
     d = _wrap_dim(dim, input._data.ndim)
-    if input._data.ndim == 0:
-        return result_type(apply_op(all_spec, (input,), ((), False)),
-                           wrap_unrowed(f"arg{name}", np.asarray(0), (input,), (dim, keepdim)))
-    indices = arg_fn(input._data, axis=d)
+    indices = np.asarray(0) if input._data.ndim == 0 else arg_fn(input._data, axis=d)
     values = apply_op(dim_spec, (input,), (d, bool(keepdim), indices, input._data.shape))
-    idx = np.expand_dims(indices, d) if keepdim else indices
+    idx = np.expand_dims(indices, d) if keepdim and input._data.ndim else indices
     return result_type(values, wrap_unrowed(f"arg{name}", np.asarray(idx, dtype=np.int64),
                                             (input,), (d, bool(keepdim))))
 
@@ -313,7 +314,7 @@ def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 @defop("sum_to_size", lambda a, size, self_shape: sum_to_forward(a, size),
-       attrs=("size", "self_sym_sizes"), node_name="SumToSizeBackward0",
+       attrs=("size", "self_sym_sizes"), node_name="SumBackward1",
        math="grad_self = grad.expand(self_sym_sizes)")
 def _sum_to_size_backward(grad, size, self_sym_sizes):
     """The adjoint of summing a broadcast away: expand the gradient back out."""

@@ -4,8 +4,6 @@ behaviour too where it is installed."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
@@ -51,3 +49,69 @@ def test_div_saves_self_when_other_requires_grad(lib):
     np.testing.assert_allclose(y.grad_fn._saved_self.numpy(), [3.0, 4.0])
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [-3.0, -1.0])
+
+
+# --- node names ------------------------------------------------------------------------
+def _names(node):
+    return node.name(), [None if n is None else n.name().rsplit("::", 1)[-1]
+                         for n, _ in node.next_functions]
+
+
+NAMES = {
+    "log1p": (lambda m, x: m.log1p(x), ("Log1PBackward0", ["AccumulateGrad"])),
+    "max_dim_0d": (lambda m, x: x.sum().max(0)[0], ("MaxBackward0", ["SumBackward0"])),
+    "min_dim_0d": (lambda m, x: x.sum().min(dim=-1)[0], ("MinBackward0", ["SumBackward0"])),
+    "rdiv": (lambda m, x: 2.0 / x, ("MulBackward0", ["ReciprocalBackward0", None])),
+    "rdiv_int": (lambda m, x: 2 / x, ("MulBackward0", ["ReciprocalBackward0", None])),
+    "sum_to_size": (lambda m, x: (x + x.t()).sum_to_size(1, 2),
+                    ("SumBackward1", ["AddBackward0"])),
+    "div_floor": (lambda m, x: m.div(x, 2, rounding_mode="floor"),
+                  ("DivBackward2", ["AccumulateGrad", None])),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", sorted(NAMES))
+def test_node_names(lib, case):
+    m = _lib(lib)
+    fn, expected = NAMES[case]
+    x = m.tensor([[0.5, 1.5]], requires_grad=True)
+    assert _names(fn(m, x).grad_fn) == expected
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_max_dim_of_0d(lib):
+    m = _lib(lib)
+    x = m.tensor(1.5, requires_grad=True)
+    values, indices = x.max(0, keepdim=True)
+    assert values.shape == () and indices.shape == () and indices.item() == 0
+    values.backward()
+    assert x.grad.item() == 1.0
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+def test_div_rounding_mode(lib, mode):
+    m = _lib(lib)
+    x = m.tensor([7.0, -7.0, 7.5, -7.5], requires_grad=True)
+    y = m.tensor([2.0, 2.0, -2.0, 2.0], requires_grad=True)
+    q = m.div(x, y, rounding_mode=mode)
+    expected = [3.0, -4.0, -4.0, -4.0] if mode == "floor" else [3.0, -3.0, -3.0, -3.0]
+    assert q.tolist() == expected
+    assert q.grad_fn.name() == "DivBackward2"
+    q.sum().backward()
+    assert x.grad.tolist() == [0.0] * 4 and y.grad.tolist() == [0.0] * 4
+    ints = m.div(m.tensor([7, -7, 7, -7]), m.tensor([2, 2, -2, 3]), rounding_mode=mode)
+    assert ints.tolist() == ([3, -4, -4, -3] if mode == "floor" else [3, -3, -3, -2])
+    assert str(ints.dtype).endswith("int64")
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_rdiv_saves_the_reciprocal(lib):
+    m = _lib(lib)
+    x = m.tensor([2.0, 4.0], requires_grad=True)
+    y = 2.0 / x
+    reciprocal = y.grad_fn.next_functions[0][0]
+    np.testing.assert_allclose(reciprocal._saved_result.detach().numpy(), [0.5, 0.25])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-0.5, -0.125])
