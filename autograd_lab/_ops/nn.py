@@ -25,8 +25,8 @@ from .sorting import take_along_dim
 from .special import erf
 from .views import unsqueeze
 
-__all__ = ["softmax", "log_softmax", "nll_loss", "mse_loss", "embedding", "gelu", "silu",
-           "softplus", "constant_pad", "im2col", "col2im"]
+__all__ = ["softmax", "log_softmax", "nll_loss", "mse_loss", "layer_norm", "embedding", "gelu",
+           "silu", "softplus", "constant_pad", "im2col", "col2im"]
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -288,6 +288,55 @@ MSE_LOSS = REGISTRY["mse_loss"]
 def mse_loss(input: Tensor, target: Tensor, reduction: str) -> Tensor:
     """The row behind ``F.mse_loss``: one ``MseLossBackward0`` saving both operands."""
     return apply_op(MSE_LOSS, (input, target), (reduction,))
+
+
+# --- layer_norm -----------------------------------------------------------------------------
+def _layer_norm_forward(a, weight, bias, normalized_shape, eps):
+    dims = tuple(range(a.ndim - len(normalized_shape), a.ndim))
+    centred = a - a.mean(axis=dims, keepdims=True)
+    var = (centred * centred).mean(axis=dims, keepdims=True)
+    out = centred / np.sqrt(var + eps)
+    return out * weight + bias
+
+
+@defop("layer_norm", _layer_norm_forward, inputs=("input", "weight", "bias"),
+       save=("input", "weight"), attrs=("normalized_shape", "eps"),
+       node_name="NativeLayerNormBackward0",
+       math=("grad_input = rstd·(gw - mean(gw) - x̂·mean(gw·x̂)), gw = grad·weight;  "
+             "grad_weight = Σ grad·x̂;  grad_bias = Σ grad"))
+def _layer_norm_backward(grad, input, weight, normalized_shape, eps,
+                         *, needs_input_grad=(True, True, True)):
+    """x̂ = (x - mean) · rstd over the normalized dims, y = x̂ · w + b. The mean and rstd
+    are recomputed from the saved input (PyTorch keeps them); the weight's and bias's
+    gradients have the input's shape, and the engine sums them over the leading dims."""
+    dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
+    centred = input - input.mean(dims, keepdim=True)
+    rstd = ((centred * centred).mean(dims, keepdim=True) + eps).rsqrt()
+    xhat = centred * rstd
+    grad_input = grad_weight = None
+    if needs_input_grad[0]:
+        gw = grad * weight
+        grad_input = rstd * (gw - gw.mean(dims, keepdim=True)
+                             - xhat * (gw * xhat).mean(dims, keepdim=True))
+    if needs_input_grad[1]:
+        grad_weight = grad * xhat
+    return grad_input, grad_weight, grad if needs_input_grad[2] else None
+
+
+LAYER_NORM = REGISTRY["layer_norm"]
+
+
+def layer_norm(input: Tensor, normalized_shape: tuple, weight: Tensor | None,
+               bias: Tensor | None, eps: float) -> Tensor:
+    """The row behind ``F.layer_norm`` (checked arguments): one
+    ``NativeLayerNormBackward0`` that saves the input, as PyTorch's. A missing weight or
+    bias is a constant 1 or 0, whose edge is empty, as PyTorch shows it."""
+    dtype = input._data.dtype
+    if weight is None:
+        weight = Tensor(np.ones(normalized_shape, dtype=dtype))
+    if bias is None:
+        bias = Tensor(np.zeros(normalized_shape, dtype=dtype))
+    return apply_op(LAYER_NORM, (input, weight, bias), (tuple(normalized_shape), eps))
 
 
 # --- embedding ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import axis, cast, reduce, reshape, slice_
+from ._common import axis, cast, reduce, reshape, scalar, slice_
 
 __all__ = ["ROWS"]
 
@@ -33,6 +33,17 @@ def mse_loss(g, out, x, target, reduction):
     if reduction == "none":
         return squared
     return reduce(g, "ReduceMean" if reduction == "mean" else "ReduceSum", squared, None, False)
+
+
+def layer_norm(g, out, x, weight, bias, normalized_shape, eps):
+    """The normalisation in ONNX ops: ReduceMean, Sub, Mul, Sqrt, Reciprocal."""
+    x = cast(g, x, out.dtype)
+    dims = list(range(len(x.shape) - len(normalized_shape), len(x.shape)))
+    centred = g.op("Sub", x, reduce(g, "ReduceMean", x, dims, True))
+    var = reduce(g, "ReduceMean", g.op("Mul", centred, centred), dims, True)
+    rstd = g.op("Reciprocal", g.op("Sqrt", g.op("Add", var, scalar(g, eps, out.dtype))))
+    scaled = g.op("Mul", g.op("Mul", centred, rstd), cast(g, weight, out.dtype))
+    return g.op("Add", scaled, cast(g, bias, out.dtype))
 
 
 def convolution(g, out, x, weight, bias=None, *, stride, padding, dilation, groups):
@@ -69,7 +80,7 @@ def im2col(g, out, x, kernel_size, dilation, stride, self_sym_sizes):
 ROWS = {
     "matmul": matmul, "bmm": matmul, "mv": matmul, "dot": matmul, "addmm": addmm,
     "unsafe_view": unsafe_view, "embedding": embedding,
-    "mse_loss": mse_loss,
+    "mse_loss": mse_loss, "layer_norm": layer_norm,
     "convolution": convolution, "convolution_nobias": convolution,
     "softmax": softmax("Softmax"), "log_softmax": softmax("LogSoftmax"),
     "im2col": im2col,

@@ -366,3 +366,44 @@ def test_mse_loss_gradients_broadcast_and_twice():
                 lambda x, t, r=reduction: F.mse_loss(x, t, reduction=r), (x, t))
     with pytest.raises(TypeError, match="argument 'input' must be Tensor, not list"):
         F.mse_loss([1.0], al.ones(1))
+
+
+# --- layer_norm: one NativeLayerNormBackward0 that saves the input -------------------------
+@pytest.mark.parametrize("lib", ["al", "torch"])
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_node_saves_its_input(lib, affine):
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    lib = al if lib == "al" else torch
+    x = lib.tensor([[1.0, 2.0, 4.0], [0.0, -1.0, 3.0]], requires_grad=True)
+    w = lib.tensor([1.0, 2.0, 0.5], requires_grad=True) if affine else None
+    b = lib.tensor([0.0, 1.0, -1.0], requires_grad=True) if affine else None
+    h = x * 1.0
+    y = lib.nn.functional.layer_norm(h, (3,), w, b)
+    edges = "MulBackward0, AccumulateGrad, AccumulateGrad" if affine else "MulBackward0, None, None"
+    assert chain(y.grad_fn, 1) == f"NativeLayerNormBackward0({edges})"
+    (y * y).sum().backward(retain_graph=True)
+    # sum(y²) with y = x̂·w + b: by hand, on the NumPy arrays
+    xs = np.array([[1.0, 2.0, 4.0], [0.0, -1.0, 3.0]])
+    centred = xs - xs.mean(1, keepdims=True)
+    rstd = 1 / np.sqrt((centred ** 2).mean(1, keepdims=True) + 1e-5)
+    xhat = centred * rstd
+    wv = np.array([1.0, 2.0, 0.5]) if affine else np.ones(3)
+    bv = np.array([0.0, 1.0, -1.0]) if affine else np.zeros(3)
+    gw = 2 * (xhat * wv + bv) * wv
+    expected = rstd * (gw - gw.mean(1, keepdims=True) - xhat * (gw * xhat).mean(1, keepdims=True))
+    np.testing.assert_allclose(x.grad.tolist(), expected, rtol=1e-4, atol=1e-5)
+    with lib.no_grad():
+        h.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        (y * y).sum().backward()
+
+
+def test_layer_norm_gradients_twice():
+    F = al.nn.functional
+    x = al.randn(2, 3, 4, dtype=al.float64, requires_grad=True)
+    w = al.randn(3, 4, dtype=al.float64, requires_grad=True)
+    b = al.randn(3, 4, dtype=al.float64, requires_grad=True)
+    assert al.autograd.gradcheck(lambda x, w, b: F.layer_norm(x, (3, 4), w, b), (x, w, b))
+    assert al.autograd.gradgradcheck(lambda x, w, b: F.layer_norm(x, (3, 4), w, b), (x, w, b))
+    assert al.autograd.gradgradcheck(lambda x: F.layer_norm(x, 4, eps=1e-3), (x,))
