@@ -7,7 +7,7 @@ import numpy as np
 from .. import _dtypes
 from .._tensor import Tensor
 
-__all__ = ["is_scalar", "python_scalar", "as_tensor_arg"]
+__all__ = ["is_scalar", "python_scalar", "as_tensor_arg", "not_a_tensor"]
 
 _F64 = np.dtype(np.float64)
 
@@ -32,6 +32,8 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     """
     if isinstance(x, Tensor):
         return x
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"expected a Tensor or a number, not {type(x).__name__} ({x!r:.30})")
     if like is not None and is_scalar(x):
         x = python_scalar(x)
         dtype = like._data.dtype
@@ -44,3 +46,10 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     if arr.dtype == _F64 and not isinstance(x, np.ndarray):
         arr = arr.astype(_dtypes._default.np)
     return Tensor(_dtypes.normalize_array(arr) if not isinstance(x, np.ndarray) else arr)
+
+
+def not_a_tensor(op: str, name: str, position: int, x, number: bool = False) -> TypeError:
+    """PyTorch's error for an argument that must be a Tensor (or a number)."""
+    kind = "Tensor or Number" if number else "Tensor"
+    return TypeError(f"{op}(): argument '{name}' (position {position}) must be {kind}, "
+                     f"not {type(x).__name__}")

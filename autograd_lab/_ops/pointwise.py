@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtypes
 from .._tensor import Tensor
 from ._apply import apply_op, wrap_unrowed
-from ._args import as_tensor_arg, is_scalar, python_scalar
+from ._args import as_tensor_arg, is_scalar, not_a_tensor, python_scalar
 from ._errors import broadcast_mismatch, quiet
 from ._kernels import relu_forward
 from ._promotion import promoting, result_type
@@ -562,11 +562,20 @@ def _binary(name: str, symbol: str, tensor_spec, scalar_spec, reflected_spec):
             if is_scalar(other):
                 return apply_op(scalar_spec, (input,), (python_scalar(other),))
             if type(other) is not Tensor:
-                other = as_tensor_arg(other)
+                other = _operand(other, input, "other", 2)
             return apply_op(tensor_spec, (input, other))
         if is_scalar(input) and isinstance(other, Tensor) and reflected_spec is not None:
             return apply_op(reflected_spec, (other,), (python_scalar(input),))
-        return apply_op(tensor_spec, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
+        return apply_op(tensor_spec, (_operand(input, other, "input", 1),
+                                      _operand(other, input, "other", 2)))
+
+    def _operand(x, like, argument, position):
+        if x is None or isinstance(x, (str, bytes)):  # PyTorch: Tensor.__mul__ gives up
+            raise TypeError(f"unsupported operand type(s) for {symbol}: "
+                            f"{'Tensor' if position == 2 else type(x).__name__!r} and "
+                            f"{type(x).__name__ if position == 2 else 'Tensor'!r} ("
+                            f"{name}(): argument '{argument}' must be a Tensor or a number)")
+        return as_tensor_arg(x, like)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"``input {symbol} other`` with broadcasting; either may be a Python number."
@@ -649,6 +658,8 @@ def pow(input, exponent):  # noqa: A001 - mirrors torch.pow
 
 def neg(input: Tensor) -> Tensor:
     """``-input``."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("neg", "input", 1, input)
     if _is_bool(input):
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
@@ -659,7 +670,12 @@ def neg(input: Tensor) -> Tensor:
 
 def _unary(spec):
     def fn(input: Tensor) -> Tensor:
-        return apply_op(spec, (input,))
+        try:
+            return apply_op(spec, (input,))
+        except AttributeError:
+            if not isinstance(input, Tensor):
+                raise not_a_tensor(spec.name, "input", 1, input) from None
+            raise
 
     fn.__name__ = fn.__qualname__ = spec.name
     fn.__doc__ = f"Elementwise {spec.name}; backward: {(spec.backward.__doc__ or '').strip()}"
@@ -691,6 +707,8 @@ relu = _unary(RELU)
 
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """Limit values to [min, max]; at least one bound must be given."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("clamp", "input", 1, input)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -700,15 +718,31 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
             return apply_op(CLAMP_MAX_TENSOR, (input, as_tensor_arg(max, input)))
         return apply_op(CLAMP_TENSOR,
                         (input, as_tensor_arg(min, input), as_tensor_arg(max, input)))
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and not is_scalar(bound):
+            raise TypeError(f"clamp(): argument '{name}' must be Number or Tensor, "
+                            f"not {type(bound).__name__}")
     return apply_op(CLAMP, (input,), (python_scalar(min), python_scalar(max)))
 
 
+def _tensors(op, input, other):
+    """``(input, other)``, both of which must be Tensors (as for PyTorch's maximum)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor(op, "input", 1, input)
+    if not isinstance(other, Tensor):
+        raise not_a_tensor(op, "other", 2, other)
+    return input, other
+
+
 def maximum(input, other):
-    return apply_op(MAXIMUM, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
+    """The larger of two tensors, elementwise (numbers are refused, as in PyTorch:
+    use ``clamp(input, min=number)``)."""
+    return apply_op(MAXIMUM, _tensors("maximum", input, other))
 
 
 def minimum(input, other):
-    return apply_op(MINIMUM, (as_tensor_arg(input, other), as_tensor_arg(other, input)))
+    """The smaller of two tensors, elementwise (``clamp(input, max=number)`` for a number)."""
+    return apply_op(MINIMUM, _tensors("minimum", input, other))
 
 
 def where(condition, input, other):

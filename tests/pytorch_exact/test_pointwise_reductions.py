@@ -115,3 +115,36 @@ def test_rdiv_saves_the_reciprocal(lib):
     np.testing.assert_allclose(reciprocal._saved_result.detach().numpy(), [0.5, 0.25])
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [-0.5, -0.125])
+
+
+# --- bad input: a clear TypeError, PyTorch's words where it has them --------------------
+BAD = {
+    "exp_str": (lambda m, t: m.exp("a"), "exp(): argument 'input' (position 1) must be Tensor, "
+                                         "not str"),
+    "exp_list": (lambda m, t: m.exp([1.0]), "must be Tensor, not list"),
+    "relu_str": (lambda m, t: m.relu("a"), "relu(): argument 'input' (position 1) must be Tensor"),
+    "sigmoid_none": (lambda m, t: m.sigmoid(None), "must be Tensor, not NoneType"),
+    "neg_none": (lambda m, t: m.neg(None), "must be Tensor, not NoneType"),
+    "add_str": (lambda m, t: t + "a", "unsupported operand type(s) for +: 'Tensor' and 'str'"),
+    "mul_none": (lambda m, t: t * None, "unsupported operand type(s) for *: 'Tensor' and "
+                                        "'NoneType'"),
+    "none_add": (lambda m, t: None + t, "unsupported operand type(s) for +: 'NoneType' and "
+                                        "'Tensor'"),
+    "div_str": (lambda m, t: t / "a", "unsupported operand type(s) for /: 'Tensor' and 'str'"),
+    "maximum_number": (lambda m, t: m.maximum(t, 2.0), "maximum(): argument 'other' (position 2) "
+                                                       "must be Tensor, not float"),
+    "minimum_number": (lambda m, t: m.minimum(2.0, t), "minimum(): argument 'input' (position 1) "
+                                                       "must be Tensor, not float"),
+    "clamp_str": (lambda m, t: m.clamp(t, min="a"), "clamp()"),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_is_a_type_error(lib, case):
+    m = _lib(lib)
+    fn, message = BAD[case]
+    t = m.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError) as info:
+        fn(m, t)
+    assert message in str(info.value)
