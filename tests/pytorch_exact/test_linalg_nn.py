@@ -364,7 +364,7 @@ def test_mse_loss_gradients_broadcast_and_twice():
         with pytest.warns(UserWarning, match="target size"):
             assert al.autograd.gradgradcheck(
                 lambda x, t, r=reduction: F.mse_loss(x, t, reduction=r), (x, t))
-    with pytest.raises(TypeError, match="argument 'input' must be Tensor, not list"):
+    with pytest.raises(TypeError, match="argument 'input' .*must be Tensor, not list"):
         F.mse_loss([1.0], al.ones(1))
 
 
@@ -407,3 +407,41 @@ def test_layer_norm_gradients_twice():
     assert al.autograd.gradcheck(lambda x, w, b: F.layer_norm(x, (3, 4), w, b), (x, w, b))
     assert al.autograd.gradgradcheck(lambda x, w, b: F.layer_norm(x, (3, 4), w, b), (x, w, b))
     assert al.autograd.gradgradcheck(lambda x: F.layer_norm(x, 4, eps=1e-3), (x,))
+
+
+# --- F.* with an argument that is not a tensor: PyTorch's TypeError, not an AttributeError ---
+NOT_TENSORS = {
+    "linear input": (lambda F, lib: F.linear([[1.0]], lib.ones(1, 1)),
+                     "linear\\(\\): argument 'input' \\(position 1\\) must be Tensor, not list"),
+    "linear weight": (lambda F, lib: F.linear(lib.ones(2, 3), None),
+                      "argument 'weight' \\(position 2\\) must be Tensor, not NoneType"),
+    "linear bias": (lambda F, lib: F.linear(lib.ones(2, 3), lib.ones(2, 3), "b"),
+                    "linear\\(\\): argument 'bias' \\(position 3\\) must be Tensor, not str"),
+    "relu": (lambda F, lib: F.relu(None), "must be Tensor, not NoneType"),
+    "cross_entropy target": (lambda F, lib: F.cross_entropy(lib.ones(2, 3), [0, 1]),
+                             "argument 'target' \\(position 2\\) must be Tensor, not list"),
+    "layer_norm input": (lambda F, lib: F.layer_norm(3, 3),
+                         "argument 'input' \\(position 1\\) must be Tensor, not int"),
+    "dropout input": (lambda F, lib: F.dropout([1.0]), "must be Tensor, not list"),
+    "pad input": (lambda F, lib: F.pad("x", (1, 1)), "must be Tensor, not str"),
+}
+
+
+@pytest.mark.parametrize("case", NOT_TENSORS, ids=str)
+def test_functional_arguments_that_are_not_tensors(case):
+    fn, message = NOT_TENSORS[case]
+    with pytest.raises(TypeError, match=message):
+        fn(al.nn.functional, al)
+    if torch is not None:
+        with pytest.raises(TypeError, match=message):
+            fn(torch.nn.functional, torch)
+
+
+def test_optional_tensor_arguments_may_be_none():
+    F = al.nn.functional
+    with pytest.raises(TypeError, match="conv2d\\(\\): argument 'weight' \\(position 2\\) must be "
+                                        "Tensor, not str"):
+        F.conv2d(al.ones(1, 1, 2, 2), "w")
+    assert F.conv2d(al.ones(1, 1, 2, 2), al.ones(1, 1, 1, 1), None).shape == (1, 1, 2, 2)
+    assert F.linear(input=al.ones(2, 3), weight=al.ones(4, 3), bias=None).shape == (2, 4)
+    assert F.nll_loss(al.zeros(2, 3), al.tensor([0, 1]), None).item() == 0.0
