@@ -7,16 +7,19 @@ that the incoming gradient lines up with the input again, then spreads it out.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections import namedtuple
 
 import numpy as np
 
 from .._shapes import expands_to
-from .._tensor import Tensor, _wrap_dim
+from .._tensor import Tensor
+from .._tensor import _wrap_dim as _wrap_int_dim
 from ..autograd.grad_mode import state
 from . import pointwise
 from ._apply import apply_op, wrap_unrowed
+from ._args import not_a_tensor
 from ._kernels import BLAS_DTYPES, partial_sum, sum_to_forward
 from ._table import REGISTRY, defop
 from .views import expand, movedim, reshape, unsqueeze
@@ -29,14 +32,39 @@ max_result = namedtuple("max", ["values", "indices"])
 min_result = namedtuple("min", ["values", "indices"])
 
 
+def _wrap_dim(dim, ndim: int) -> int:
+    """``dim`` as an index into ``ndim`` dims; a clear TypeError for a dim that is no int."""
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"argument 'dim' must be int or tuple of ints, not {type(dim).__name__}")
+    return _wrap_int_dim(int(dim), ndim)
+
+
+def _takes_a_tensor(fn):
+    """``fn(input, ...)`` raising PyTorch's TypeError when ``input`` is not a Tensor
+    (instead of an AttributeError from deep inside); free when it is one."""
+
+    @functools.wraps(fn)
+    def checked(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise not_a_tensor(fn.__name__, "input", 1, input)
+        return fn(input, *args, **kwargs)
+
+    return checked
+
+
 def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
     """``dim`` (None, an int or a sequence) as a sorted tuple of non-negative axes."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if isinstance(dim, (int, np.integer)):
+        dims = (dim,)
+    elif isinstance(dim, (list, tuple, np.ndarray)):
+        dims = tuple(dim)
+    else:
+        raise TypeError(f"argument 'dim' must be int or tuple of ints, not {type(dim).__name__}")
     if not dims:
         return tuple(range(ndim))
-    axes = tuple(sorted(_wrap_dim(int(d), ndim) for d in dims))
+    axes = tuple(sorted(_wrap_dim(d, ndim) for d in dims))
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
     if ndim == 0:
@@ -253,13 +281,15 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 
 def _extreme(input, dim, keepdim, all_spec, dim_spec, arg_fn, result_type, name):
-    if input._data.size == 0:
-        raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+    if input._data.size == 0 and dim is None:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                          "input.numel() == 0. "
                          "Specify the reduction dim with the 'dim' argument.")
     if dim is None:
         return apply_op(all_spec, (input,), (normalize_dims(None, input.ndim), False))
     d = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim and input._data.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     indices = np.asarray(0) if input._data.ndim == 0 else arg_fn(input._data, axis=d)
     values = apply_op(dim_spec, (input,), (d, bool(keepdim), indices, input._data.shape))
     idx = np.expand_dims(indices, d) if keepdim and input._data.ndim else indices
@@ -285,14 +315,28 @@ def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     return _extreme(input, dim, keepdim, MIN, MIN_DIM, np.argmin, min_result, "min")
 
 
+def _nonempty_dims(name: str, input: Tensor, dim) -> tuple:
+    """``dim`` normalized; PyTorch's errors for a max/min over nothing (no identity)."""
+    dims = normalize_dims(dim, input._data.ndim)
+    if input._data.size == 0:
+        if dim is None or (not isinstance(dim, (int, np.integer)) and len(dim) == 0):
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        for d in dims:
+            if input._data.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    return dims
+
+
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Largest values over ``dim``; ties share the gradient evenly."""
-    return apply_op(AMAX, (input,), (normalize_dims(dim, input._data.ndim), bool(keepdim)))
+    return apply_op(AMAX, (input,), (_nonempty_dims("amax", input, dim), bool(keepdim)))
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Smallest values over ``dim``; ties share the gradient evenly."""
-    return apply_op(AMIN, (input,), (normalize_dims(dim, input._data.ndim), bool(keepdim)))
+    return apply_op(AMIN, (input,), (_nonempty_dims("amin", input, dim), bool(keepdim)))
 
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -351,9 +395,10 @@ def _prod_others_forward(a):
     if n == 0:
         return a.copy()
     ones = np.ones(a.shape[:-1] + (1,), dtype=a.dtype)
-    left = np.cumprod(np.concatenate([ones, a[..., :-1]], axis=-1), axis=-1)
-    right = np.cumprod(np.concatenate([ones, a[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-    return left * right
+    with np.errstate(all="ignore"):  # overflow is inf, silently, as in PyTorch
+        left = np.cumprod(np.concatenate([ones, a[..., :-1]], axis=-1), axis=-1)
+        right = np.cumprod(np.concatenate([ones, a[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        return left * right
 
 
 @defop("prod_others", _prod_others_forward, save=("self",), node_name="ProdOthersBackward0",
@@ -381,10 +426,11 @@ def prod_others(input: Tensor) -> Tensor:
 
 
 def _prod_forward(a, dim, keepdim):
-    return np.prod(a, axis=dim, keepdims=keepdim)
+    with np.errstate(all="ignore"):  # np.prod warns from NumPy's own module
+        return np.prod(a, axis=dim, keepdims=keepdim)
 
 
-@defop("prod", lambda a: np.prod(a), save=("self", "result"),
+@defop("prod", lambda a: _prod_forward(a, None, False), save=("self", "result"),
        math=("grad_self = grad * prod_others(self)  (each element: ∏ of the others; exact with "
              "zeros)"))
 def _prod_backward(grad, self, result):
@@ -448,9 +494,10 @@ def _dof(shape: tuple, dims: tuple, correction) -> float:
 def _var_forward(a, dims, correction, keepdim):
     """sum (a - mean)^2 / max(0, N - correction); 0/0 and x/0 give nan and inf silently
     (written out rather than np.var, whose own warning would bypass ours)."""
-    centred = a - np.mean(a, axis=dims, keepdims=True)
-    squares = np.sum(centred * centred, axis=dims, keepdims=keepdim)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    n = int(np.prod([a.shape[d] for d in dims])) if a.shape else 1
+    with np.errstate(divide="ignore", invalid="ignore"):  # np.mean would warn "empty slice"
+        centred = a - np.sum(a, axis=dims, keepdims=True) / np.asarray(n, dtype=a.dtype)
+        squares = np.sum(centred * centred, axis=dims, keepdims=keepdim)
         out = squares / np.asarray(_dof(a.shape, dims, correction), dtype=a.dtype)
     return out.astype(a.dtype, copy=False)
 
@@ -505,7 +552,7 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     if _dof(input._data.shape, dims, correction) <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
                       "less than the reduction factor (input numel divided by output numel).",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=4)
     return (dims, correction, bool(keepdim))
 
 
@@ -642,7 +689,10 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
 # --- cumsum and cumprod ---------------------------------------------------------------------
 def _scan(np_fn):
     def forward(a, dim):
-        return a.copy() if a.ndim == 0 else np_fn(a, axis=dim)
+        if a.ndim == 0:
+            return a.copy()
+        with np.errstate(all="ignore"):  # np.cumprod warns from NumPy's own module
+            return np_fn(a, axis=dim)
 
     forward.__name__ = np_fn.__name__
     return forward
@@ -736,3 +786,8 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running product along ``dim``; the gradient is exact with zeros in the input."""
     input = _integral_to_int64(input, dtype)
     return apply_op(CUMPROD, (input,), (_wrap_dim(dim, input._data.ndim),))
+
+
+for _name in ("sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "prod", "var",
+              "std", "logsumexp", "norm", "cumsum", "cumprod", "sum_to_size"):
+    globals()[_name] = _takes_a_tensor(globals()[_name])

@@ -148,3 +148,54 @@ def test_bad_input_is_a_type_error(lib, case):
     with pytest.raises(TypeError) as info:
         fn(m, t)
     assert message in str(info.value)
+
+
+REDUCTION_ERRORS = {
+    "sum_dim_str": (lambda m, t: t.sum(dim="a"), TypeError, "dim"),
+    "mean_dim_float": (lambda m, t: t.mean(dim=1.5), TypeError, "dim"),
+    "max_dim_str": (lambda m, t: t.max(dim="a"), TypeError, "dim"),
+    "sum_of_str": (lambda m, t: m.sum("a"), TypeError,
+                   "sum(): argument 'input' (position 1) must be Tensor, not str"),
+    "amax_empty_dim": (lambda m, t: m.zeros(0, 3).amax(0), IndexError,
+                       "amax(): Expected reduction dim 0 to have non-zero size."),
+    "amin_empty_all": (lambda m, t: m.zeros(0, 3).amin(), RuntimeError,
+                       "Expected reduction dim to be specified for input.numel() == 0"),
+    "max_empty_dim": (lambda m, t: m.zeros(0, 3).max(0), IndexError,
+                      "max(): Expected reduction dim 0 to have non-zero size."),
+    "max_empty": (lambda m, t: m.zeros(0, 3).max(), RuntimeError,
+                  "max(): Expected reduction dim to be specified for input.numel() == 0"),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", sorted(REDUCTION_ERRORS))
+def test_reduction_errors(lib, case):
+    m = _lib(lib)
+    fn, kind, message = REDUCTION_ERRORS[case]
+    t = m.tensor([[1.0, 2.0]], requires_grad=True)
+    with pytest.raises(kind) as info:
+        fn(m, t)
+    assert message in str(info.value)
+
+
+# --- inf and nan arrive silently, as in PyTorch ------------------------------------------
+SILENT = """
+import warnings
+import autograd_lab as al
+big = al.tensor([1e30, 1e30])
+big.prod(), big.cumprod(0), big.prod(0), al.zeros(0).var(correction=0), al.zeros(0, 2).mean(0)
+x = al.tensor([1e30, 1e30], requires_grad=True)
+x.prod().backward()
+print("done")
+"""
+
+
+def test_reductions_do_not_warn():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-W", "default", "-c", SILENT],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    # (var over nothing gives PyTorch's UserWarning about the degrees of freedom, no more)
+    assert "done" in done.stdout and "RuntimeWarning" not in done.stderr, done.stderr
