@@ -498,6 +498,7 @@ def _col2im_forward(cols, kernel, dilation, stride, output_size):
 
 
 @defop("im2col", _im2col_forward, attrs=("kernel_size", "dilation", "stride", "self_sym_sizes"),
+       node_name="Im2ColBackward0",
        math=("grad_self = col2im(grad, kernel_size, dilation, stride, self's H×W)  (the copies' "
              "gradients summed)"))
 def _im2col_backward(grad, kernel_size, dilation, stride, self_sym_sizes):
@@ -509,6 +510,7 @@ IM2COL = REGISTRY["im2col"]
 
 
 @defop("col2im", _col2im_forward, attrs=("kernel_size", "dilation", "stride", "output_size"),
+       node_name="Col2ImBackward0",
        math="grad_self = im2col(grad, kernel_size, dilation, stride)")
 def _col2im_backward(grad, kernel_size, dilation, stride, output_size):
     """col2im sums windows into place: each window value gets its place's gradient (im2col)."""

@@ -8,6 +8,8 @@ rows themselves.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from .._ops.conv import convolution
 from .._ops.nn import col2im, constant_pad, im2col, out_size
 from .._tensor import Tensor
@@ -18,8 +20,11 @@ __all__ = ["conv1d", "conv2d", "unfold", "fold", "pair"]
 
 def pair(value, name: str, n: int = 2) -> tuple:
     """An int or a sequence of ``n`` ints as an ``n``-tuple (PyTorch's ``_pair``)."""
-    if isinstance(value, int):
-        return (value,) * n
+    if isinstance(value, Integral):
+        return (int(value),) * n
+    if not isinstance(value, (tuple, list)) or not all(isinstance(v, Integral) for v in value):
+        raise TypeError(f"{name} must be an int or a tuple of ints, not "
+                        f"{type(value).__name__}")
     value = tuple(int(v) for v in value)
     if len(value) == 1:
         return value * n

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from .._ops import nn as _rows
 from .._tensor import Tensor
 
@@ -15,6 +17,11 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     One node, ``NativeLayerNormBackward0``, which saves the input (as PyTorch's); its
     formula is written with Tensor ops, so second derivatives come from theirs.
     """
+    if not isinstance(normalized_shape, (int, tuple, list)) or (
+            not isinstance(normalized_shape, int)
+            and not all(isinstance(n, Integral) for n in normalized_shape)):
+        raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple "
+                        f"of ints, not {type(normalized_shape).__name__}")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:

@@ -4,6 +4,8 @@ advanced indexing (an index array built by ``np.pad`` on ``arange``), so their g
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 
 from .._ops.nn import constant_pad
@@ -36,6 +38,9 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     >>> al.nn.functional.pad(al.tensor([1.0, 2.0]), (1, 2), value=9.0)
     tensor([9., 1., 2., 9., 9.])
     """
+    if not isinstance(pad, (tuple, list)) or not all(isinstance(p, Integral) for p in pad):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not "
+                        f"{type(pad).__name__}")
     pairs = _pairs(pad, input.ndim)
     if mode == "constant":
         return constant_pad(input, pairs, 0 if value is None else value)

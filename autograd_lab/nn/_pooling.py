@@ -6,6 +6,8 @@ winning element (the first on ties, as PyTorch), so no index bookkeeping is need
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 
 from .._ops.nn import im2col
@@ -30,8 +32,8 @@ def _ints(value, arg: str, position: int, op: str) -> tuple:
     """``pair`` of a pooling argument, with PyTorch's TypeError for anything that is not an
     int or a tuple of ints (a string, None, a float)."""
     if isinstance(value, bool) or not (
-            isinstance(value, int) or (isinstance(value, (tuple, list))
-                                       and all(isinstance(v, int) for v in value))):
+            isinstance(value, Integral) or (isinstance(value, (tuple, list))
+                                       and all(isinstance(v, Integral) for v in value))):
         raise TypeError(f"{op}(): argument '{arg}' (position {position}) must be tuple of ints, "
                         f"not {type(value).__name__}")
     return pair(value, arg)

@@ -445,3 +445,49 @@ def test_optional_tensor_arguments_may_be_none():
     assert F.conv2d(al.ones(1, 1, 2, 2), al.ones(1, 1, 1, 1), None).shape == (1, 1, 2, 2)
     assert F.linear(input=al.ones(2, 3), weight=al.ones(4, 3), bias=None).shape == (2, 4)
     assert F.nll_loss(al.zeros(2, 3), al.tensor([0, 1]), None).item() == 0.0
+
+
+SHAPE_ARGUMENTS = {
+    "pad None": (lambda F, lib: F.pad(lib.ones(2, 3), None),
+                 "pad\\(\\): argument 'pad' \\(position 2\\) must be tuple of ints, not NoneType"),
+    "pad int": (lambda F, lib: F.pad(lib.ones(2, 3), 1), "must be tuple of ints, not int"),
+    "layer_norm str": (lambda F, lib: F.layer_norm(lib.ones(2, 3), "3"),
+                       "layer_norm\\(\\): argument 'normalized_shape' \\(position 2\\) must be "
+                       "tuple of ints, not str"),
+}
+
+
+@pytest.mark.parametrize("case", SHAPE_ARGUMENTS, ids=str)
+def test_shape_arguments_that_are_not_ints(case):
+    fn, message = SHAPE_ARGUMENTS[case]
+    with pytest.raises(TypeError, match=message):
+        fn(al.nn.functional, al)
+    if torch is not None:
+        with pytest.raises(TypeError, match=message):
+            fn(torch.nn.functional, torch)
+
+
+def test_conv_stride_must_be_ints_numpy_ints_are_fine():
+    F = al.nn.functional
+    x, w = al.ones(1, 1, 4, 4), al.ones(1, 1, 1, 1)
+    with pytest.raises(TypeError, match="stride must be an int or a tuple of ints, not NoneType"):
+        F.conv2d(x, w, stride=None)
+    assert F.conv2d(x, w, stride=np.int64(2)).shape == (1, 1, 2, 2)
+    assert F.conv2d(x, w, stride=(np.int64(1), 2)).shape == (1, 1, 4, 2)
+
+
+@pytest.mark.parametrize("lib", ["al", "torch"])
+def test_fold_and_im2col_node_names(lib):
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    lib = al if lib == "al" else torch
+    cols = lib.ones(1, 4, 9, requires_grad=True)
+    assert lib.nn.functional.fold(cols, (4, 4), 2).grad_fn.name() == "Col2ImBackward0"
+    x = lib.ones(1, 1, 4, 4, requires_grad=True)
+    names = []
+    fn = lib.nn.functional.unfold(x, 2).grad_fn
+    while fn is not None and fn.name() != "torch::autograd::AccumulateGrad" and (
+            fn.name() != "AccumulateGrad"):
+        names.append(fn.name())
+        fn = fn.next_functions[0][0]
+    assert "Im2ColBackward0" in names
