@@ -142,10 +142,10 @@ def _div_rounding(a, b, rounding_mode):
 
 @defop("div_rounding", _div_rounding, inputs=("self", "other"),
        attrs=("rounding_mode",), node_name="DivBackward2",
-       math="grad_self = grad * 0;  grad_other = grad * 0  (a rounded quotient is flat)")
+       math="grad_self = 0;  grad_other = 0  (a rounded quotient is flat)")
 def _div_rounding_backward(grad, rounding_mode):
     """Rounding makes the quotient a step function: its gradient is zero (as PyTorch)."""
-    return grad * 0, grad * 0
+    return _zeros_like(grad), _zeros_like(grad)
 
 
 DIV_ROUNDING = REGISTRY["div_rounding"]
@@ -153,9 +153,9 @@ DIV_ROUNDING = REGISTRY["div_rounding"]
 
 @defop("div_rounding_scalar", _div_rounding,
        attrs=("other", "rounding_mode"), node_name="DivBackward2", wrapped_number=True,
-       math="grad_self = grad * 0")
+       math="grad_self = 0")
 def _div_rounding_scalar_backward(grad, other, rounding_mode):
-    return grad * 0
+    return _zeros_like(grad)
 
 
 DIV_ROUNDING_SCALAR = REGISTRY["div_rounding_scalar"]
@@ -327,10 +327,15 @@ def _sign_forward(a: np.ndarray) -> np.ndarray:
 
 
 @defop("sign", _sign_forward,
-       math="grad_self = grad * 0")
+       math="grad_self = 0  (a constant)")
 def _sign_backward(grad):
-    """sign is flat almost everywhere: its gradient is zero."""
-    return grad * 0
+    """sign is flat almost everywhere: its gradient is zero, a constant (PyTorch's
+    ``zeros_like(grad)``: it does not require grad even under create_graph)."""
+    return _zeros_like(grad)
+
+
+def _zeros_like(t: Tensor) -> Tensor:
+    return Tensor(np.zeros_like(t._data))
 
 
 SIGN = REGISTRY["sign"]
@@ -440,11 +445,30 @@ def _sigmoid_backward(grad, result):
 SIGMOID = REGISTRY["sigmoid"]
 
 
+@defop("threshold_backward", lambda g, r: g * ~(r <= 0), inputs=("grad_output", "self"),
+       save=("self",), node_name="ThresholdBackwardBackward0",
+       math="grad_grad_output = threshold_backward(grad, self);  grad_self = 0")
+def _threshold_backward_backward(grad, self):
+    """relu's gradient ``grad_output * [self > 0]`` is linear in grad_output, with the
+    same mask; the mask is flat in ``self`` (PyTorch's ThresholdBackwardBackward0)."""
+    return threshold_backward(grad, self), grad * 0
+
+
+THRESHOLD_BACKWARD = REGISTRY["threshold_backward"]
+
+
+def threshold_backward(grad_output, result):
+    """``grad_output`` where ``result > 0`` (or nan), else 0: relu's gradient as one op, so
+    that under create_graph it depends on relu's result as PyTorch's does."""
+    return apply_op(THRESHOLD_BACKWARD, (grad_output, result))
+
+
 @defop("relu", relu_forward, save=("result",),
-       math="grad_self = grad * ¬(result ≤ 0)  (0 where self ≤ 0; a nan passes grad on)")
+       math="grad_self = threshold_backward(grad, result) = grad * ¬(result ≤ 0)  (0 where "
+            "self ≤ 0; a nan passes grad on)")
 def _relu_backward(grad, result):
     """d relu(x) = 0 where x <= 0, else 1 (a nan passes its gradient, as in PyTorch)."""
-    return grad * ~(result <= 0)
+    return threshold_backward(grad, result)
 
 
 RELU = REGISTRY["relu"]

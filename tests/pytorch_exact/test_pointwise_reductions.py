@@ -199,3 +199,24 @@ def test_reductions_do_not_warn():
     assert done.returncode == 0, done.stderr
     # (var over nothing gives PyTorch's UserWarning about the degrees of freedom, no more)
     assert "done" in done.stdout and "RuntimeWarning" not in done.stderr, done.stderr
+
+
+# --- create_graph: the gradient requires grad exactly when PyTorch's does ---------------
+@pytest.mark.parametrize("lib", LIBS)
+def test_relu_gradient_under_create_graph(lib):
+    m = _lib(lib)
+    x = m.tensor([1.0, -2.0], requires_grad=True)
+    g, = m.autograd.grad(m.relu(x).sum(), x, create_graph=True)
+    assert g.requires_grad and g.grad_fn.name() == "ThresholdBackwardBackward0"
+    assert g.tolist() == [1.0, 0.0]
+    gg, = m.autograd.grad(g.sum(), x)
+    assert gg.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_sign_gradient_is_a_constant(lib):
+    m = _lib(lib)
+    x = m.tensor([[1.0, -2.0]], requires_grad=True)
+    w = m.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    g, = m.autograd.grad((m.sign(x) @ w).sum(), x, create_graph=True)
+    assert not g.requires_grad and g.tolist() == [[0.0, 0.0]]
