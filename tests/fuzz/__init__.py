@@ -1,0 +1,1 @@
+"""Differential fuzzing against PyTorch and the bad-input sweep (see docs/fuzzing.md)."""
