@@ -788,7 +788,7 @@ def test_float32_in_float32_gradients():
 def test_float32_with_python_scalar_stays_float32(scalar):
     x = al.tensor([1.0, 2.0], requires_grad=True)
     for out in [x * scalar, scalar * x, x + scalar, x - scalar, scalar - x, x / scalar,
-                scalar / x, x ** scalar, scalar ** x, al.maximum(x, scalar),
+                scalar / x, x ** scalar, scalar ** x, al.maximum(x, al.tensor(scalar)),
                 al.where(x > 1, x, scalar), x.clamp(min=scalar), x * True]:
         assert out.dtype == al.float32, out
         (g,) = _grads(out, x)
