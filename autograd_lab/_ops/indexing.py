@@ -31,6 +31,11 @@ def normalize_index(index) -> tuple[tuple, bool]:
         index = (index,)
     parts, advanced = [], False
     for part in index:
+        if not isinstance(part, (Tensor, list, np.ndarray, bool, int, np.integer, slice,
+                                 type(None), type(Ellipsis))):
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                f"are valid indices (got {type(part).__name__})")
         if isinstance(part, Tensor):
             part = part._data
         elif isinstance(part, list):

@@ -23,9 +23,19 @@ __all__ = ["reshape", "view", "transpose", "permute", "t", "expand", "expand_as"
            "diagonal", "unbind", "split", "chunk", "repeat", "tile", "flip", "roll"]
 
 
-def _sizes(size) -> tuple:
+def _sizes(size, fn: str = "reshape", arg: str = "shape") -> tuple:
+    """The ints of ``size`` (given as ints or as one sequence); PyTorch's TypeError for
+    anything else (``x.reshape('a')``: pass ints, e.g. ``x.reshape(3, 1)``)."""
     if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
+        if not isinstance(size[0], (tuple, list)) and not hasattr(size[0], "__len__") \
+                or isinstance(size[0], str):
+            raise TypeError(f"{fn}(): argument '{arg}' (position 1) must be tuple of ints, "
+                            f"not {type(size[0]).__name__}")
         size = tuple(size[0])
+    for s in size:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{fn}(): argument '{arg}' must be tuple of ints, but found an "
+                            f"element of type {type(s).__name__}")
     return tuple(int(s) for s in size)
 
 
@@ -155,14 +165,14 @@ UNSQUEEZE = REGISTRY["unsqueeze"]
 # --- public functions ------------------------------------------------------------------
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (a view when memory allows, else a copy)."""
-    shape = _infer_shape(_sizes(shape), input._data.size)
+    shape = _infer_shape(_sizes(shape, "reshape"), input._data.size)
     spec = VIEW if _viewable(input._data, shape) else RESHAPE
     return apply_op(spec, (input,), (shape, input._data.shape))
 
 
 def view(input: Tensor, *shape) -> Tensor:
     """The same memory in a new shape; fails (as PyTorch) when that needs a copy."""
-    shape = _infer_shape(_sizes(shape), input._data.size)
+    shape = _infer_shape(_sizes(shape, "view", "size"), input._data.size)
     return apply_op(VIEW, (input,), (shape, input._data.shape))
 
 
@@ -197,7 +207,7 @@ def mT(input: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name
 
 
 def permute(input: Tensor, *dims) -> Tensor:
-    dims = _sizes(dims)
+    dims = _sizes(dims, "permute", "dims")
     n = input._data.ndim
     if len(dims) != n:
         raise RuntimeError(
@@ -220,7 +230,7 @@ def movedim(input: Tensor, source: int, destination: int) -> Tensor:
 
 def expand(input: Tensor, *sizes) -> Tensor:
     """Repeat size-1 dimensions (and add leading ones) without copying; -1 keeps a size."""
-    sizes = _sizes(sizes)
+    sizes = _sizes(sizes, "expand", "size")
     shape = input._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(
@@ -280,6 +290,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     s, e = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input  # PyTorch returns the tensor itself: a leaf stays a leaf
     merged = int(np.prod(shape[s:e + 1]))
     return reshape(input, shape[:s] + (merged,) + shape[e + 1:])
 
@@ -609,7 +621,7 @@ def repeat(input: Tensor, *repeats) -> Tensor:
     tensor([[1, 2, 1, 2],
             [1, 2, 1, 2]])
     """
-    repeats = _sizes(repeats) if repeats else ()
+    repeats = _sizes(repeats, "repeat", "repeats") if repeats else ()
     shape = input._data.shape
     if len(repeats) < len(shape):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
@@ -630,7 +642,7 @@ def tile(input: Tensor, *dims) -> Tensor:
     >>> al.tensor([[1, 2]]).tile((2,))
     tensor([[1, 2, 1, 2]])
     """
-    dims = _sizes(dims)
+    dims = _sizes(dims, "tile", "dims")
     lead = input._data.ndim - len(dims)
     return repeat(input, (1,) * lead + dims if lead > 0 else dims)
 
@@ -653,7 +665,7 @@ def flip(input: Tensor, *dims) -> Tensor:
     tensor([[2, 3],
             [0, 1]])
     """
-    dims = _sizes(dims)
+    dims = _sizes(dims, "flip", "dims")
     n = input._data.ndim
     wrapped = []
     for d in dims:

@@ -1,0 +1,93 @@
+"""Issue 14 (views, indexing, in-place): autograd_lab behaves as PyTorch.
+
+Each test checks a hand-written expectation, and the same thing in PyTorch when it is
+installed (only that comparison is skipped without torch)."""
+import pytest
+
+import autograd_lab as al
+
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+
+
+def _error(fn):
+    try:
+        fn()
+    except Exception as err:  # noqa: BLE001 - the error is the result under test
+        return type(err), str(err)
+    return None, None
+
+
+# --- item 1: flatten over at most one dim returns the tensor itself -----------------------
+@pytest.mark.parametrize("shape, start, end", [((3,), 0, -1), ((2, 3), 1, 1), ((2, 3), -1, -1)])
+def test_flatten_over_one_dim_is_the_tensor_itself(shape, start, end):
+    x = al.ones(*shape, requires_grad=True)
+    y = x.flatten(start, end)
+    assert y is x
+    assert al.flatten(x, start, end) is x
+    assert y.is_leaf and y.grad_fn is None
+    if torch is not None:
+        t = torch.ones(*shape, requires_grad=True)
+        assert t.flatten(start, end) is t
+
+
+def test_flatten_of_a_leaf_keeps_hooks_and_grad():
+    x = al.ones(3, requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.tolist()))
+    (x.flatten() * 2).sum().backward()
+    assert seen == [[2.0, 2.0, 2.0]]
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_flatten_of_a_scalar_and_over_many_dims_still_views():
+    assert al.zeros(()).flatten().shape == (1,)
+    x = al.ones(2, 3, requires_grad=True)
+    y = x.flatten()
+    assert y is not x and y.shape == (6,) and y.grad_fn.name() == "ViewBackward0"
+    if torch is not None:
+        assert torch.ones(2, 3, requires_grad=True).flatten().grad_fn.name() == "ViewBackward0"
+
+
+# --- item 6: bad indices and shapes give PyTorch's errors ---------------------------------
+INDEX_MSG = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+             "are valid indices (got {})")
+
+
+@pytest.mark.parametrize("index, got", [(1.5, "float"), ({}, "dict"), ((0, 1.5), "float"),
+                                        ("a", "str")])
+def test_bad_index_gives_pytorchs_index_error(index, got):
+    kind, msg = _error(lambda: al.ones(3, 3)[index])
+    assert kind is IndexError and msg == INDEX_MSG.format(got)
+    assert "numpy" not in msg
+    if torch is not None and got != "str":  # PyTorch: TypeError "new(): invalid data type 'str'"
+        assert _error(lambda: torch.ones(3, 3)[index]) == (kind, msg)
+
+
+@pytest.mark.parametrize("shape, got", [("a", "str"), (None, "NoneType"), (1.5, "float")])
+def test_reshape_with_a_bad_shape_gives_pytorchs_type_error(shape, got):
+    kind, msg = _error(lambda: al.ones(3).reshape(shape))
+    assert kind is TypeError
+    assert msg == f"reshape(): argument 'shape' (position 1) must be tuple of ints, not {got}"
+    if torch is not None:
+        assert _error(lambda: torch.ones(3).reshape(shape)) == (kind, msg)
+
+
+@pytest.mark.parametrize("method", ["reshape", "view", "permute", "expand", "flip", "repeat"])
+def test_shape_with_a_string_element_is_a_type_error(method):
+    kind, msg = _error(lambda: getattr(al.ones(3), method)([3, "a"]))
+    assert kind is TypeError and "tuple of ints" in msg and "str" in msg
+    if torch is not None:
+        assert _error(lambda: getattr(torch.ones(3), method)([3, "a"]))[0] is TypeError
+
+
+def test_good_shapes_still_work():
+    x = al.ones(6)
+    assert x.reshape([2, 3]).shape == (2, 3)
+    assert x.reshape((3, 2)).shape == (3, 2)
+    assert x.view(3, -1).shape == (3, 2)
+    assert x[1].shape == () and x[True].shape == (1, 6)
