@@ -497,7 +497,7 @@ ERRORS = [
     (lambda: al.ones(3).mT, RuntimeError, "matrices or batches of matrices"),
     (lambda: al.ones(3, 4).flatten(1, 0), RuntimeError, "start_dim cannot come after end_dim"),
     (lambda: al.tensor([1, 2]).mean(), RuntimeError, "Input dtype must be floating point"),
-    (lambda: al.ones(0).max(), IndexError, "numel\\(\\) == 0"),
+    (lambda: al.ones(0).max(), RuntimeError, "numel\\(\\) == 0"),
     (lambda: al.ones(3).clamp(), RuntimeError, "At least one of 'min' or 'max'"),
     (lambda: al.where(al.ones(2), al.ones(2), al.ones(2)), RuntimeError, "boolean"),
     (lambda: al.tensor([True]) - al.tensor([True]), RuntimeError, "Subtraction, the `-` operator"),
