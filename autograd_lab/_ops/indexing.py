@@ -145,8 +145,47 @@ def _index_put_backward(grad, indices):
 INDEX_PUT = REGISTRY["index_put"]
 
 
+def _as_view_chain(input: Tensor, index: tuple, plain_slice: bool):
+    """A basic index as PyTorch applies it: one view op per part, left to right
+    (``x[1:, 0]`` is SelectBackward0 over SliceBackward0, ``x[None]`` UnsqueezeBackward0);
+    a full ``:`` inside a tuple adds nothing. None (the caller's single op) when the index
+    has one kind of part (only ints, or only slices: the top node's name is PyTorch's
+    already), when no op would apply (PyTorch's AliasBackward0, not modelled here) or for
+    a negative step (NumPy's reversed view)."""
+    from . import views
+
+    kinds = {"int" if isinstance(p, (int, np.integer)) else type(p).__name__
+             for p in index if p is not Ellipsis
+             and not (isinstance(p, slice) and not plain_slice and p == slice(None))}
+    all_int = all(isinstance(p, (int, np.integer)) for p in index)
+    if kinds in ({"slice"}, set()) or (kinds == {"int"} and all_int):
+        return None  # one kind of part: the single select/slice op has PyTorch's name
+    t, dim, ndim = input, 0, input._data.ndim
+    explicit = sum(1 for p in index if p is not None and p is not Ellipsis)
+    applied = False
+    for part in index:
+        if part is Ellipsis:
+            dim += ndim - explicit
+        elif part is None:
+            t, dim, applied = views.unsqueeze(t, dim), dim + 1, True
+        elif isinstance(part, slice):
+            size = t._data.shape[dim]
+            start, stop, step = part.indices(size)
+            if step <= 0:
+                return None
+            stop = max(stop, start)
+            if plain_slice or (start, stop, step) != (0, size, 1):
+                t = apply_op(views.NARROW, (t,), (dim, start, stop, step, t._data.shape))
+                applied = True
+            dim += 1
+        else:
+            t, applied = views.select(t, dim, int(part)), True
+    return t if applied else None
+
+
 def getitem(input: Tensor, index) -> Tensor:
     """``input[index]`` with NumPy's (and PyTorch's) indexing rules."""
+    plain_slice = isinstance(index, slice)
     index, advanced = normalize_index(index)
     shape = input._data.shape
     if advanced:
@@ -156,6 +195,11 @@ def getitem(input: Tensor, index) -> Tensor:
     else:
         spec = SLICE
     try:
+        if not advanced:
+            input._data[index + (Ellipsis,) if Ellipsis not in index else index]  # errors
+            chain = _as_view_chain(input, index, plain_slice)
+            if chain is not None:
+                return chain
         return apply_op(spec, (input,), (index, shape))
     except IndexError as err:
         raise IndexError(

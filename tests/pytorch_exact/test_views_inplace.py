@@ -91,3 +91,47 @@ def test_good_shapes_still_work():
     assert x.reshape((3, 2)).shape == (3, 2)
     assert x.view(3, -1).shape == (3, 2)
     assert x[1].shape == () and x[True].shape == (1, 6)
+
+
+# --- item 5: getitem builds PyTorch's chain of view nodes ---------------------------------
+def _chain(fn):
+    names = []
+    while fn is not None and "AccumulateGrad" not in fn.name():
+        names.append(fn.name())
+        fn = fn.next_functions[0][0]
+    return names
+
+
+GETITEM_CHAINS = [
+    ((slice(1, None), 0), ["SelectBackward0", "SliceBackward0"]),
+    ((None,), ["UnsqueezeBackward0"]),
+    ((Ellipsis, None), ["UnsqueezeBackward0"]),
+    ((None, 0), ["SelectBackward0", "UnsqueezeBackward0"]),
+    ((slice(None), 0), ["SelectBackward0"]),
+    ((Ellipsis, 0), ["SelectBackward0"]),
+    (0, ["SelectBackward0"]),
+    (slice(None), ["SliceBackward0"]),
+    (slice(1, None), ["SliceBackward0"]),
+]
+
+
+@pytest.mark.parametrize("index, expected", GETITEM_CHAINS)
+def test_getitem_node_chain(index, expected):
+    assert _chain(al.ones(3, 4, requires_grad=True)[index].grad_fn) == expected
+    if torch is not None:
+        assert _chain(torch.ones(3, 4, requires_grad=True)[index].grad_fn) == expected
+
+
+@pytest.mark.parametrize("index", [(slice(1, None), 0), (None, 0), (None, slice(None), 1)])
+def test_getitem_chain_gradient_and_shared_memory(index):
+    x = al.arange(12.0).view(3, 4).requires_grad_()
+    y = x[index]
+    assert y.tolist() == x.detach().numpy()[index].tolist()
+    (y * 3).sum().backward()
+    expected = al.zeros(3, 4).numpy()
+    expected[index[1:] if index[0] is None else index] = 3
+    assert x.grad.tolist() == expected.tolist()
+    where = index[1:] if index[0] is None else index
+    base = al.zeros(3, 4)
+    base[index].fill_(7)  # the chain of views writes into base
+    assert (base.numpy()[where] == 7).all() and (base.numpy() == 7).sum() == y.numel()
