@@ -106,15 +106,15 @@ class Tensor:
         return "cpu"
 
     # -- autograd state -----------------------------------------------------------
-    def _sync_view(self) -> None:
+    def _sync_view(self, strict: bool = True) -> None:
         """A view whose base (or a sibling view) was modified in place since its history
         was built gets it rebuilt now (Note [Rebasing history] in autograd/inplace.py)."""
         if self._view_fn is not None:
-            self._view_fn.refresh(self)
+            self._view_fn.refresh(self, strict)
 
     @property
     def requires_grad(self) -> bool:
-        self._sync_view()
+        self._sync_view(strict=False)
         return self._requires_grad
 
     @requires_grad.setter

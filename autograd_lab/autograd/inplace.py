@@ -103,17 +103,21 @@ class ViewFn:
         meta = self.creation_meta if self.creation_meta != DEFAULT else creation_meta
         return ViewFn(self.steps + ((fn, args),), version, meta)
 
-    def refresh(self, view: Tensor) -> None:
+    def refresh(self, view: Tensor, strict: bool = True) -> None:
         """Regenerate ``view``'s history if its base (or a sibling view) changed in place.
 
         See Note [Rebasing history]. Called wherever a view's ``grad_fn`` or
         ``requires_grad`` is read: cheap when nothing changed (one comparison).
+        With ``strict=False`` (``requires_grad``) a view that may not be rebuilt (one of
+        several outputs, or made under no_grad) is left as it is instead of raising.
         """
         current = view._vc.value
         if self.version == current:
             return
         base = view._base
         if self.creation_meta != DEFAULT and base._requires_grad:
+            if not strict:  # reading requires_grad: PyTorch answers, refuses only grad_fn
+                return
             raise _creation_meta_error(view, self.creation_meta, indirect=True)
         if self.creation_meta != DEFAULT or not base._requires_grad:
             # No history to rebuild from: the base has none (a view that requires grad on

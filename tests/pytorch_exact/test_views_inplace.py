@@ -135,3 +135,23 @@ def test_getitem_chain_gradient_and_shared_memory(index):
     base = al.zeros(3, 4)
     base[index].fill_(7)  # the chain of views writes into base
     assert (base.numpy()[where] == 7).all() and (base.numpy() == 7).sum() == y.numel()
+
+
+# --- item 2: requires_grad of a multi-output view after a no_grad in-place change ---------
+MULTI = {"chunk": lambda x: x.chunk(2)[0], "split": lambda x: x.split(2)[1],
+         "unbind": lambda x: x.unbind()[0]}
+
+
+def _answers(lib, make):
+    x = lib.ones(4, requires_grad=True).clone()
+    view = make(x)
+    with lib.no_grad():
+        x.mul_(2)
+    return view.requires_grad, _error(lambda: view.grad_fn)[0], _error(lambda: view.is_leaf)[0]
+
+
+@pytest.mark.parametrize("op", sorted(MULTI))
+def test_requires_grad_answers_grad_fn_refuses(op):
+    assert _answers(al, MULTI[op]) == (True, RuntimeError, RuntimeError)
+    if torch is not None:
+        assert _answers(torch, MULTI[op]) == (True, RuntimeError, RuntimeError)
