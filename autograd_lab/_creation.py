@@ -146,7 +146,7 @@ def _finish(arr: np.ndarray, requires_grad: bool, fn: str = "tensor") -> Tensor:
     return out
 
 
-def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, arrays or tensors).
 
     >>> import autograd_lab as al
@@ -164,11 +164,14 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     return _finish(arr, requires_grad)
 
 
-def scalar_tensor(value, dtype=None) -> Tensor:
-    return tensor(value, dtype=dtype)
+def scalar_tensor(s, *, dtype=None) -> Tensor:
+    _check_number("scalar_tensor", "s", 1, s)
+    if isinstance(s, Tensor):
+        raise TypeError("scalar_tensor(): argument 's' (position 1) must be Number, not Tensor")
+    return tensor(s, dtype=dtype)
 
 
-def as_tensor(data, dtype=None, device=None) -> Tensor:
+def as_tensor(data, *, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a NumPy array (or returns a Tensor as is)."""
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
@@ -231,25 +234,25 @@ def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     return _finish(np.full(_shape((size,), "full"), fill_value, np_dtype), requires_grad, "full")
 
 
-def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
     _check_input("zeros_like", input)
     return _finish(np.zeros(input.shape, _resolve(dtype, input._data.dtype, "zeros_like")),
                    requires_grad, "zeros_like")
 
 
-def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
     _check_input("ones_like", input)
     return _finish(np.ones(input.shape, _resolve(dtype, input._data.dtype, "ones_like")),
                    requires_grad, "ones_like")
 
 
-def empty_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
     _check_input("empty_like", input)
     return _finish(np.empty(input.shape, _resolve(dtype, input._data.dtype, "empty_like")),
                    requires_grad, "empty_like")
 
 
-def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full_like(input: Tensor, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:
     _check_input("full_like", input)
     _check_number("full_like", "fill_value", 2, fill_value)
     np_dtype = _resolve(dtype, input._data.dtype, "full_like")
@@ -326,11 +329,11 @@ def randint(low, high=None, size=None, dtype=None, requires_grad: bool = False) 
     return _finish(arr, requires_grad)
 
 
-def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
     _check_input("rand_like", input)
     return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def randn_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
     _check_input("randn_like", input)
     return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)

@@ -50,6 +50,11 @@ CASES = [
      "tensor(): argument 'requires_grad' must be bool, not str"),
     (lambda L: L.eye("a"), TypeError, "eye(): argument 'n' must be int, not str"),
     (lambda L: L.eye(-1), RuntimeError, "n must be greater or equal to 0, got -1"),
+    # dtype and the rest are keyword-only, as in PyTorch
+    (lambda L: L.tensor([1.0], None), TypeError, "positional argument"),
+    (lambda L: L.zeros_like(L.ones(2), None), TypeError, "positional argument"),
+    (lambda L: L.scalar_tensor([1.0]), TypeError,
+     "scalar_tensor(): argument 's' (position 1) must be Number, not list"),
 ]
 
 
