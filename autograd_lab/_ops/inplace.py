@@ -47,14 +47,15 @@ _PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor an
 
 
 def apply_inplace(spec, self: Tensor, others: tuple = (), attrs: tuple = (), *,
-                  casting: str = "same_kind") -> Tensor:
+                  casting: str = "same_kind", internal_overlap: bool = False) -> Tensor:
     """Run the row ``spec`` on ``(self, *others)`` and write the result into ``self``.
 
     ``casting="same_kind"`` refuses results ``self`` cannot hold (a float result in an int
     tensor), as PyTorch's arithmetic does; ``copy_``, ``fill_`` and ``x[i] = v`` pass
-    ``"unsafe"`` because they convert, as in PyTorch.
+    ``"unsafe"`` because they convert, as in PyTorch. ``internal_overlap=True`` (zero_,
+    fill_) lets an expanded tensor be written, as PyTorch's fills do.
     """
-    _check_writable(self)
+    _check_writable(self, internal_overlap)
     _check_no_partial_overlap(self._data, others)
     check_inplace(self, others)
     tensors = (self, *others)
@@ -119,10 +120,10 @@ def _old_value(tensor: Tensor) -> Tensor:
     return old
 
 
-def _check_writable(tensor: Tensor) -> None:
+def _check_writable(tensor: Tensor, internal_overlap: bool = False) -> None:
     data = tensor._data
     for size, stride in zip(data.shape, data.strides, strict=True):
-        if stride == 0 and size > 1:
+        if stride == 0 and size > 1 and not internal_overlap:
             raise RuntimeError(_OVERLAP)
     if not data.flags.writeable:
         raise RuntimeError(
@@ -139,8 +140,9 @@ def _check_no_partial_overlap(target: np.ndarray, others: tuple) -> None:
         data = other._data
         if data is target or not np.may_share_memory(target, data):
             continue
-        same = (data.shape == target.shape and data.strides == target.strides
-                and _address(data) == _address(target))
+        # PyTorch's get_overlap_status: the same first byte and the same extent is a full
+        # overlap (``x.expand_as(x).mul_(x)``, ``x[None] = x``), allowed
+        same = _address(data) == _address(target) and data.nbytes == target.nbytes
         if not same and data.flags.c_contiguous and target.flags.c_contiguous:
             raise RuntimeError(_PARTIAL_OVERLAP)
 
@@ -301,7 +303,7 @@ COPY = REGISTRY["copy"]
 
 def zero_(self: Tensor) -> Tensor:
     """Fill with zeros, in place."""
-    return apply_inplace(ZERO, self, casting="unsafe")
+    return apply_inplace(ZERO, self, casting="unsafe", internal_overlap=True)
 
 
 def fill_(self: Tensor, value) -> Tensor:
@@ -312,8 +314,10 @@ def fill_(self: Tensor, value) -> Tensor:
                 "fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value._data.ndim} dimensions."
             )
-        return apply_inplace(FILL_TENSOR, self, (value,), casting="unsafe")
-    return apply_inplace(FILL, self, (), (python_scalar(value),), casting="unsafe")
+        return apply_inplace(FILL_TENSOR, self, (value,), casting="unsafe",
+                             internal_overlap=True)
+    return apply_inplace(FILL, self, (), (python_scalar(value),), casting="unsafe",
+                         internal_overlap=True)
 
 
 def copy_(self: Tensor, src) -> Tensor:

@@ -155,3 +155,45 @@ def test_requires_grad_answers_grad_fn_refuses(op):
     assert _answers(al, MULTI[op]) == (True, RuntimeError, RuntimeError)
     if torch is not None:
         assert _answers(torch, MULTI[op]) == (True, RuntimeError, RuntimeError)
+
+
+# --- item 4: full self-overlap and fills of an expanded tensor are allowed ------------------
+def _overlap_cases(lib):
+    def expand_mul():
+        x = lib.arange(3.0).view(3, 1)
+        x.expand_as(x).mul_(x)
+        return x.flatten().tolist()
+
+    def setitem_none():
+        x = lib.arange(3.0).view(3, 1)
+        x[None] = x
+        return x.flatten().tolist()
+
+    def expanded(method, *args):
+        def run():
+            z = lib.zeros(1, 3)
+            getattr(z.expand(2, 3), method)(*args)
+            return z.tolist()
+        return run
+
+    return {"expand_as.mul_": expand_mul, "x[None] = x": setitem_none,
+            "zero_": expanded("zero_"), "fill_": expanded("fill_", 4.0),
+            "mul_": expanded("mul_", 2), "add_": expanded("add_", 1)}
+
+
+OVERLAP_EXPECTED = {"expand_as.mul_": [0.0, 1.0, 4.0], "x[None] = x": [0.0, 1.0, 2.0],
+                    "zero_": [[0.0, 0.0, 0.0]], "fill_": [[4.0, 4.0, 4.0]],
+                    "mul_": "more than one element", "add_": "more than one element"}
+
+
+@pytest.mark.parametrize("case", sorted(OVERLAP_EXPECTED))
+def test_overlapping_writes_as_pytorch(case):
+    def outcome(lib):
+        try:
+            return _overlap_cases(lib)[case]()
+        except RuntimeError as err:
+            return "more than one element" if "more than one element" in str(err) else str(err)
+
+    assert outcome(al) == OVERLAP_EXPECTED[case]
+    if torch is not None:
+        assert outcome(torch) == OVERLAP_EXPECTED[case]
