@@ -152,8 +152,6 @@ def _as_view_chain(input: Tensor, index: tuple, plain_slice: bool):
     has one kind of part (only ints, or only slices: the top node's name is PyTorch's
     already), when no op would apply (PyTorch's AliasBackward0, not modelled here) or for
     a negative step (NumPy's reversed view)."""
-    from . import views
-
     kinds = {"int" if isinstance(p, (int, np.integer)) else type(p).__name__
              for p in index if p is not Ellipsis
              and not (isinstance(p, slice) and not plain_slice and p == slice(None))}
@@ -167,7 +165,8 @@ def _as_view_chain(input: Tensor, index: tuple, plain_slice: bool):
         if part is Ellipsis:
             dim += ndim - explicit
         elif part is None:
-            t, dim, applied = views.unsqueeze(t, dim), dim + 1, True
+            t = apply_op(REGISTRY["unsqueeze"], (t,), (dim,))
+            dim, applied = dim + 1, True
         elif isinstance(part, slice):
             size = t._data.shape[dim]
             start, stop, step = part.indices(size)
@@ -175,11 +174,14 @@ def _as_view_chain(input: Tensor, index: tuple, plain_slice: bool):
                 return None
             stop = max(stop, start)
             if plain_slice or (start, stop, step) != (0, size, 1):
-                t = apply_op(views.NARROW, (t,), (dim, start, stop, step, t._data.shape))
+                t = apply_op(REGISTRY["narrow"], (t,), (dim, start, stop, step, t._data.shape))
                 applied = True
             dim += 1
         else:
-            t, applied = views.select(t, dim, int(part)), True
+            size, i = t._data.shape[dim], int(part)  # in range: checked by the caller
+            t = apply_op(REGISTRY["select_int"], (t,), (dim, i + size if i < 0 else i,
+                                                        t._data.shape))
+            applied = True
     return t if applied else None
 
 

@@ -122,7 +122,8 @@ def test_getitem_node_chain(index, expected):
         assert _chain(torch.ones(3, 4, requires_grad=True)[index].grad_fn) == expected
 
 
-@pytest.mark.parametrize("index", [(slice(1, None), 0), (None, 0), (None, slice(None), 1)])
+@pytest.mark.parametrize("index", [(slice(1, None), 0), (None, 0), (None, slice(None), 1),
+                                   (slice(-2, None), -1), (None, -1)])
 def test_getitem_chain_gradient_and_shared_memory(index):
     x = al.arange(12.0).view(3, 4).requires_grad_()
     y = x[index]
