@@ -78,15 +78,6 @@ def _rename(old, new):
     return f
 
 
-def _reciprocal_mul(node):
-    """PyTorch's ``scalar / t`` (MulBackward0 over ReciprocalBackward0) as autograd_lab's."""
-    if (isinstance(node, tuple) and node[0] == "MulBackward0" and len(node[1]) == 2
-            and node[1][1] is None and isinstance(node[1][0], tuple)
-            and node[1][0][0] == "ReciprocalBackward0"):
-        return ("DivBackward1", node[1][0][1])
-    return node
-
-
 def _where_edges(node):
     """autograd_lab's WhereBackward0 without its leading None edge (the condition)."""
     if isinstance(node, tuple) and node[0] == "WhereBackward0" and node[1] and node[1][0] is None:
@@ -141,13 +132,6 @@ KNOWN = [
      "reshape/flatten of a non-contiguous tensor: PyTorch records UnsafeViewBackward0 over "
      "CloneBackward0, autograd_lab UnsafeViewBackward0 alone",
      {"chain": ("theirs", lambda c: _map(c, _unsafe_view_clone))}),
-    ("pointwise/reductions",
-     "node name Log1pBackward0: PyTorch spells it Log1PBackward0",
-     {"chain": ("theirs", lambda c: _map(c, _rename("Log1PBackward0", "Log1pBackward0")))}),
-    ("pointwise/reductions",
-     "scalar / tensor: PyTorch records reciprocal then mul (MulBackward0 over "
-     "ReciprocalBackward0), autograd_lab one DivBackward1",
-     {"chain": ("theirs", lambda c: _map(c, _reciprocal_mul))}),
     ("pointwise/reductions",
      "where(cond, x, y): autograd_lab's WhereBackward0 lists the condition as a None edge, "
      "PyTorch lists only x and y",
