@@ -65,7 +65,7 @@ class RowTarget:
         values = tuple(attrs[name] for name in spec.attrs)
         if self.inplace:
             return apply_inplace(spec, tensors[0], tensors[1:], values, casting="unsafe")
-        if spec.output_view is not None or _is_multi(spec):
+        if _is_multi(spec):
             return apply_multi_op(spec, tensors, values)
         return apply_op(spec, tensors, values)
 
@@ -78,9 +78,9 @@ class RowTarget:
 
 
 def _is_multi(spec) -> bool:
-    from .._ops._node import MultiOutputOpNode
-
-    return issubclass(spec.node_cls, MultiOutputOpNode)
+    """Does the row return several outputs (``unbind``)? ``defop`` makes exactly the rows
+    given an ``output_view`` multi-output rows."""
+    return spec.output_view is not None
 
 
 def _topk_indices(input, k, dim, largest, sorted):  # noqa: A002 - PyTorch's name
