@@ -176,7 +176,9 @@ def check_inplace(tensor: Tensor, others: Sequence = ()) -> None:
                 raise _creation_meta_error(tensor, meta, indirect=False)
             return
         view_fn.refresh(tensor)
-        if tensor._requires_grad and base._grad_fn is None:
+        # A view requires grad when its base does, even a view made before the base began
+        # to (``v = x[0]; x.requires_grad_()``): PyTorch asks the base, so we do too.
+        if (tensor._requires_grad or base._requires_grad) and base._grad_fn is None:
             raise RuntimeError(
                 _VIEW_OF_LEAF + " Modify the leaf under al.no_grad(), or clone() it first and "
                 "modify the clone."
