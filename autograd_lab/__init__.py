@@ -34,6 +34,7 @@ from ._creation import (
                         zeros_like,
 )
 from ._dtypes import bool, dtype, float32, float64, get_default_dtype, int64, set_default_dtype
+from ._ops._args import takes_a_tensor as _takes_a_tensor
 from ._ops.conversion import clone, detach
 from ._ops.indexing import (
                         cat,
@@ -141,6 +142,19 @@ from .autograd.grad_mode import (
                         set_grad_enabled,
 )
 from .library.ops_namespace import ops  # al.ops.<ns>.<op>; see Note [al.ops and the ops package]
+
+# ``al.flip("a")`` must say "flip(): argument 'input' (position 1) must be Tensor, not str",
+# not fail on ``"a"._data`` inside. These functions read their input's array before any op
+# runs, so each is wrapped with that check here (their Tensor methods, whose ``self`` is
+# always a Tensor, are not: ``x.flip(0)`` pays nothing). The pointwise ops and reductions
+# check their input themselves.
+for _name in ("broadcast_to", "chunk", "diagonal", "expand", "flatten", "flip", "gather",
+              "index_select", "logical_not", "masked_fill", "masked_select", "movedim", "narrow",
+              "permute", "repeat", "reshape", "roll", "scatter", "select", "split", "squeeze",
+              "t", "take_along_dim", "tile", "topk", "transpose", "tril", "triu", "unbind",
+              "unsqueeze"):
+    globals()[_name] = _takes_a_tensor(globals()[_name])
+del _name
 
 # The visual layers import graphviz, matplotlib and ipywidgets: loaded on first use
 # (``al.viz.draw_graph(...)``), so that ``import autograd_lab`` needs NumPy alone.

@@ -19,6 +19,7 @@ Ops, operators, ``backward`` and hooks are bound onto ``Tensor`` by
 
 from __future__ import annotations
 
+import operator
 import weakref
 
 import numpy as np
@@ -119,6 +120,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise RuntimeError("requires_grad must be a bool")  # PyTorch's words (1 too)
         if self._grad_fn is not None:
             msg = "you can only change requires_grad flags of leaf variables."
             if not value:
@@ -278,10 +281,27 @@ class Tensor:
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:
-    """Turn a possibly negative ``dim`` into an index, or raise PyTorch's IndexError."""
+    """Turn a possibly negative ``dim`` into an index, or raise PyTorch's IndexError
+    (PyTorch's TypeError for a ``dim`` that is not an int)."""
+    if type(dim) is not int:
+        dim = _int_arg(dim)
     lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     if not lo <= dim <= hi:
         raise IndexError(
             f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})"
         )
     return dim % max(ndim, 1)
+
+
+def _int_arg(value) -> int:
+    """An int argument given as something else: NumPy integers and integer 0-d tensors
+    are ints (``__index__``); ``True``, ``1.5``, ``"a"``, ``None`` or a list get PyTorch's
+    "flatten(): argument 'start_dim' (position 2) must be int, not str"."""
+    if not isinstance(value, (bool, np.bool_)):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    from ._ops._args import wrong_type  # (_ops imports this module)
+
+    raise wrong_type(value, "int") from None

@@ -49,6 +49,9 @@ def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs
 
 def _requires_grad_(self, requires_grad: bool = True):
     """Set ``requires_grad`` of a leaf; on a non-leaf only ``True`` (a no-op) is allowed."""
+    if type(requires_grad) is not bool:  # PyTorch refuses 1, "yes", None and tensors too
+        raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, "
+                        f"not {type(requires_grad).__name__}")
     if not (requires_grad and self._grad_fn is not None):
         self.requires_grad = requires_grad
     return self

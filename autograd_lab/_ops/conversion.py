@@ -8,6 +8,7 @@ from .. import _dtypes
 from .._tensor import Tensor
 from ..autograd import recording
 from ._apply import apply_op
+from ._args import not_a_tensor
 from ._table import REGISTRY, defop
 
 __all__ = ["clone", "to", "detach"]
@@ -67,6 +68,8 @@ def to(input: Tensor, *args, **kwargs) -> Tensor:
 
 def detach(input: Tensor) -> Tensor:
     """The same memory (and version counter) outside the graph."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("detach", "input", 1, input)
     out = Tensor(input._data)
     out._vc = input._version_counter()
     if recording._active:  # Note [Recording ops]
