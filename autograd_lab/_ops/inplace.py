@@ -316,6 +316,9 @@ def fill_(self: Tensor, value) -> Tensor:
             )
         return apply_inplace(FILL_TENSOR, self, (value,), casting="unsafe",
                              internal_overlap=True)
+    if not is_scalar(value):  # None, "a", [1.0] (NumPy would fill None as nan)
+        raise TypeError(f"fill_(): argument 'value' (position 1) must be Number or Tensor, "
+                        f"not {type(value).__name__}")
     return apply_inplace(FILL, self, (), (python_scalar(value),), casting="unsafe",
                          internal_overlap=True)
 
