@@ -301,15 +301,25 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -
     return _finish(np.eye(n, m, dtype=_resolve(dtype, _dtypes._default.np)), requires_grad)
 
 
+def _random_floats(fn: str, np_dtype):
+    """Random samples are floats: PyTorch refuses an integer or bool dtype (with
+    NotImplementedError; NumPy would round them to zeros)."""
+    if np_dtype.kind != "f":
+        raise NotImplementedError(f"{fn}() is not implemented for dtype "
+                                  f"{_dtypes.from_numpy_dtype(np_dtype)}: its samples need a "
+                                  "floating point dtype")
+    return np_dtype
+
+
 def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
-    np_dtype = _resolve(dtype, _dtypes._default.np, "rand")
+    np_dtype = _random_floats("rand", _resolve(dtype, _dtypes._default.np, "rand"))
     return _finish(_rng.random(_shape(size, "rand")).astype(np_dtype), requires_grad, "rand")
 
 
 def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
-    np_dtype = _resolve(dtype, _dtypes._default.np, "randn")
+    np_dtype = _random_floats("randn", _resolve(dtype, _dtypes._default.np, "randn"))
     return _finish(_rng.standard_normal(_shape(size, "randn")).astype(np_dtype), requires_grad,
                    "randn")
 
@@ -331,9 +341,11 @@ def randint(low, high=None, size=None, dtype=None, requires_grad: bool = False) 
 
 def rand_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
     _check_input("rand_like", input)
+    _random_floats("rand_like", _resolve(dtype or input.dtype, None, "rand_like"))
     return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
     _check_input("randn_like", input)
+    _random_floats("randn_like", _resolve(dtype or input.dtype, None, "randn_like"))
     return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
