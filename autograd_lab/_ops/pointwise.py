@@ -14,10 +14,12 @@ import numpy as np
 
 from .. import _dtypes
 from .._tensor import Tensor
+from ..autograd.saved import freed_graph_error
 from ._apply import apply_op, wrap_unrowed
 from ._args import as_tensor_arg, is_scalar, not_a_tensor, python_scalar
 from ._errors import broadcast_mismatch, quiet
 from ._kernels import relu_forward
+from ._node import OpNode, node_class
 from ._promotion import promoting, result_type
 from ._table import REGISTRY, defop
 
@@ -81,6 +83,44 @@ RSUB_SCALAR = REGISTRY["rsub_scalar"]
 
 
 # --- mul, div --------------------------------------------------------------------------
+# Note [A saved Python number]
+# ``x * 2`` needs the 2 for its backward (grad * 2), and PyTorch keeps it the way it keeps
+# any saved value: it wraps the number in a 0-d tensor (int64, float64 or bool) and saves
+# that, so ``node._saved_other`` is ``tensor(2)``, and a backward frees it like any saved
+# value: a second backward without retain_graph raises "Trying to backward through the
+# graph a second time", as for ``x * y``. (``x + 2`` saves nothing, and may run again.)
+# Our scalar rows keep the number as an attribute; their node class below adds the rest:
+# it shows the number as PyTorch's 0-d tensor and forgets it after a backward.
+class _SavesItsNumber(OpNode):
+    """The node of a row that saves its Python-number operand (Note [A saved Python
+    number]): ``_saved = ()`` until a backward without retain_graph frees it (None)."""
+
+    __slots__ = ()
+    _saves_nothing = False  # the engine must call _release_variables
+
+    def _release_variables(self) -> None:
+        self._saved = None
+
+    @property
+    def _saved_other(self) -> Tensor:
+        if self._saved is None:
+            raise freed_graph_error()
+        return Tensor(np.asarray(self._attrs[0]))  # 2 -> int64, 2.5 -> float64, True -> bool
+
+    @property
+    def _saved_self(self) -> None:
+        return None  # the number needs no gradient, so self is never saved (as in PyTorch)
+
+
+def _saving_its_number(spec) -> None:
+    """Give the scalar row ``spec`` (its number is attribute 0, ``other``) the node class
+    of Note [A saved Python number], under the same name."""
+    cls = node_class(spec.node_cls.__name__, _SavesItsNumber, spec)
+    del cls._saved_other  # node_class's plain attribute reader: use the base's property
+    cls._saves_nothing = False
+    spec.node_cls = cls
+
+
 @defop("mul", promoting(np.multiply), inputs=("self", "other"), save=("self", "other"),
        save_when={"self": "other", "other": "self"}, runs_on_arrays=True,
        math="grad_self = grad * other;  grad_other = grad * self")
@@ -101,6 +141,7 @@ def _mul_scalar_backward(grad, other):
 
 
 MUL_SCALAR = REGISTRY["mul_scalar"]
+_saving_its_number(MUL_SCALAR)
 
 
 @defop("div", quiet(promoting(np.true_divide, int_to_float=True), "true_divide"),
@@ -124,6 +165,7 @@ def _div_scalar_backward(grad, other):
 
 
 DIV_SCALAR = REGISTRY["div_scalar"]
+_saving_its_number(DIV_SCALAR)
 
 
 def _div_rounding(a, b, rounding_mode):
@@ -140,11 +182,13 @@ def _div_rounding(a, b, rounding_mode):
         return np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(np.true_divide(a, b))
 
 
-@defop("div_rounding", _div_rounding, inputs=("self", "other"),
-       attrs=("rounding_mode",), node_name="DivBackward2",
+@defop("div_rounding", _div_rounding, inputs=("self", "other"), save=("self", "other"),
+       save_when={"self": "other", "other": "self"}, attrs=("rounding_mode",),
+       node_name="DivBackward2",
        math="grad_self = 0;  grad_other = 0  (a rounded quotient is flat)")
-def _div_rounding_backward(grad, rounding_mode):
-    """Rounding makes the quotient a step function: its gradient is zero (as PyTorch)."""
+def _div_rounding_backward(grad, self, other, rounding_mode):
+    """Rounding makes the quotient a step function: its gradient is zero (as PyTorch,
+    which still saves the operands, as for ``/``: a second backward then raises)."""
     return _zeros_like(grad), _zeros_like(grad)
 
 
@@ -159,6 +203,7 @@ def _div_rounding_scalar_backward(grad, other, rounding_mode):
 
 
 DIV_ROUNDING_SCALAR = REGISTRY["div_rounding_scalar"]
+_saving_its_number(DIV_ROUNDING_SCALAR)
 
 
 # ``number / x`` is ``x.reciprocal() * number``, as in PyTorch (see ``_true_div``).
