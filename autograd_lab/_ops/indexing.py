@@ -16,17 +16,96 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
+from ..autograd.saved import SavedTensor, freed_graph_error
 from ._apply import apply_op
 from ._errors import broadcast_mismatch
+from ._node import OpNode, node_class
 from ._promotion import result_type
 from ._table import REGISTRY, defop
 
 __all__ = ["getitem", "cat", "stack", "index_put_zeros", "normalize_index", "gather", "scatter",
-           "index_select", "masked_fill", "masked_select", "triu", "tril", "SCATTER_SPECS"]
+           "index_select", "masked_fill", "masked_select", "triu", "tril", "SCATTER_SPECS",
+           "SavesIndexNode", "saves_index", "index_arrays"]
+
+
+# Note [Saved index tensors]
+# The backward of gather, index_select, scatter, x[idx], masked_fill and max(dim) reads an
+# index tensor (or a mask), and PyTorch saves it like any other saved tensor
+# (``GatherBackward0._saved_index``, ``MaxBackward0._saved_indices``): an in-place change
+# of the index after the forward makes backward raise the version error, and backward
+# frees it, so a second backward without retain_graph raises "Trying to backward through
+# the graph a second time". An index has no gradient (no edge), so these rows keep it
+# among their attributes, which the forward reads; a row's ``save`` names only inputs and
+# the result. So the node of such a row is a ``SavesIndexNode``: when it is given its
+# attributes (apply_op and the in-place ops do that last), it saves the index tensors
+# among them as SavedTensors, hands them to the formula unpacked (version-checked), and
+# frees them after backward with its other saved values.
+def _save_part(value):
+    if isinstance(value, Tensor):
+        return SavedTensor(value, False)
+    if isinstance(value, tuple):  # x[i, j]: the index is a tuple of parts
+        return tuple([_save_part(v) for v in value])
+    return value
+
+
+def _unpack_part(value, node):
+    if isinstance(value, SavedTensor):
+        return value.unpack(node)
+    if isinstance(value, tuple):
+        return tuple([_unpack_part(v, node) for v in value])
+    return value
+
+
+class SavesIndexNode(OpNode):
+    """The node of a row whose formula reads an index tensor kept among its attributes:
+    the index is saved, checked and freed as a saved tensor (Note [Saved index tensors])."""
+
+    __slots__ = ("_saved_attrs",)
+    _index_attrs: tuple = ()  # the positions, in the row's attrs, of the saved indices
+
+    @property
+    def _attrs(self) -> tuple:
+        """The row's attributes, its index tensors unpacked: the version error if one was
+        modified in place since the forward, the freed-graph error after backward."""
+        saved = self._saved_attrs
+        if saved is None:
+            raise freed_graph_error()
+        attrs = list(OpNode._attrs.__get__(self))
+        for k, value in saved:
+            attrs[k] = _unpack_part(value, self)
+        return tuple(attrs)
+
+    @_attrs.setter
+    def _attrs(self, attrs: tuple) -> None:
+        OpNode._attrs.__set__(self, attrs)
+        self._saved_attrs = tuple([(k, _save_part(attrs[k])) for k in self._index_attrs])
+
+    def _release_variables(self) -> None:
+        OpNode._release_variables(self)
+        self._saved_attrs = None
+
+
+def saves_index(spec, *names: str) -> None:
+    """Make the row ``spec`` save its attributes ``names`` (index tensors) with its node."""
+    cls = node_class(spec.node_cls.__name__, SavesIndexNode, spec)
+    cls._index_attrs = tuple(spec.attrs.index(n) for n in names)
+    cls._saves_nothing = False  # the engine frees what it saved after backward
+    spec.node_cls = cls
+
+
+def index_arrays(index):
+    """An index (a Tensor, or a tuple of parts) as NumPy reads it: Tensors as arrays."""
+    if isinstance(index, Tensor):
+        return index._data
+    if isinstance(index, tuple):
+        return tuple([p._data if isinstance(p, Tensor) else p for p in index])
+    return index
 
 
 def normalize_index(index) -> tuple[tuple, bool]:
-    """The index as a tuple NumPy understands, and whether it is advanced indexing."""
+    """The index as a tuple of parts, and whether it is advanced indexing. Index tensors
+    (and lists, made tensors) stay Tensors, so that the node can save them (Note [Saved
+    index tensors]); ``index_arrays`` gives the tuple NumPy reads."""
     if not isinstance(index, tuple):
         index = (index,)
     parts, advanced = [], False
@@ -36,16 +115,14 @@ def normalize_index(index) -> tuple[tuple, bool]:
             raise IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
                 f"are valid indices (got {type(part).__name__})")
-        if isinstance(part, Tensor):
-            part = part._data
-        elif isinstance(part, list):
-            part = np.asarray(part)
-            if part.size == 0:
-                part = part.astype(np.int64)  # x[[]] selects nothing
-            if part.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        if isinstance(part, np.ndarray):
-            if part.dtype.kind == "f":
+        if isinstance(part, list):  # a list is a tensor of indices (PyTorch saves it as one)
+            array = np.asarray(part)
+            if array.size == 0:
+                array = array.astype(np.int64)  # x[[]] selects nothing
+            part = Tensor(array)
+        if isinstance(part, (Tensor, np.ndarray)):
+            array = part._data if isinstance(part, Tensor) else part
+            if array.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             advanced = True
         elif isinstance(part, bool):
@@ -55,7 +132,7 @@ def normalize_index(index) -> tuple[tuple, bool]:
 
 
 def _index_forward(a, index, self_shape):
-    return a[index]
+    return a[index_arrays(index)]
 
 
 def _basic_index_forward(a, index, self_shape):
@@ -94,11 +171,12 @@ defop("index", _index_forward, attrs=("index", "self_sym_sizes"),
 
 
 INDEX = REGISTRY["index"]
+saves_index(INDEX, "index")  # IndexBackward0._saved_indices
 
 
 def _put_forward(g, index, shape):
     out = np.zeros(shape, dtype=g.dtype)
-    np.add.at(out, index, g)  # sums repeated indices instead of overwriting
+    np.add.at(out, index_arrays(index), g)  # sums repeated indices instead of overwriting
     return out
 
 
@@ -120,6 +198,7 @@ def index_put_zeros(values: Tensor, index: tuple, shape: tuple) -> Tensor:
 
 def _index_put_forward(a, values, index):
     out = a.copy()
+    index = index_arrays(index)
     try:
         out[index] = values  # NumPy broadcasts values and casts them to a's dtype
     except ValueError:
@@ -310,14 +389,16 @@ def stack(tensors, dim: int = 0) -> Tensor:
 _NP_DTYPE_NAMES = {"int64": "long int", "float32": "float", "float64": "double", "bool": "bool"}
 
 
-def _index_array(index, op: str, kinds: str = "iu") -> np.ndarray:
-    """The int64 array of an index argument, or PyTorch's dtype error for ``op``."""
-    arr = index._data if isinstance(index, Tensor) else np.asarray(index)
-    if arr.dtype.kind not in kinds:
+def _index_tensor(index, op: str, kinds: str = "iu") -> Tensor:
+    """An index argument as a Tensor (the caller's own: the node saves it, Note [Saved
+    index tensors]), or PyTorch's dtype error for ``op``."""
+    if not isinstance(index, Tensor):
+        index = Tensor(np.asarray(index))
+    if index._data.dtype.kind not in kinds:
         if op == "index_select":
             raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
-    return arr.astype(np.int64, copy=True)  # a copy: later writes to index can't reach us
+    return index
 
 
 def _nonempty(shape: tuple) -> tuple:
@@ -346,15 +427,18 @@ def _gather_forward(a, dim, index, self_shape):
     return out.reshape(idx.shape)
 
 
-@defop("gather", _gather_forward, attrs=("dim", "index", "self_sym_sizes"),
+@defop("gather", _gather_forward, save=("self",), attrs=("dim", "index", "self_sym_sizes"),
        math="grad_self = zeros(self_sym_sizes).scatter_add(dim, index, grad)")
-def _gather_backward(grad, dim, index, self_sym_sizes):
+def _gather_backward(grad, self, dim, index, self_sym_sizes):
     """out[..i..] = self[..index[..i..]..] along dim: every picked element receives the
-    gradient of each place it went to, summed (scatter_add into zeros)."""
-    return apply_op(SCATTER_ADD_ZEROS, (grad,), (dim, index, self_sym_sizes))
+    gradient of each place it went to, summed (scatter_add into zeros). PyTorch saves
+    ``self`` (its sizes are all this formula needs: an in-place change of self after the
+    forward is an error there, and so here)."""
+    return apply_op(SCATTER_ADD_ZEROS, (grad,), (dim, index, self._data.shape))
 
 
 GATHER = REGISTRY["gather"]
+saves_index(GATHER, "index")
 
 
 def _scatter_add_zeros_forward(g, dim, index, shape):
@@ -373,6 +457,7 @@ def _scatter_add_zeros_backward(grad, dim, index, self_sym_sizes):
 
 
 SCATTER_ADD_ZEROS = REGISTRY["scatter_add_zeros"]
+saves_index(SCATTER_ADD_ZEROS, "index")
 
 
 def _src_part(src: np.ndarray, index_shape: tuple) -> np.ndarray:
@@ -405,6 +490,7 @@ def _scatter_backward(grad, dim, index, src_sym_sizes):
 
 
 SCATTER = REGISTRY["scatter"]
+saves_index(SCATTER, "index")
 
 
 def _scatter_value_forward(a, dim, index, value):
@@ -422,6 +508,7 @@ def _scatter_value_backward(grad, dim, index, value):
 
 
 SCATTER_VALUE = REGISTRY["scatter_value"]
+saves_index(SCATTER_VALUE, "index")
 
 
 # The rows ``scatter_`` (in _ops/inplace.py) runs in place: (tensor src, number value).
@@ -450,10 +537,10 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tens
             [4, 3]])
     """
     d = _wrap_dim(dim, input._data.ndim)
-    idx = _index_array(index, "gather")
-    _check_gather_shapes(input, idx, d)
-    _check_bounds(idx, d, _nonempty(input._data.shape)[d])
-    return apply_op(GATHER, (input,), (d, Tensor(idx), input._data.shape))
+    index = _index_tensor(index, "gather")
+    _check_gather_shapes(input, index._data, d)
+    _check_bounds(index._data, d, _nonempty(input._data.shape)[d])
+    return apply_op(GATHER, (input,), (d, index, input._data.shape))
 
 
 def scatter_args(self: Tensor, dim: int, index, src=None, value=None) -> tuple:
@@ -463,7 +550,8 @@ def scatter_args(self: Tensor, dim: int, index, src=None, value=None) -> tuple:
     if src is None:
         raise TypeError("scatter() missing 1 required argument: 'src' or 'value'")
     d = _wrap_dim(dim, self._data.ndim)
-    idx = _index_array(index, "scatter")
+    index = _index_tensor(index, "scatter")
+    idx = index._data
     shape = _nonempty(self._data.shape)
     ishape = _nonempty(idx.shape)
     if len(ishape) != len(shape):
@@ -482,8 +570,8 @@ def scatter_args(self: Tensor, dim: int, index, src=None, value=None) -> tuple:
                 + (f" and to be no larger size than src {list(src.shape)}" if is_tensor else ""))
     _check_bounds(idx, d, shape[d])
     if is_tensor:
-        return SCATTER, (src,), (d, Tensor(idx), src._data.shape)
-    return SCATTER_VALUE, (), (d, Tensor(idx), src)
+        return SCATTER, (src,), (d, index, src._data.shape)
+    return SCATTER_VALUE, (), (d, index, src)
 
 
 def scatter(input: Tensor, dim: int, index, src=None, *, value=None) -> Tensor:
@@ -517,6 +605,7 @@ def _index_select_backward(grad, dim, index, self_sym_sizes):
 
 
 INDEX_SELECT = REGISTRY["index_select"]
+saves_index(INDEX_SELECT, "index")
 
 
 def _index_add_zeros_forward(g, dim, index, shape):
@@ -536,6 +625,7 @@ def _index_add_zeros_backward(grad, dim, index, self_sym_sizes):
 
 
 INDEX_ADD_ZEROS = REGISTRY["index_add_zeros"]
+saves_index(INDEX_ADD_ZEROS, "index")
 
 
 def index_select(input: Tensor, dim: int, index) -> Tensor:
@@ -548,7 +638,8 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
             [4, 5]])
     """
     d = _wrap_dim(dim, input._data.ndim)
-    idx = _index_array(index, "index_select")
+    index = _index_tensor(index, "index_select")
+    idx = index._data
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     size = _nonempty(input._data.shape)[d]
@@ -557,7 +648,7 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
     if input._data.ndim == 0 and idx.size != 1:
         raise IndexError("index_select(): Index to scalar can have only 1 value, got "
                          f"{idx.size} value(s)")
-    return apply_op(INDEX_SELECT, (input,), (d, Tensor(idx), input._data.shape))
+    return apply_op(INDEX_SELECT, (input,), (d, index, input._data.shape))
 
 
 # --- masks: masked_fill, masked_select, triu, tril ------------------------------------------
@@ -585,6 +676,7 @@ def _masked_fill_backward(grad, mask, value):
 
 
 MASKED_FILL = REGISTRY["masked_fill"]
+saves_index(MASKED_FILL, "mask")
 
 
 @defop("masked_fill_tensor", lambda a, value, mask: np.where(mask._data, value.astype(a.dtype), a),
@@ -600,6 +692,7 @@ def _masked_fill_tensor_backward(grad, mask):
 
 
 MASKED_FILL_TENSOR = REGISTRY["masked_fill_tensor"]
+saves_index(MASKED_FILL_TENSOR, "mask")
 
 
 def masked_fill_args(self: Tensor, mask, value, op: str = "masked_fill_") -> tuple:
@@ -634,18 +727,20 @@ def _masked_select_forward(a, mask, self_shape):
     return a[m]
 
 
-@defop("masked_select", _masked_select_forward, attrs=("mask", "self_sym_sizes"),
+@defop("masked_select", _masked_select_forward, save=("self",), attrs=("mask", "self_sym_sizes"),
        math=("grad_self = zeros(broadcast of self and mask);  "
              "grad_self[mask] = grad  (summed to self's shape)"))
-def _masked_select_backward(grad, mask, self_sym_sizes):
+def _masked_select_backward(grad, self, mask, self_sym_sizes):
     """out = the elements of self where mask holds, in order: each goes back to its place
-    (in the broadcast shape; the engine sums that back to self's shape)."""
-    shape = np.broadcast_shapes(self_sym_sizes, mask._data.shape)
+    (in the broadcast shape; the engine sums that back to self's shape). PyTorch saves
+    ``self`` and ``mask``: an in-place change of either after the forward is an error."""
+    shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
     where = np.nonzero(np.broadcast_to(mask._data, shape))
     return index_put_zeros(grad, where, shape)
 
 
 MASKED_SELECT = REGISTRY["masked_select"]
+saves_index(MASKED_SELECT, "mask")
 
 
 def masked_select(input: Tensor, mask) -> Tensor:

@@ -16,12 +16,14 @@ import numpy as np
 from .._shapes import expands_to
 from .._tensor import Tensor
 from .._tensor import _wrap_dim as _wrap_int_dim
+from ..autograd import recording
 from ..autograd.grad_mode import state
 from . import pointwise
 from ._apply import apply_op, wrap_unrowed
 from ._args import not_a_tensor
 from ._kernels import BLAS_DTYPES, partial_sum, sum_to_forward
 from ._table import REGISTRY, defop
+from .indexing import index_arrays, saves_index
 from .views import expand, movedim, reshape, unsqueeze
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "sum_to_size",
@@ -195,10 +197,17 @@ defop("min", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"),
 MIN = REGISTRY["min"]
 
 
+def _kept(indices, dim: int, ndim: int) -> np.ndarray:
+    """The indices of max(dim) (a Tensor, or an array a traced program computed) with
+    ``dim`` kept, as take_along_axis and put_along_axis read them."""
+    indices = index_arrays(indices)
+    return indices if indices.ndim == ndim else np.expand_dims(indices, dim)
+
+
 def _take_forward(a, dim, keepdim, indices):
     if a.ndim == 0:  # a 0-d tensor is its own only slice (PyTorch allows dim 0 or -1)
         return a.copy()
-    values = np.take_along_axis(a, np.expand_dims(indices, dim), axis=dim)
+    values = np.take_along_axis(a, _kept(indices, dim, a.ndim), axis=dim)
     return values if keepdim else np.squeeze(values, axis=dim)
 
 
@@ -215,6 +224,7 @@ defop("max_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
 
 
 MAX_DIM = REGISTRY["max_dim"]
+saves_index(MAX_DIM, "indices")  # MaxBackward0._saved_indices: the indices max returned
 
 
 defop("min_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
@@ -225,6 +235,7 @@ defop("min_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
 
 
 MIN_DIM = REGISTRY["min_dim"]
+saves_index(MIN_DIM, "indices")
 
 
 def _scatter_forward(g, dim, keepdim, indices, shape):
@@ -232,7 +243,7 @@ def _scatter_forward(g, dim, keepdim, indices, shape):
         return np.array(g)
     out = np.zeros(shape, dtype=g.dtype)
     values = g if keepdim else np.expand_dims(g, dim)
-    np.put_along_axis(out, np.expand_dims(indices, dim), values, axis=dim)
+    np.put_along_axis(out, _kept(indices, dim, len(shape)), values, axis=dim)
     return out
 
 
@@ -291,10 +302,15 @@ def _extreme(input, dim, keepdim, all_spec, dim_spec, arg_fn, result_type, name)
     if input._data.ndim and input._data.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     indices = np.asarray(0) if input._data.ndim == 0 else arg_fn(input._data, axis=d)
+    if keepdim and input._data.ndim:
+        indices = np.expand_dims(indices, d)
+    # the node saves the very tensor max returns (Note [Saved index tensors] in
+    # indexing.py): changing it in place makes backward raise, as in PyTorch
+    indices = Tensor(np.asarray(indices, dtype=np.int64))
     values = apply_op(dim_spec, (input,), (d, bool(keepdim), indices, input._data.shape))
-    idx = np.expand_dims(indices, d) if keepdim and input._data.ndim else indices
-    return result_type(values, wrap_unrowed(f"arg{name}", np.asarray(idx, dtype=np.int64),
-                                            (input,), (d, bool(keepdim))))
+    if recording._active:  # reported as wrap_unrowed would: after the values it indexes
+        recording.report(f"arg{name}", "op", (input,), (d, bool(keepdim)), (indices,))
+    return result_type(values, indices)
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001

@@ -288,20 +288,29 @@ def test_every_op_database_sample(info, sample, new):
     assert_same(run_code(program, *new.tensors()), expected)
 
 
-# -- what is traced as taken ------------------------------------------------------------
-@pytest.mark.parametrize("op", ["gather", "index_select"])
-def test_gather_and_index_select_indices_are_traced_as_taken(op):
-    """Documented in docs/programs.md: these ops copy their index (so that a later write to
-    it cannot change backward), so the program keeps the traced indices, as it keeps the
-    branch an ``if`` took."""
+# -- indices are the program's own --------------------------------------------------------
+@pytest.mark.parametrize("op", ["gather", "index_select", "scatter", "masked_fill", "index"])
+def test_an_index_tensor_is_an_input_of_the_program(op):
+    """Documented in docs/programs.md: these ops keep the index tensor they were given
+    (their node saves it, as PyTorch's does), so a traced program reads the index from its
+    own input, and a new index gives a new pick."""
     def fn(x, i):
-        return x.gather(1, i.view(-1, 1)) if op == "gather" else x.index_select(0, i)
+        if op == "gather":
+            return x.gather(1, i.view(-1, 1))
+        if op == "index_select":
+            return x.index_select(0, i)
+        if op == "scatter":
+            return x.scatter(1, i.view(-1, 1), 0.0)
+        if op == "masked_fill":
+            return x.masked_fill(i.view(-1, 1) == 1, 0.0)
+        return x[i]
 
     x = al.arange(12.0).view(3, 4)
     program = make_fx(fn)(x, al.tensor([2, 0, 1]))
-    traced = fn(x, al.tensor([2, 0, 1]))
-    np.testing.assert_array_equal(program(x, al.tensor([0, 1, 2])).numpy(), traced.numpy())
-    assert any(n.op == "get_attr" for n in program.graph)  # the indices, captured
+    new = al.tensor([0, 1, 2])
+    np.testing.assert_array_equal(program(x, new).numpy(), fn(x, new).numpy())
+    assert not np.array_equal(program(x, new).numpy(), fn(x, al.tensor([2, 0, 1])).numpy())
+    assert not any(n.op == "get_attr" for n in program.graph)  # nothing captured
 
 
 # -- the graph -------------------------------------------------------------------------
@@ -426,7 +435,7 @@ def test_print_readable_custom_function_and_index_by_input():
     assert text == '''\
 class pick(al.nn.Module):
     def forward(self, x_1: "f32[4]", i_1: "i64[2]"):
-        index: "f32[2]" = ops.index(x_1, index=(i_1.numpy(),), self_sym_sizes=(4,));  x_1 = i_1 = None
+        index: "f32[2]" = ops.index(x_1, index=(i_1,), self_sym_sizes=(4,));  x_1 = i_1 = None
         mul: "f32[2]" = ops.mul(index, index)
         mul_1: "f32[2]" = ops.mul(mul, index);  mul = index = None
         mul_2: "f32[2]" = ops.mul_scalar(mul_1, other=0.5);  mul_1 = None
