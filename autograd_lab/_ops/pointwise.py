@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._tensor import Tensor
+from ..autograd.graph import Node
 from ..autograd.saved import freed_graph_error
 from ._apply import apply_op, wrap_unrowed
 from ._args import as_tensor_arg, is_scalar, not_a_tensor, python_scalar
@@ -608,15 +609,36 @@ MINIMUM = REGISTRY["minimum"]
 
 @defop("where", promoting(np.where, skip=1), inputs=("condition", "self", "other"),
        save=("condition",),
-       math=("grad_condition = None;  grad_self = where(condition, grad, 0);  "
+       math=("grad_condition: no edge (bools);  grad_self = where(condition, grad, 0);  "
              "grad_other = where(condition, 0, grad)"))
 def _where_backward(grad, condition):
-    """where(c, a, b): the gradient goes to a where c holds, to b elsewhere."""
+    """where(c, a, b): the gradient goes to a where c holds, to b elsewhere. The condition
+    (bools) is no graph input: the node's edges are a's and b's alone, as in PyTorch."""
     zero = grad * 0
-    return None, where(condition, grad, zero), where(condition, zero, grad)
+    return where(condition, grad, zero), where(condition, zero, grad)
 
 
 WHERE = REGISTRY["where"]
+_EDGES = Node.next_functions  # the slot itself, under the property below
+
+
+class _TwoEdges(OpNode):
+    """WhereBackward0: the row takes the condition as its first tensor, but the bools
+    are no graph input, so the node keeps only the edges of ``self`` and ``other``, as
+    PyTorch's does (``attach`` gives three; the first is dropped, whoever runs the row)."""
+
+    __slots__ = ()
+
+    @property
+    def next_functions(self) -> tuple:
+        return _EDGES.__get__(self)
+
+    @next_functions.setter
+    def next_functions(self, edges: tuple) -> None:
+        _EDGES.__set__(self, edges[1:] if len(edges) == 3 else edges)
+
+
+WHERE.node_cls = node_class("WhereBackward0", _TwoEdges, WHERE)
 
 
 # --- public functions ------------------------------------------------------------------

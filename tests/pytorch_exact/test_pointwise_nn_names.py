@@ -103,3 +103,49 @@ def test_div_rounding_of_two_tensors_saves_what_it_would_read(lib):
     np.testing.assert_allclose(_arr(x.grad), [0.0, 0.0])
     with pytest.raises(RuntimeError, match=SECOND_TIME):
         y.sum().backward()
+
+
+# --- graph structure: node names and next_functions, as PyTorch records them -------------
+def _chain(node, depth=4):
+    """A node as (name, [its next nodes]) down to ``depth``; None for an empty edge."""
+    if node is None:
+        return None
+    name = node.name().rsplit("::", 1)[-1]
+    if depth == 0 or not node.next_functions:
+        return name
+    return (name, [_chain(fn, depth - 1) for fn, _ in node.next_functions])
+
+
+def _x(m, *shape, positive=False):
+    a = np.random.default_rng(0).standard_normal(shape)
+    a = np.abs(a) + 0.5 if positive else a
+    return m.tensor(a, requires_grad=True)
+
+
+GRAPHS = {
+    "where": (lambda m: m.where(_x(m, 3) > 0, _x(m, 3), _x(m, 3)),
+              ("WhereBackward0", ["AccumulateGrad", "AccumulateGrad"])),
+    "where with a number": (lambda m: m.where(_x(m, 3) > 0, _x(m, 3), 0.0),
+                            ("WhereBackward0", ["AccumulateGrad", None])),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", GRAPHS)
+def test_graph_structure(lib, case):
+    fn, expected = GRAPHS[case]
+    assert _chain(fn(_lib(lib)).grad_fn) == expected
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_where_gradients_go_to_the_two_tensors(lib):
+    m = _lib(lib)
+    x = m.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = m.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    z = m.where(x > 0, x * x, y * 3)
+    z.sum().backward()
+    np.testing.assert_allclose(_arr(x.grad), [2.0, 0.0, 6.0])
+    np.testing.assert_allclose(_arr(y.grad), [0.0, 3.0, 0.0])
+    g, = m.autograd.grad(m.where(x > 0, x * x, y).sum(), x, create_graph=True)
+    gg, = m.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(_arr(gg), [2.0, 0.0, 2.0])
