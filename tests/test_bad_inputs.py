@@ -1,188 +1,245 @@
-"""The bad-input sweep of the public API (tests/fuzz/bad_input_sweep.py): every call with a
-bad argument must raise TypeError/ValueError/RuntimeError/IndexError with a message that is
-not Python's or NumPy's internals, unless PyTorch accepts it too.
+"""Bad input: a clear error saying what was wrong, in PyTorch's words, where PyTorch refuses.
 
-``KNOWN`` lists the calls that do not yet, by the issue 14 item that owns them; the others'
-fixes shrink it (delete an entry once its call passes: ``test_known_list_is_current`` reports
-entries that no longer fail). Run ``python -m tests.fuzz.bad_input_sweep`` for the tally.
+Two halves:
+
+* the headline cases of issue 14, one test each, with a hand-written expectation (PyTorch's
+  message) and, when PyTorch is installed, the same call in PyTorch;
+* the bad-input sweep of the public API (tests/fuzz/bad_input_sweep.py): every call with a
+  bad argument must raise TypeError/ValueError/RuntimeError/IndexError/NotImplementedError
+  with a message that is not Python's or NumPy's internals, and must be refused exactly when
+  PyTorch refuses it. ``DIFFERENCES`` lists the calls where we differ on purpose (and why);
+  ``PENDING`` those still owned by another part of issue 14 (delete an entry once its call
+  passes: the sweep test prints the entries that no longer fail).
+
+Run ``python -m tests.fuzz.bad_input_sweep`` for the tally and the list.
 """
 
 from __future__ import annotations
 
+import operator
+
+import numpy as np
 import pytest
 from fuzz import bad_input_sweep as sweep  # tests/ is on sys.path under pytest
 
-KNOWN = {
-    'creation/grad mode': {
-        'al.rand_like(int64 tensor)',
-        'al.randn_like(int64 tensor)',
+import autograd_lab as al
+
+try:
+    import torch
+except ImportError:  # the hand-written expectations still run
+    torch = None
+
+F = al.nn.functional
+
+
+def _error(fn, *args, **kwargs):
+    with pytest.raises(Exception) as info:
+        fn(*args, **kwargs)
+    return info.value
+
+
+def same_error(call, kind, message):
+    """``call(al)`` raises ``kind`` whose message contains ``message``; ``call(torch)``, when
+    PyTorch is installed, raises ``kind`` too: its message is returned for the caller to
+    compare (None without PyTorch)."""
+    ours = _error(call, al)
+    assert type(ours) is kind, f"{type(ours).__name__}: {ours}"
+    assert message in str(ours)
+    if torch is not None:
+        theirs = _error(call, torch)
+        assert isinstance(theirs, kind), f"PyTorch: {type(theirs).__name__}: {theirs}"
+        return str(theirs)
+    return None
+
+
+# --- a non-tensor where a tensor is needed -------------------------------------------------
+@pytest.mark.parametrize("name", ["clone", "detach", "flip", "flatten", "t", "triu", "tril",
+                                  "squeeze", "unbind", "logical_not", "diagonal", "reshape"])
+@pytest.mark.parametrize("bad", ["a", None, [1.0, 2.0]])
+def test_a_function_given_no_tensor_says_so(name, bad):
+    message = f"{name}(): argument 'input' (position 1) must be Tensor, not {type(bad).__name__}"
+    theirs = same_error(lambda L: getattr(L, name)(bad), TypeError, message)
+    if theirs is not None and name != "reshape":  # PyTorch's reshape lists its overloads
+        assert message in theirs
+
+
+def test_split_names_its_tensor_argument():
+    """(PyTorch's torch.split is Python calling ``tensor.split``: an AttributeError there.)"""
+    assert str(_error(al.split, None, 1)) == (
+        "split(): argument 'tensor' (position 1) must be Tensor, not NoneType")
+
+
+def test_the_method_forms_are_not_wrapped():
+    """The check is on the ``al.`` functions only: a method's ``self`` is a Tensor."""
+    assert al.Tensor.flip is not al.flip and al.flip.__wrapped__ is al.Tensor.flip
+    x = al.arange(6.0).reshape(2, 3)
+    assert al.flip(x, 1).tolist() == x.flip(1).tolist() == [[2.0, 1.0, 0.0], [5.0, 4.0, 3.0]]
+
+
+def test_an_op_run_on_a_non_tensor_names_the_op():
+    """apply_op itself (clone has no check of its own): the type is looked at only once
+    reading ``_data`` failed."""
+    err = _error(al.clone, "a")
+    assert str(err) == "clone(): argument 'input' (position 1) must be Tensor, not str"
+    assert err.__cause__ is None and err.__suppress_context__
+
+
+# --- a dim that is not an int ---------------------------------------------------------------
+@pytest.mark.parametrize("bad", ["a", None, [1], 1.5, True])
+def test_flatten_with_a_dim_that_is_not_an_int(bad):
+    got = type(bad).__name__
+    theirs = same_error(lambda L: L.flatten(L.ones(2, 3), bad), TypeError,
+                        f"flatten(): argument 'start_dim' (position 2) must be int, not {got}")
+    assert theirs is None or f"argument 'start_dim' (position 2) must be int, not {got}" in theirs
+    # the method form: PyTorch counts from after self (position 1); we name the function's
+    # parameter as written, ``flatten(input, start_dim, end_dim)`` (position 2)
+    same_error(lambda L: L.ones(2, 3).flatten(0, bad), TypeError,
+               f"flatten(): argument 'end_dim' (position 3) must be int, not {got}")
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda L, x: x.size("a"), "size(): argument 'dim' (position 1) must be int, not str"),
+    (lambda L, x: x.size([1]), "size(): argument 'dim' (position 1) must be int, not list"),
+    (lambda L, x: x.unsqueeze(None), "unsqueeze(): argument 'dim' (position 2) must be int"),
+    (lambda L, x: x.unbind("a"), "unbind(): argument 'dim' (position 2) must be int, not str"),
+    (lambda L, x: x.transpose("a", 1), "transpose(): argument 'dim0' (position 2) must be int"),
+    (lambda L, x: L.cumsum(x, "a"), "argument 'dim' must be int"),
+    (lambda L, x: L.nn.functional.softmax(x, "a"), "softmax(): argument 'dim' (position 2) "
+                                                   "must be int, not str"),
+])
+def test_a_dim_of_the_wrong_type_names_the_function_and_argument(call, message):
+    same_error(lambda L: call(L, L.ones(2, 3)), TypeError, message)
+
+
+def test_integer_like_dims_are_ints():
+    """NumPy integers and integer 0-d tensors are ints, as in PyTorch (``__index__``)."""
+    x = al.ones(2, 3)
+    assert x.size(np.int64(1)) == x.size(al.tensor(1)) == 3
+    assert x.flatten(al.tensor(0)).shape == (6,)
+    assert x.unsqueeze(np.int32(-1)).shape == (2, 3, 1)
+
+
+def test_a_bad_dim_outside_any_public_function_gets_a_generic_message():
+    from autograd_lab._tensor import _wrap_dim
+
+    assert str(_error(_wrap_dim, "a", 2)) == "argument 'dim' must be int, not str"
+
+
+def test_shared_int_checks_for_the_op_modules():
+    """``int_arg``/``ints_arg`` (_ops/_args.py): the one-line checks the op modules use."""
+    from autograd_lab._ops._args import int_arg, ints_arg
+
+    assert int_arg(np.int64(2)) == 2 and ints_arg([1, np.int64(2)]) == (1, 2)
+    assert ints_arg(3) == (3,)
+    assert str(_error(ints_arg, None)) == "argument 'size' must be tuple of ints, not NoneType"
+    assert str(_error(ints_arg, [1, "a"])) == (
+        "argument 'size' must be tuple of ints, but found element of type str at pos 1")
+    assert str(_error(int_arg, 1.5)) == "argument 'dim' must be int, not float"
+
+
+# --- flags and values -------------------------------------------------------------------------
+@pytest.mark.parametrize("bad", ["a", None, 1, [True]])
+def test_requires_grad_wants_a_bool(bad):
+    message = ("requires_grad_(): argument 'requires_grad' (position 1) must be bool, "
+               f"not {type(bad).__name__}")
+    theirs = same_error(lambda L: L.ones(2).requires_grad_(bad), TypeError, message)
+    assert theirs is None or message in theirs
+    x = al.ones(2)
+    with pytest.raises(RuntimeError, match="requires_grad must be a bool"):
+        x.requires_grad = bad
+    assert not x.requires_grad
+
+
+def test_requires_grad_takes_bools():
+    x = al.ones(2)
+    assert x.requires_grad_() is x and x.requires_grad
+    x.requires_grad = np.bool_(False)  # the property takes NumPy's bool too
+    assert x.requires_grad is False
+
+
+@pytest.mark.parametrize("bad", [None, "a", [1.0]])
+def test_fill_wants_a_number_or_a_tensor(bad):
+    same_error(lambda L: L.ones(2).fill_(bad), TypeError,
+               f"fill_(): argument 'value' (position 1) must be Number or Tensor, "
+               f"not {type(bad).__name__}")
+    assert al.ones(2).fill_(al.tensor(3.0)).tolist() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize("name", ["rand_like", "randn_like"])
+def test_random_integers_are_refused(name):
+    same_error(lambda L: getattr(L, name)(L.ones(2, dtype=L.int64)), NotImplementedError,
+               f"{name}() is not implemented for dtype autograd_lab.int64")
+    assert getattr(al, name)(al.ones(2, dtype=al.int64), dtype=al.float32).dtype is al.float32
+
+
+def test_a_number_argument_of_the_wrong_type_is_named():
+    """softplus's beta reaches NumPy; its TypeError is told as the argument's (explain)."""
+    x = al.ones(2, 3)
+    for bad, got in (("a", "str"), (None, "NoneType"), (al.ones(2, 3), "Tensor")):
+        assert str(_error(F.softplus, x, bad)) == (
+            f"softplus(): argument 'beta' must be Number, not {got}")
+    if torch is not None:
+        assert "argument 'beta' (position 2) must be Number, not str" in str(
+            _error(torch.nn.functional.softplus, torch.ones(2, 3), "a"))
+
+
+@pytest.mark.parametrize(("op", "message"), [
+    (operator.add, "unsupported operand type(s) for +: 'Tensor' and '{}'"),
+    (operator.mul, "unsupported operand type(s) for *: 'Tensor' and '{}'"),
+    (operator.truediv, "unsupported operand type(s) for /: 'Tensor' and '{}'"),
+    (operator.pow, "expected a Tensor or a number, not {}"),
+    (operator.matmul, "matmul(): argument 'other' (position 2) must be Tensor, not {}"),
+])
+@pytest.mark.parametrize("bad", ["a", None])
+def test_operators_refuse_strings_and_none(op, message, bad):
+    same_error(lambda L: op(L.ones(2, 3), bad), TypeError, message.format(type(bad).__name__))
+
+
+# --- the sweep ------------------------------------------------------------------------------
+# Calls where we differ from PyTorch on purpose. None as a dim means "no dim given", as in
+# PyTorch's sum, mean, argmax, amax, std and var; PyTorch refuses it for max/min/prod/squeeze
+# only because their schemas spell "no dim" as a separate overload, not an optional dim.
+DIFFERENCES = {
+    "al.max(x, None)", "x.max(None)", "al.min(x, None)", "x.min(None)",
+    "al.prod(x, None)", "x.prod(None)", "al.squeeze(x, None)", "x.squeeze(None)",
+}
+
+# Still owned by another part of issue 14 (the change each needs is in the lead's notes).
+PENDING = {
+    "pointwise (comparisons: a str/None other is no Tensor or number; logical_and/or want a "
+    "Tensor; where(condition) alone is nonzero(as_tuple=True))": {
+        "al.eq(x, None)", "al.eq(x, str)", "al.ne(x, None)", "al.ne(x, str)",
+        "al.lt(x, None)", "al.lt(x, str)", "al.le(x, None)", "al.le(x, str)",
+        "al.gt(x, None)", "al.gt(x, str)", "al.ge(x, None)", "al.ge(x, str)",
+        "al.logical_and(x, None)", "al.logical_and(x, str)",
+        "al.logical_or(x, None)", "al.logical_or(x, str)",
+        "al.where(int64 tensor)", "al.where(wrong shape)",
     },
-    'pointwise/reductions': {
-        'al.eq(x, None)',
-        'al.eq(x, str)',
-        'al.ge(x, None)',
-        'al.ge(x, str)',
-        'al.gt(x, None)',
-        'al.gt(x, str)',
-        'al.le(x, None)',
-        'al.le(x, str)',
-        'al.logical_and(x, None)',
-        'al.logical_and(x, str)',
-        'al.logical_not(None)',
-        'al.logical_not(list)',
-        'al.logical_not(str)',
-        'al.logical_or(x, None)',
-        'al.logical_or(x, str)',
-        'al.logsumexp(x, None)',
-        'al.lt(x, None)',
-        'al.lt(x, str)',
-        'al.max(x, None)',
-        'al.min(x, None)',
-        'al.ne(x, None)',
-        'al.ne(x, str)',
-        'al.prod(x, None)',
-        'al.sum_to_size(int64 tensor)',
-        'al.sum_to_size(wrong shape)',
-        'al.sum_to_size(x, None)',
-        'al.topk(x, None)',
-        'al.topk(x, list)',
-        'al.topk(x, str)',
-        'x.logsumexp(None)',
-        'x.max(None)',
-        'x.min(None)',
-        'x.prod(None)',
+    "reductions/sorting (logsumexp's dim is required in PyTorch; sum_to_size's size; topk's "
+    "k; take_along_dim without dim flattens)": {
+        "al.logsumexp(x, None)", "x.logsumexp(None)", "al.sum_to_size(x, None)",
+        "al.topk(x, None)", "al.topk(x, list)", "al.topk(x, str)",
+        "al.take_along_dim(x, int64 tensor)",
     },
-    'linalg/nn': {
-        'F.binary_cross_entropy(x, int64 tensor)',
-        'F.dropout(int64 tensor)',
-        'F.dropout(x, None)',
-        'F.dropout(x, list)',
-        'F.dropout(x, str)',
-        'F.gelu(x, int64 tensor)',
-        'F.gelu(x, wrong shape)',
-        'F.log_softmax(x, list)',
-        'F.log_softmax(x, str)',
-        'F.softmax(x, list)',
-        'F.softmax(x, str)',
-        'F.softplus(x, int64 tensor)',
-        'F.softplus(x, str)',
+    "views (chunk's chunks, roll's shifts, split's sizes, broadcast_to's size, expand_as's "
+    "other; flip and tile need their dims)": {
+        "al.broadcast_to(x, None)", "x.broadcast_to(None)",
+        "al.chunk(x, None)", "al.chunk(x, list)", "al.chunk(x, str)",
+        "x.chunk(None)", "x.chunk(list)", "x.chunk(str)",
+        "al.roll(x, None)", "x.roll(None)", "al.split(x, None)", "x.split(None)",
+        "x.expand_as(None)", "x.expand_as(list)", "x.expand_as(str)",
+        "al.flip(int64 tensor)", "al.flip(wrong shape)",
+        "al.tile(int64 tensor)", "al.tile(wrong shape)",
     },
-    'views/indexing/in-place': {
-        'al.broadcast_to(x, None)',
-        'al.chunk(x, None)',
-        'al.chunk(x, list)',
-        'al.chunk(x, str)',
-        'al.diagonal(None)',
-        'al.diagonal(list)',
-        'al.diagonal(str)',
-        'al.expand(None)',
-        'al.expand(list)',
-        'al.expand(str)',
-        'al.expand(x, None)',
-        'al.flatten(None)',
-        'al.flatten(list)',
-        'al.flatten(str)',
-        'al.flatten(x, None)',
-        'al.flatten(x, list)',
-        'al.flatten(x, str)',
-        'al.flip(None)',
-        'al.flip(int64 tensor)',
-        'al.flip(list)',
-        'al.flip(str)',
-        'al.flip(wrong shape)',
-        'al.flip(x, None)',
-        'al.permute(None)',
-        'al.permute(list)',
-        'al.permute(str)',
-        'al.permute(x, None)',
-        'al.repeat(None)',
-        'al.repeat(list)',
-        'al.repeat(str)',
-        'al.repeat(x, None)',
-        'al.repeat(x, list)',
-        'al.reshape(None)',
-        'al.reshape(list)',
-        'al.reshape(str)',
-        'al.reshape(x, None)',
-        'al.roll(x, None)',
-        'al.split(x, None)',
-        'al.squeeze(None)',
-        'al.squeeze(list)',
-        'al.squeeze(str)',
-        'al.squeeze(x, None)',
-        'al.squeeze(x, str)',
-        'al.t(None)',
-        'al.t(list)',
-        'al.t(str)',
-        'al.tile(None)',
-        'al.tile(int64 tensor)',
-        'al.tile(list)',
-        'al.tile(str)',
-        'al.tile(wrong shape)',
-        'al.tile(x, None)',
-        'al.tile(x, list)',
-        'al.tril(None)',
-        'al.tril(list)',
-        'al.tril(str)',
-        'al.triu(None)',
-        'al.triu(list)',
-        'al.triu(str)',
-        'al.unbind(None)',
-        'al.unbind(list)',
-        'al.unbind(str)',
-        'al.unbind(x, None)',
-        'al.unbind(x, list)',
-        'al.unbind(x, str)',
-        'al.unsqueeze(x, None)',
-        'al.unsqueeze(x, list)',
-        'al.unsqueeze(x, str)',
-        'x.__getitem__(str)',
-        'x.broadcast_to(None)',
-        'x.chunk(None)',
-        'x.chunk(list)',
-        'x.chunk(str)',
-        'x.expand(None)',
-        'x.expand_as(None)',
-        'x.expand_as(list)',
-        'x.expand_as(str)',
-        'x.fill_(None)',
-        'x.flatten(None)',
-        'x.flatten(list)',
-        'x.flatten(str)',
-        'x.flip(None)',
-        'x.permute(None)',
-        'x.repeat(None)',
-        'x.repeat(list)',
-        'x.reshape(None)',
-        'x.roll(None)',
-        'x.split(None)',
-        'x.squeeze(None)',
-        'x.squeeze(str)',
-        'x.tile(None)',
-        'x.tile(list)',
-        'x.unbind(None)',
-        'x.unbind(list)',
-        'x.unbind(str)',
-        'x.unsqueeze(None)',
-        'x.unsqueeze(list)',
-        'x.unsqueeze(str)',
-        'x.view(None)',
-    },
-    'tensor basics (size, requires_grad_, detach, clone: outside the four parts)': {
-        'al.clone(None)',
-        'al.clone(list)',
-        'al.clone(str)',
-        'al.detach(None)',
-        'al.detach(list)',
-        'al.detach(str)',
-        'x.requires_grad_(list)',
-        'x.requires_grad_(str)',
-        'x.size(list)',
-        'x.size(str)',
+    "nn (dropout's p; gelu's approximate; softplus's beta as a tensor; integer inputs)": {
+        "F.dropout(x, None)", "F.dropout(x, list)", "F.dropout(x, str)",
+        "F.gelu(x, int64 tensor)", "F.gelu(x, wrong shape)",
+        "F.binary_cross_entropy(x, int64 tensor)",
     },
 }
 
-_KNOWN_LABELS = {label for labels in KNOWN.values() for label in labels}
+_PENDING_LABELS = {label for labels in PENDING.values() for label in labels}
+_ALLOWED = DIFFERENCES | _PENDING_LABELS
 
 
 @pytest.fixture(scope="module")
@@ -193,15 +250,34 @@ def result():
 def test_bad_inputs_raise_clear_errors_or_match_pytorch(result):
     tally, problems = result
     print("\nbad-input sweep: " + ", ".join(f"{k}: {v}" for k, v in tally.items()))
-    new = [p for p in problems if p[1] not in _KNOWN_LABELS]
-    assert not new, "calls with unclear errors, or accepted where PyTorch refuses:\n" + "\n".join(
+    new = [p for p in problems if p[1] not in _ALLOWED]
+    assert not new, "calls with unclear errors, or refused/accepted unlike PyTorch:\n" + "\n".join(
         f"  [{group}] {label}: {detail}" for group, label, detail in new)
 
 
-def test_known_list_is_current(result):
-    """Entries of KNOWN that now pass are reported, not failed (the other parts of issue 14
-    land in any order); delete them."""
+def test_the_tally_adds_up(result):
+    """Every call is in one group, every unclear error and difference is listed, and the
+    sweep still tries all it tried (1,785 calls when this was written)."""
+    tally, problems = result
+    assert tally["calls tried"] >= 1785
+    groups = ("clear errors", "unclear errors", "accepted where PyTorch refuses",
+              "accepted (as PyTorch does)", "accepted")
+    assert sum(tally[g] for g in groups) == tally["calls tried"]
+    kinds = [group for group, _, _ in problems]
+    assert kinds.count("unclear") == tally["unclear errors"]
+    assert kinds.count("unclear") <= len(_PENDING_LABELS)
+    if torch is not None:
+        assert kinds.count("accepted") == tally["accepted where PyTorch refuses"]
+        assert kinds.count("refused") == tally["refused where PyTorch accepts"]
+        assert tally["accepted"] <= 2  # only what PyTorch lacks (al.sum_to_size) is uncompared
+
+
+def test_the_lists_are_current(result):
+    """Entries of PENDING (or DIFFERENCES) that now pass are reported, not failed: the other
+    parts of issue 14 land in any order; delete them."""
     _, problems = result
-    fixed = sorted(_KNOWN_LABELS - {p[1] for p in problems})
+    if torch is None:
+        return  # without PyTorch, the differences are not looked for
+    fixed = sorted(_ALLOWED - {p[1] for p in problems})
     if fixed:
-        print("\nbad-input sweep: fixed, delete from KNOWN:", ", ".join(fixed))
+        print("\nbad-input sweep: no longer a problem, delete from the lists:", ", ".join(fixed))

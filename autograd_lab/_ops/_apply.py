@@ -24,6 +24,7 @@ from ..autograd.function import attach
 from ..autograd.grad_mode import state
 from ..autograd.inplace import DEFAULT, MULTI_OUTPUT_NODE, NO_GRAD_MODE, ViewFn
 from ..autograd.saved import SavedTensor
+from ._args import not_a_tensor
 from ._errors import explain
 from ._promotion import keep_default_float
 from ._table import OpSpec
@@ -35,22 +36,33 @@ _F64 = np.dtype(np.float64)
 
 def run_forward(spec: OpSpec, tensors: tuple, attrs: tuple) -> np.ndarray:
     """The row's NumPy forward on the tensors' arrays; a NumPy failure becomes an error
-    that names the op and the shapes."""
-    first = tensors[0]._data
+    that names the op and the shapes; an operand that is not a Tensor, PyTorch's TypeError."""
     try:
+        first = tensors[0]._data
         if spec.scalar_forward is not None and first.ndim == 0 and fast_mode._enabled:
             out = spec.scalar_forward(first[()], *attrs)  # Note [Scalar math for 0-d tensors]
         elif len(tensors) == 1:  # most ops: no map over the inputs (measured: 2% of W1)
             out = spec.forward(first, *attrs)
         else:
             out = spec.forward(*map(_array_of, tensors), *attrs)
+    except AttributeError:  # no ``_data``: types are checked only now, on the error path
+        _check_tensors(spec, tensors)
+        raise
     except (ValueError, IndexError, TypeError) as err:
-        raise explain(spec, tensors, err) from None
+        raise explain(spec, tensors, err, attrs) from None
     # NumPy gives a scalar, not a 0-d array, for an op on 0-d arrays
     return out if type(out) is np.ndarray else np.asarray(out)
 
 
 _array_of = operator.attrgetter("_data")
+
+
+def _check_tensors(spec: OpSpec, tensors: tuple) -> None:
+    """PyTorch's "clone(): argument 'input' (position 1) must be Tensor, not str" for the
+    first operand that is not a Tensor (if all are, the caller re-raises its error)."""
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise not_a_tensor(spec.name, "input" if i == 0 else "other", i + 1, t) from None
 
 
 def apply_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> Tensor:
@@ -132,6 +144,9 @@ def apply_multi_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> tuple:
     """
     try:
         outs = spec.forward(*[t._data for t in tensors], *attrs)
+    except AttributeError:
+        _check_tensors(spec, tensors)
+        raise
     except (ValueError, IndexError, TypeError) as err:
         raise explain(spec, tensors, err) from None
     results = tuple([Tensor(out) for out in outs])

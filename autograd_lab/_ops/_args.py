@@ -9,10 +9,10 @@ import sys
 import numpy as np
 
 from .. import _dtypes
-from .._tensor import Tensor
+from .._tensor import Tensor, _int_arg
 
 __all__ = ["is_scalar", "python_scalar", "as_tensor_arg", "not_a_tensor", "wrong_type",
-           "takes_a_tensor"]
+           "int_arg", "ints_arg", "takes_a_tensor"]
 
 _F64 = np.dtype(np.float64)
 
@@ -71,6 +71,7 @@ def not_a_tensor(op: str, name: str, position: int, x, number: bool = False) -> 
 # name nothing, and are passed over. Nothing is looked up on the common path.
 
 _OWN_PACKAGE = __name__.split(".")[0] + "."
+_HERE = globals()  # the checks of this module are not what the user called
 
 
 def _parameter_holding(frame, value):
@@ -95,24 +96,47 @@ def _parameter_holding(frame, value):
     return None
 
 
-def wrong_type(value, expected: str, name: str = "dim") -> TypeError:
+def wrong_type(value, expected: str, name: str = "dim", found: str | None = None) -> TypeError:
     """PyTorch's TypeError for ``value``, which should have been ``expected`` ("int",
     "Tensor", "bool"...): "flatten(): argument 'start_dim' (position 2) must be int, not str",
     naming the public function and its parameter (Note [Naming the bad argument]); a
-    generic "argument 'dim' must be int, not str" when no function of ours took the value."""
-    found, frame = None, sys._getframe(1)
+    generic "argument 'dim' must be int, not str" when no function of ours took the value.
+    ``found`` replaces "not str" (for a sequence with a bad element)."""
+    caller, frame = None, sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__", "").startswith(_OWN_PACKAGE):
-        where = _parameter_holding(frame, value)
+        where = None if frame.f_globals is _HERE else _parameter_holding(frame, value)
         if where is not None:
-            found = (frame.f_code.co_name, *where)
+            caller = (frame.f_code.co_name, *where)
         frame = frame.f_back
     del frame
-    got = type(value).__name__
-    if found is None:
-        return TypeError(f"argument '{name}' must be {expected}, not {got}")
-    fn, name, position = found
+    found = found or f"not {type(value).__name__}"
+    if caller is None:
+        return TypeError(f"argument '{name}' must be {expected}, {found}")
+    fn, name, position = caller
     return TypeError(f"{fn}(): argument '{name}' (position {position}) must be {expected}, "
-                     f"not {got}")
+                     f"{found}")
+
+
+def int_arg(value) -> int:
+    """``value`` as an int (a NumPy integer, an integer 0-d tensor), or PyTorch's TypeError
+    naming the argument: "chunk(): argument 'chunks' (position 2) must be int, not str"."""
+    return value if type(value) is int else _int_arg(value)
+
+
+def ints_arg(value) -> tuple[int, ...]:
+    """An int or a sequence of ints (``roll``'s shifts, ``broadcast_to``'s size) as a tuple,
+    or PyTorch's "roll(): argument 'shifts' (position 2) must be tuple of ints, not NoneType"."""
+    if isinstance(value, (tuple, list)):
+        for i, v in enumerate(value):
+            if type(v) is not int and (isinstance(v, (bool, np.bool_))
+                                       or not hasattr(type(v), "__index__")):
+                raise wrong_type(value, "tuple of ints", "size",
+                                 f"but found element of type {type(v).__name__} at pos {i}")
+        return tuple(v if type(v) is int else int_arg(v) for v in value)
+    if type(value) is int or (hasattr(type(value), "__index__")
+                              and not isinstance(value, (bool, np.bool_))):
+        return (int_arg(value),)
+    raise wrong_type(value, "tuple of ints", "size")
 
 
 def takes_a_tensor(fn):

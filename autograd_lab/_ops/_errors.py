@@ -9,19 +9,43 @@ from __future__ import annotations
 
 import warnings
 
+from .._tensor import Tensor
+
 __all__ = ["explain", "broadcast_mismatch", "quiet"]
 
 
-def explain(spec, tensors: tuple, err: Exception) -> Exception:
-    """Turn a NumPy failure inside a forward into an error that names the op and shapes."""
-    shapes = [list(t._data.shape) for t in tensors]
+def explain(spec, tensors: tuple, err: Exception, attrs: tuple = ()) -> Exception:
+    """Turn a NumPy failure inside a forward into an error that names the op and shapes
+    (or, when NumPy refused the type of a non-tensor argument, that argument)."""
     text = str(err)
+    if isinstance(err, TypeError):
+        culprit = _bad_attr(spec, attrs, text)
+        if culprit is not None:
+            return culprit
+    shapes = [list(t._data.shape) for t in tensors]
     if "broadcast" in text and len(tensors) >= 2:
         mismatch = broadcast_mismatch([t._data.shape for t in tensors])
         if mismatch is not None:
             return RuntimeError(f"{mismatch} (in {spec.name}, shapes {shapes})")
     kind = type(err) if isinstance(err, IndexError) else RuntimeError
     return kind(f"{spec.name}: {text} (input shapes {shapes})")
+
+
+# What NumPy says when an operand has the wrong type: a str ("<U1"), None or a list of
+# mixed things (an object array), or one of our Tensors (which refuses NumPy's ufuncs).
+_TYPE_SIGNS = {str: ("<U", "str"), type(None): ("NoneType", "object"), list: ("object",)}
+
+
+def _bad_attr(spec, attrs: tuple, text: str) -> TypeError | None:
+    """PyTorch's "softplus(): argument 'beta' must be Number, not str" when NumPy's
+    TypeError ``text`` comes from an argument of the op that is not a tensor input (a row's
+    attrs, named in ``spec.attrs``); None when no attr explains it."""
+    for name, value in zip(spec.attrs, attrs, strict=False):
+        signs = _TYPE_SIGNS.get(type(value), ())
+        if any(sign in text for sign in signs) or (isinstance(value, Tensor) and "ufunc" in text):
+            return TypeError(f"{spec.name}(): argument '{name}' must be Number, "
+                             f"not {type(value).__name__}")
+    return None
 
 
 def broadcast_mismatch(shapes) -> str | None:

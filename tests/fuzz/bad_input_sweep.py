@@ -9,8 +9,12 @@ shape) in each argument position the sweep tries. Each call is put in one group:
   and a message that is not Python's or NumPy's internals;
 * ``unclear``: another exception type (AttributeError, ZeroDivisionError, ...) or a message
   with internals ("'str' object has no attribute", "<U1", "dtype object", ...);
-* ``accepted where PyTorch refuses``; ``refused where PyTorch accepts`` (allowed: the error
-  is clear; reported for the record); ``both accept``.
+* ``accepted where PyTorch refuses``; ``refused where PyTorch accepts`` (with a clear error,
+  but still a difference: a program that runs in PyTorch must run here); ``both accept``.
+
+Without PyTorch only the first two groups are told apart (``accepted``: not compared); a
+function PyTorch does not have (``al.sum_to_size``) is not compared either. The binary
+operators are tried as operators (``x + bad``, see ``OPERATORS``).
 
 Run ``python -m tests.fuzz.bad_input_sweep`` (from the repository root) for the tally and the
 list of problems; tests/test_bad_inputs.py checks it against its known list.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import operator
 import re
 import warnings
 
@@ -61,6 +66,14 @@ METHODS = ("add sub mul div neg pow exp log sqrt abs sigmoid relu clamp sum mean
            "register_hook to size item retain_grad requires_grad_ add_ mul_ __getitem__ "
            "__setitem__ __add__ __mul__ __matmul__ __pow__ __truediv__").split()
 
+# The binary operators are tried as operators: Python calls ``Tensor.__add__``, which in
+# PyTorch *returns* NotImplemented for a str, None or a list (so that the other operand may
+# answer), and only then raises TypeError. Calling the dunder by hand would count that
+# protocol step as "accepted".
+OPERATORS = {"__add__": (operator.add, "+"), "__mul__": (operator.mul, "*"),
+             "__matmul__": (operator.matmul, "@"), "__pow__": (operator.pow, "**"),
+             "__truediv__": (operator.truediv, "/")}
+
 FUNCTIONAL = ("relu gelu silu softplus softmax log_softmax cross_entropy nll_loss mse_loss "
               "binary_cross_entropy linear conv1d conv2d max_pool2d avg_pool2d dropout "
               "layer_norm embedding pad").split()
@@ -89,6 +102,10 @@ def calls():
                             lambda L, n=name, b=bad: getattr(L, n)(_x(L), BAD[b](L))))
     for name in METHODS:
         for bad in BAD:
+            if name in OPERATORS:  # ``x + bad``, as a user writes it (see OPERATORS)
+                out.append(Call(f"x {OPERATORS[name][1]} {bad}",
+                                lambda L, n=name, b=bad: OPERATORS[n][0](_x(L), BAD[b](L))))
+                continue
             out.append(Call(f"x.{name}({bad})",
                             lambda L, n=name, b=bad: getattr(_x(L), n)(BAD[b](L))))
     for name in FUNCTIONAL:
@@ -134,11 +151,15 @@ def sweep():
         tally["calls tried"] += 1
         ours = _outcome(call, al)
         theirs = _outcome(call, torch) if torch is not None else "not compared"
+        if isinstance(theirs, AttributeError) and str(theirs).startswith("module 'torch'"):
+            theirs = "not compared"  # ours only (al.sum_to_size): PyTorch has no such function
         if ours is not None:
             if is_clear(ours):
                 tally["clear errors"] += 1
                 if theirs is None:
                     tally["refused where PyTorch accepts"] += 1
+                    problems.append(("refused", call.label,
+                                     f"{type(ours).__name__}: {str(ours)[:150]}"))
             else:
                 tally["unclear errors"] += 1
                 problems.append(("unclear", call.label,
