@@ -320,8 +320,12 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
     # The nodes (AccumulateGrads, relu's) whose buffered gradient the engine owns; None
     # when it may own none in this pass (Note [Owned gradients]).
     owned = set() if on_arrays and not observe else None
+    # The input-buffer slots ``(node, nr)`` holding a gradient nothing else refers to, which
+    # a second gradient may be added into in place; None when no sum may be in place
+    # (Note [Summing in place]).
+    sole = set() if not create_graph and not observe else None
     recorder = StepRecorder(deps) if observe else None
-    _route(root, (), root.apply(()), buffers, deps, ready, needed, targets, owned)
+    _route(root, (), root.apply(()), buffers, deps, ready, needed, targets, owned, sole)
     while ready:
         node = heappop(ready)[1]
         grad_outputs = buffers.pop(node)
@@ -346,7 +350,8 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
             own = False
         grad_inputs = _apply(node, grad_outputs, keep_graph, on_arrays,
                              own and node._post_hooks is None)
-        _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, targets, owned)
+        _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, targets, owned,
+               sole)
         if recorder is not None:  # backward_steps: the state after this node (steps.py)
             yield recorder.record(node, grad_outputs, grad_inputs, ready, deps, buffers)
     return captured
@@ -385,6 +390,23 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
 # The engine then calls ``node._apply_arrays(grad_outputs, owned=True)``; in every other
 # case the node must leave its gradient as it is, and ``.grad`` gets a copy.
 # tests/test_accumulate_grad.py and tests/test_free_gradient.py check each case.
+
+
+# Note [Summing in place]
+# Where paths meet, a node's input buffer sums their gradients. PyTorch adds a later one
+# into the first *in place* (``old.add_(g)``, one more version) when nothing records (no
+# create_graph) and the buffer holds the only reference to a plain, dense tensor; otherwise
+# it makes ``old + g`` (version 0). So ``autograd.grad((x * x).sum(), x)[0]._version`` is 1
+# (MulBackward0's two fresh gradients, the second added into the first), and for
+# ``(x + x).sum()`` it is 0 (AddBackward0 passes one gradient to both edges: shared).
+# We decide "the only reference" by the rule of Note [Owned gradients]: the first gradient
+# was made fresh for that edge by a built-in op's node (or by _validate_grad's reduction)
+# and owns its memory; a sum ``old + g`` the engine made is fresh too. Only slots that will
+# receive another gradient are looked at (``deps[fn] > 1``), so a chain pays nothing.
+# Not while a step is shown (backward_steps): a step's gradients must stay as reported.
+# PyTorch's formulas may also write their own results in place (index backward's
+# index_put_), which gives its gradients versions of their own: that is the formula's
+# business, not the engine's.
 
 
 def _apply(node: Node, grad_outputs, keep_graph: bool, on_arrays: bool, owned: bool) -> tuple:
@@ -433,7 +455,7 @@ def _all_none(grads) -> bool:
 
 
 def _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, targets,
-           owned) -> None:
+           owned, sole) -> None:
     """Send each gradient along its edge, summing into the next node's input buffer."""
     given = len(grad_inputs)  # may be fewer than the edges: ``x + 2`` has an empty second edge
     for i, (fn, nr) in enumerate(node.next_functions):
@@ -451,7 +473,19 @@ def _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, target
                 g = _validate_grad(g, meta, node, i)  # reduce a broadcast, cast, or explain
             old = buf[nr]
             # The chain rule's sum: where paths meet, their gradients add up.
-            buf[nr] = g if old is None else old + g
+            if old is None:
+                buf[nr] = g
+                if sole is not None and deps[fn] > 1 and (  # more to come: Note [Summing in place]
+                    g is not grad_inputs[i] or _made_fresh(node, i, grad_outputs, grad_inputs)
+                ) and _owns_memory(g._data):
+                    sole.add((fn, nr))
+            elif sole is not None and (fn, nr) in sole:
+                np.add(old._data, g._data, out=old._data)  # PyTorch's old.add_(g)
+                old._version_counter().bump()
+            else:
+                buf[nr] = old + g
+                if sole is not None:
+                    sole.add((fn, nr))
             if owned is not None and fn._takes_owned_grad and (
                 old is not None or _made_fresh(node, i, grad_outputs, grad_inputs)
             ) and _owns_memory(buf[nr]._data):

@@ -109,6 +109,10 @@ INPLACE = {
     "clamp_": lambda v, y: v.clamp_(-0.5, 0.5),
 }
 
+TAKES_Y = ("add_t", "mul_t", "copy_")  # the in-place ops with a tensor input
+BOOKKEEPING = ("grad_made", "grad_graphs", "inplace_targets", "inplace", "grad_alias",
+               "outputs")
+
 # ---- the strategies ---------------------------------------------------------------------
 _index = st.integers(0, 1000)
 
@@ -197,6 +201,56 @@ def cut(chain, depth: int = 6):
     return (chain[0], tuple(cut(c, depth - 1) for c in chain[1]))
 
 
+def _memory(t) -> np.ndarray:
+    """The tensor's memory as a NumPy array (no copy): PyTorch's strides, in bytes."""
+    return t.detach().numpy()
+
+
+def node_names(fn) -> frozenset:
+    """The names of the nodes of the graph behind ``fn``."""
+    names, seen, stack = set(), set(), [fn]
+    while stack:
+        fn = stack.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        names.add(_name(fn))
+        stack.extend(f for f, _ in fn.next_functions)
+    return frozenset(names)
+
+
+def _broadcast(a: np.ndarray) -> bool:
+    """Read-only memory, or elements that repeat one memory location (stride 0)."""
+    return not a.flags.writeable or any(
+        stride == 0 and n > 1 for n, stride in zip(a.shape, a.strides, strict=True))
+
+
+def _dense(a: np.ndarray) -> bool:
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of memory once."""
+    expected = a.itemsize
+    pairs = zip(a.strides, a.shape, strict=True)
+    for stride, size in sorted((stride, n) for stride, n in pairs if n != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> str:
+    """PyTorch's get_overlap_status of two tensors' memories (as ``_memory`` gives them):
+    "full" (the same elements, laid out alike), "partial", "no", or "too hard" (one of
+    them is not dense). An in-place op refuses an input that overlaps its output partially."""
+    if a.size == 0 or b.size == 0:
+        return "no"
+    if not (_dense(a) and _dense(b)):
+        return "too hard"
+    a0, b0 = a.__array_interface__["data"][0], b.__array_interface__["data"][0]
+    a1, b1 = a0 + a.nbytes, b0 + b.nbytes
+    if (a0, a1) == (b0, b1):
+        return "full" if a.strides == b.strides else "partial"
+    return "partial" if a0 < b1 and b0 < a1 else "no"
+
+
 def _describe(t):
     return {"value": _np(t), "dtype": str(t.dtype).split(".")[-1], "shape": tuple(t.shape),
             "requires_grad": t.requires_grad, "version": t._version,
@@ -211,7 +265,8 @@ def run(program, L):
            L.tensor(rng.uniform(-2, 2, (3,)), dtype=L.float64, requires_grad=True),
            L.tensor(rng.uniform(-2, 2, (2, 1)), dtype=L.float64)]
     leaves = env[:2]
-    retained, hooks, steps, grad_made, targets = [], [], [], [], {}
+    retained, hooks, steps, targets = [], [], [], {}
+    grad_made, graphs, inplace, outputs = {}, {}, {}, {}  # bookkeeping for classifying
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for k, s in enumerate(stmts):
@@ -223,14 +278,22 @@ def run(program, L):
                     x, y = env[i % len(env)], env[j % len(env)]
                     out = f(L, x) if arity == 1 else f(L, x, y)
                     env.append(out)
+                    outputs[k] = len(env) - 1
                     steps.append((k, "ok", _describe(out)))
                 elif kind == "inplace":
                     _, view, op, i, j = s
                     x, y = env[i % len(env)], env[j % len(env)]
                     targets[k] = i % len(env)
                     v = VIEWS[view](x)
+                    inplace[k] = {
+                        "on_grad": any(np.may_share_memory(_memory(x), _memory(env[n]))
+                                       for n in grad_made),
+                        "overlap": overlap(_memory(v), _memory(y)) if op in TAKES_Y else None,
+                        "broadcast": _broadcast(_memory(x)),
+                    }
                     INPLACE[op](v, y)
                     env.append(v)
+                    outputs[k] = len(env) - 1
                     steps.append((k, "ok", _describe(v), _describe(x)))
                 elif kind == "retain_grad":
                     t = env[s[1] % len(env)]
@@ -249,10 +312,12 @@ def run(program, L):
                     steps.append((k, "ok"))
                 elif kind == "grad":
                     _, i, cg = s
-                    gs = L.autograd.grad(env[i % len(env)].sum(), leaves, create_graph=cg,
+                    out = env[i % len(env)].sum()
+                    graphs[k] = node_names(out.grad_fn)
+                    gs = L.autograd.grad(out, leaves, create_graph=cg,
                                          allow_unused=True, retain_graph=True)
                     made = [g for g in gs if g is not None]
-                    grad_made.extend(range(len(env), len(env) + len(made)))
+                    grad_made.update(dict.fromkeys(range(len(env), len(env) + len(made)), k))
                     env.extend(made)
                     steps.append((k, "ok", tuple(_describe(g) for g in made)))
             except Exception as exc:  # noqa: BLE001 - where and what kind is the result
@@ -264,8 +329,15 @@ def run(program, L):
             "hooks": hooks,
             "versions": [t._version for t in env],
         }
-    final["grad_made"] = grad_made  # which tensors autograd.grad returned
+    final["grad_made"] = grad_made  # tensor -> the grad statement that returned it
+    final["grad_graphs"] = graphs  # grad statement -> names of the nodes it went through
     final["inplace_targets"] = targets  # statement -> the tensor an in-place op was on
+    final["inplace"] = inplace  # in-place statement -> what its memory shared (see run)
+    # tensor -> the grad statement whose result it shares memory with (a gradient, a view
+    # of one), for every tensor that does
+    final["grad_alias"] = {n: k for n, t in enumerate(env) for g, k in grad_made.items()
+                           if np.may_share_memory(_memory(t), _memory(env[g]))}
+    final["outputs"] = outputs  # op or in-place statement -> the tensor it made
     return {"steps": steps, "final": final}
 
 
@@ -306,7 +378,7 @@ def differences(ours, theirs):
     ``where`` is like ``steps[4].grad_fn[0]`` (what statement 4 made) or
     ``final.leaf_grads[0]``."""
     yield from _all(ours["steps"], theirs["steps"], "steps")
-    skip = ("grad_made", "inplace_targets")  # bookkeeping for classifying, not results
+    skip = BOOKKEEPING  # for classifying differences, not results
     yield from _all({k: v for k, v in ours["final"].items() if k not in skip},
                     {k: v for k, v in theirs["final"].items() if k not in skip}, "final")
 

@@ -14,7 +14,8 @@ except ImportError:  # pragma: no cover
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
 
-VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_OF_LEAF = ("a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation.")
 
 
 def _error(fn):
@@ -58,3 +59,46 @@ def test_the_same_view_may_still_be_written_under_no_grad():
         with L.no_grad():
             v.mul_(2)
         assert x._version == 1 and x.tolist() == [[2.0, 2.0, 2.0], [1.0, 1.0, 1.0]]
+
+
+# --- autograd.grad: a gradient summed in place where paths meet has a version ------------
+SUMS = {  # program -> (version of the gradient autograd.grad returns, its value at x = 1)
+    "x * x": (lambda x: (x * x).sum(), 1, 2.0),  # two fresh gradients: the 2nd added in place
+    "x + x": (lambda x: (x + x).sum(), 0, 2.0),  # one gradient on both edges: a new sum
+    "exp + sin": (lambda x: x.exp().sum() + x.sin().sum(), 1, 3.2585),
+    "exp + sin + cos": (lambda x: x.exp().sum() + x.sin().sum() + x.cos().sum(), 2, 2.4171),
+    "one path": (lambda x: x.exp().sum(), 0, 2.7183),
+}
+
+
+@pytest.mark.parametrize("program", SUMS.values(), ids=SUMS.keys())
+def test_a_gradient_summed_in_place_has_pytorchs_version(program):
+    f, version, value = program
+    for L in _libraries():
+        x = L.ones(3, dtype=L.float64, requires_grad=True)
+        (g,) = L.autograd.grad(f(x), x)
+        assert g._version == version, L.__name__
+        assert g.tolist() == pytest.approx([value] * 3, abs=1e-4)
+
+
+def test_under_create_graph_every_sum_is_a_new_tensor():
+    for L in _libraries():
+        x = L.ones(3, dtype=L.float64, requires_grad=True)
+        (g,) = L.autograd.grad((x * x).sum(), x, create_graph=True)
+        assert g._version == 0 and g.grad_fn is not None, L.__name__
+
+
+def test_the_callers_gradient_is_never_summed_into():
+    for L in _libraries():
+        x = L.ones(3, dtype=L.float64, requires_grad=True)
+        seed = L.ones(3, dtype=L.float64)
+        (g,) = L.autograd.grad(x + x, x, seed)  # seed flows to both edges of AddBackward0
+        assert seed.tolist() == [1.0, 1.0, 1.0] and seed._version == 0, L.__name__
+        assert g.tolist() == [2.0, 2.0, 2.0] and g._version == 0, L.__name__
+
+
+def test_leaf_grad_values_do_not_change_when_sums_are_in_place():
+    x = al.ones(3, dtype=al.float64, requires_grad=True)
+    loss = x.exp().sum() + x.sin().sum() + (x * x).sum()
+    loss.backward()
+    assert x.grad.tolist() == pytest.approx([2.7183 + 0.5403 + 2.0] * 3, abs=1e-4)
