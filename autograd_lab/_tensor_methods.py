@@ -20,6 +20,7 @@ from ._ops import (
     special,
     views,
 )
+from ._ops._args import not_a_tensor
 from ._tensor import Tensor
 from .autograd import engine, tensor_hooks
 
@@ -64,6 +65,13 @@ def _detach_(self):
     self._grad_fn = None
     self._requires_grad = False
     return self
+
+
+def _type_as(self, other):
+    """This tensor converted to ``other``'s dtype."""
+    if not isinstance(other, Tensor):
+        raise not_a_tensor("type_as", "other", 1, other)
+    return conversion.to(self, other.dtype)
 
 
 def _T(self):  # noqa: N802
@@ -117,7 +125,7 @@ _METHODS = {
     "double": lambda self: conversion.to(self, _dtypes.float64),
     "float": lambda self: conversion.to(self, _dtypes.float32),
     "long": lambda self: conversion.to(self, _dtypes.int64),
-    "type_as": lambda self, other: conversion.to(self, other.dtype),
+    "type_as": _type_as,
     "contiguous": lambda self: self,
     "cpu": lambda self: self,  # everything lives on the CPU here
     "topk": sorting.topk, "take_along_dim": sorting.take_along_dim,

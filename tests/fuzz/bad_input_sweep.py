@@ -64,7 +64,8 @@ METHODS = ("add sub mul div neg pow exp log sqrt abs sigmoid relu clamp sum mean
            "broadcast_to repeat tile flip roll narrow select split chunk unbind gather scatter "
            "index_select masked_fill masked_select fill_ copy_ triu tril diagonal backward "
            "register_hook to size item retain_grad requires_grad_ add_ mul_ __getitem__ "
-           "__setitem__ __add__ __mul__ __matmul__ __pow__ __truediv__").split()
+           "__setitem__ __add__ __mul__ __matmul__ __pow__ __truediv__ type_as movedim cumprod "
+           "where sub_ div_ pow_ clamp_ masked_fill_").split()
 
 # The binary operators are tried as operators: Python calls ``Tensor.__add__``, which in
 # PyTorch *returns* NotImplemented for a str, None or a list (so that the other operand may
