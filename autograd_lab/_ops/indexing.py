@@ -224,49 +224,68 @@ def _index_put_backward(grad, indices):
 INDEX_PUT = REGISTRY["index_put"]
 
 
-def _as_view_chain(input: Tensor, index: tuple, plain_slice: bool):
-    """A basic index as PyTorch applies it: one view op per part, left to right
-    (``x[1:, 0]`` is SelectBackward0 over SliceBackward0, ``x[None]`` UnsqueezeBackward0);
-    a full ``:`` inside a tuple adds nothing. None (the caller's single op) when the index
-    has one kind of part (only ints, or only slices: the top node's name is PyTorch's
-    already), when no op would apply (PyTorch's AliasBackward0, not modelled here) or for
-    a negative step (NumPy's reversed view)."""
-    kinds = {"int" if isinstance(p, (int, np.integer)) else type(p).__name__
-             for p in index if p is not Ellipsis
-             and not (isinstance(p, slice) and not plain_slice and p == slice(None))}
-    all_int = all(isinstance(p, (int, np.integer)) for p in index)
-    if kinds in ({"slice"}, set()) or (kinds == {"int"} and all_int):
-        return None  # one kind of part: the single select/slice op has PyTorch's name
-    t, dim, ndim = input, 0, input._data.ndim
+def _skips(part: slice, size: int) -> bool:
+    """Does a slice inside an index tuple take the whole dimension? PyTorch then applies
+    no op for it (``x[:, :2]`` is one SliceBackward0); it reads the slice as written:
+    start 0 (or none), stop at least the size (or none), step 1."""
+    start = 0 if part.start is None else part.start
+    stop = size if part.stop is None else part.stop
+    return start == 0 and stop >= size and part.step in (None, 1)
+
+
+def _as_view_chain(input: Tensor, index: tuple) -> Tensor | None:
+    """A basic index tuple as PyTorch applies it: one view op per part, left to right
+    (``x[1:, 0]`` is SelectBackward0 over SliceBackward0, ``x[0, 1]`` two SelectBackward0,
+    ``x[None]`` UnsqueezeBackward0); a slice over a whole dimension adds nothing, and an
+    index that adds nothing at all (``x[...]``, ``x[:, :]``) is AliasBackward0. None when
+    one select or one slice is all it takes (the caller's single op, with PyTorch's name)
+    and for a negative step (NumPy's reversed view: the caller's single slice op)."""
+    ndim = input._data.ndim
     explicit = sum(1 for p in index if p is not None and p is not Ellipsis)
-    applied = False
+    steps, dim, shape = [], 0, list(input._data.shape)  # (kind, part, dim) of each op
     for part in index:
         if part is Ellipsis:
             dim += ndim - explicit
         elif part is None:
-            t = apply_op(REGISTRY["unsqueeze"], (t,), (dim,))
-            dim, applied = dim + 1, True
+            steps.append(("unsqueeze", None, dim))
+            shape.insert(dim, 1)
+            dim += 1
         elif isinstance(part, slice):
-            size = t._data.shape[dim]
-            start, stop, step = part.indices(size)
-            if step <= 0:
+            if part.indices(shape[dim])[2] <= 0:
                 return None
-            stop = max(stop, start)
-            if plain_slice or (start, stop, step) != (0, size, 1):
-                t = apply_op(REGISTRY["narrow"], (t,), (dim, start, stop, step, t._data.shape))
-                applied = True
+            if not _skips(part, shape[dim]):
+                steps.append(("slice", part, dim))
             dim += 1
         else:
-            size, i = t._data.shape[dim], int(part)  # in range: checked by the caller
+            steps.append(("select", part, dim))
+            del shape[dim]
+    if not steps:
+        return apply_op(REGISTRY["alias"], (input,))
+    if len(steps) == 1 and (steps[0][0] == "slice" or (steps[0][0] == "select" and len(index) == 1)):
+        return None
+    t = input
+    for kind, part, dim in steps:
+        size = t._data.shape[dim] if kind != "unsqueeze" else None
+        if kind == "unsqueeze":
+            t = apply_op(REGISTRY["unsqueeze"], (t,), (dim,))
+        elif kind == "slice":
+            start, stop, step = part.indices(size)
+            t = apply_op(REGISTRY["narrow"], (t,), (dim, start, max(stop, start), step,
+                                                  t._data.shape))
+        else:
+            i = int(part)  # in range: checked by the caller
             t = apply_op(REGISTRY["select_int"], (t,), (dim, i + size if i < 0 else i,
                                                         t._data.shape))
-            applied = True
-    return t if applied else None
+    return t
 
 
 def getitem(input: Tensor, index) -> Tensor:
-    """``input[index]`` with NumPy's (and PyTorch's) indexing rules."""
-    plain_slice = isinstance(index, slice)
+    """``input[index]`` with NumPy's (and PyTorch's) indexing rules.
+
+    An int or a slice alone is one SelectBackward0 or SliceBackward0; a tuple of ints,
+    slices, None and ``...`` is PyTorch's chain of one view op per part; tensors, lists
+    and bools make it advanced indexing (IndexBackward0, a copy)."""
+    one_part = isinstance(index, (slice, int, np.integer))
     index, advanced = normalize_index(index)
     shape = input._data.shape
     if advanced:
@@ -278,7 +297,7 @@ def getitem(input: Tensor, index) -> Tensor:
     try:
         if not advanced:
             input._data[index + (Ellipsis,) if Ellipsis not in index else index]  # errors
-            chain = _as_view_chain(input, index, plain_slice)
+            chain = None if one_part else _as_view_chain(input, index)
             if chain is not None:
                 return chain
         return apply_op(spec, (input,), (index, shape))

@@ -162,6 +162,16 @@ def _unsqueeze_backward(grad, dim):
 UNSQUEEZE = REGISTRY["unsqueeze"]
 
 
+@defop("alias", lambda a: a.view(), view=True, math="grad_self = grad")
+def _alias_backward(grad):
+    """The same elements, a new tensor: ``x[...]`` (an index that changes nothing) gives
+    a view of all of ``x``, as PyTorch's ``alias``; the gradient passes unchanged."""
+    return grad
+
+
+ALIAS = REGISTRY["alias"]
+
+
 # --- public functions ------------------------------------------------------------------
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (a view when memory allows, else a copy)."""

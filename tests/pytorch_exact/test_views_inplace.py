@@ -112,6 +112,24 @@ GETITEM_CHAINS = [
     (0, ["SelectBackward0"]),
     (slice(None), ["SliceBackward0"]),
     (slice(1, None), ["SliceBackward0"]),
+    # one kind of part, several ops: PyTorch's chain, one node per part
+    ((0, 1), ["SelectBackward0", "SelectBackward0"]),
+    ((0, -1), ["SelectBackward0", "SelectBackward0"]),
+    ((0, Ellipsis, 1), ["SelectBackward0", "SelectBackward0"]),
+    ((slice(1, None), slice(None, 2)), ["SliceBackward0", "SliceBackward0"]),
+    ((slice(1, None), slice(None, None, 2)), ["SliceBackward0", "SliceBackward0"]),
+    ((slice(None), slice(None, 2)), ["SliceBackward0"]),
+    ((slice(-100, None), 0), ["SelectBackward0", "SliceBackward0"]),  # -100 is not 0
+    ((slice(0, 100), 0), ["SelectBackward0"]),  # a stop past the end takes all of it
+    ((None, None), ["UnsqueezeBackward0", "UnsqueezeBackward0"]),
+    ((None, slice(None), None), ["UnsqueezeBackward0", "UnsqueezeBackward0"]),
+    ((0, 0, None), ["UnsqueezeBackward0", "SelectBackward0", "SelectBackward0"]),
+    # an index that changes nothing: PyTorch's alias
+    (Ellipsis, ["AliasBackward0"]),
+    ((), ["AliasBackward0"]),
+    ((slice(None), slice(None)), ["AliasBackward0"]),
+    ((Ellipsis, slice(None)), ["AliasBackward0"]),
+    ((slice(0, 100),), ["AliasBackward0"]),
 ]
 
 
@@ -122,17 +140,37 @@ def test_getitem_node_chain(index, expected):
         assert _chain(torch.ones(3, 4, requires_grad=True)[index].grad_fn) == expected
 
 
+@pytest.mark.parametrize("index", [Ellipsis, (), (slice(None), slice(None))])
+def test_an_index_that_changes_nothing_is_an_alias_view(index):
+    """``x[...]``: a new tensor over all of x (AliasBackward0), writes reach x."""
+    x = al.arange(6.0).view(2, 3).requires_grad_()
+    base = x * 1
+    y = base[index]
+    assert y is not base and y._base is base and y.grad_fn.name() == "AliasBackward0"
+    assert y.grad_fn.next_functions[0][0] is base.grad_fn
+    y.mul_(2)
+    assert base.tolist() == [[0.0, 2.0, 4.0], [6.0, 8.0, 10.0]]
+    base.sum().backward()
+    assert x.grad.tolist() == [[2.0] * 3] * 2
+    if torch is not None:
+        t = torch.arange(6.0).view(2, 3).requires_grad_()
+        tb = t * 1
+        ty = tb[index]
+        assert ty._base is tb and ty.grad_fn.name() == "AliasBackward0"
+
+
 @pytest.mark.parametrize("index", [(slice(1, None), 0), (None, 0), (None, slice(None), 1),
-                                   (slice(-2, None), -1), (None, -1)])
+                                   (slice(-2, None), -1), (None, -1), (1, 2), (-1, 0),
+                                   (slice(1, None), slice(None, None, 2))])
 def test_getitem_chain_gradient_and_shared_memory(index):
     x = al.arange(12.0).view(3, 4).requires_grad_()
     y = x[index]
     assert y.tolist() == x.detach().numpy()[index].tolist()
     (y * 3).sum().backward()
     expected = al.zeros(3, 4).numpy()
-    expected[index[1:] if index[0] is None else index] = 3
+    expected[tuple(p for p in index if p is not None)] = 3
     assert x.grad.tolist() == expected.tolist()
-    where = index[1:] if index[0] is None else index
+    where = tuple(p for p in index if p is not None)
     base = al.zeros(3, 4)
     base[index].fill_(7)  # the chain of views writes into base
     assert (base.numpy()[where] == 7).all() and (base.numpy() == 7).sum() == y.numel()
