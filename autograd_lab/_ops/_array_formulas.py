@@ -70,6 +70,33 @@ def _cos_backward_arrays(grad, self):
     return -grad * np.sin(self)
 
 
+@arrays_for("pow_scalar")
+def _pow_scalar_backward_arrays(grad, self, exponent):
+    if exponent == 0:
+        return grad * 0
+    return grad * (self ** (exponent - 1) * exponent)
+
+
+@arrays_for("square")
+def _square_backward_arrays(grad, self):
+    return grad * (self * 2)
+
+
+@arrays_for("sqrt")
+def _sqrt_backward_arrays(grad, result):
+    return grad / (result * 2)
+
+
+@arrays_for("tanh")
+def _tanh_backward_arrays(grad, result):
+    return grad * (1 - result * result)
+
+
+@arrays_for("sigmoid")
+def _sigmoid_backward_arrays(grad, result):
+    return grad * result * (1 - result)
+
+
 @arrays_for("relu")
 def _relu_backward_arrays(grad, result, *, grad_is_owned=False):
     # relu's result is >= 0 or nan, so "not result <= 0" is "result != 0": one comparison.

@@ -210,6 +210,43 @@ _saving_its_number(DIV_ROUNDING_SCALAR)
 # ``number / x`` is ``x.reciprocal() * number``, as in PyTorch (see ``_true_div``).
 
 
+# --- the Scalar overloads that derivative formulas record ------------------------------
+# Note [What a formula records]
+# Under create_graph=True every op of a formula becomes a node, so the graph of a
+# gradient shows how its formula is written. PyTorch's formulas multiply and add numbers
+# with the Scalar overloads of mul and add: ``2 * result`` there is ``mul(result, 2)``,
+# recorded as MulBackward1 with one edge (no Python number wrapped in a tensor, unlike
+# ``result * 2`` typed by a user, MulBackward0 with a second, empty edge). Formulas here
+# say ``scale(t, 2)`` and ``shift(t, 1)`` to record the same nodes; ``tanh``, ``sigmoid``
+# and ``relu`` call their backward as one op (``tanh_backward``...), as PyTorch does.
+@defop("mul_Scalar", np.multiply, attrs=("other",), node_name="MulBackward1",
+       math="grad_self = grad * other")
+def _mul_Scalar_backward(grad, other):  # noqa: N802 - PyTorch's overload name
+    return scale(grad, other)
+
+
+MUL_SCALAR_OVERLOAD = REGISTRY["mul_Scalar"]
+
+
+def scale(t: Tensor, number) -> Tensor:
+    """``t * number`` as a formula records it: MulBackward1 (Note [What a formula records])."""
+    return apply_op(MUL_SCALAR_OVERLOAD, (t,), (number,))
+
+
+@defop("add_Scalar", np.add, attrs=("other",), node_name="AddBackward1",
+       math="grad_self = grad")
+def _add_Scalar_backward(grad, other):  # noqa: N802 - PyTorch's overload name
+    return grad
+
+
+ADD_SCALAR_OVERLOAD = REGISTRY["add_Scalar"]
+
+
+def shift(t: Tensor, number) -> Tensor:
+    """``t + number`` as a formula records it: AddBackward1 (Note [What a formula records])."""
+    return apply_op(ADD_SCALAR_OVERLOAD, (t,), (number,))
+
+
 @defop("neg", np.negative, runs_on_arrays=True,
        math="grad_self = -grad")
 def _neg_backward(grad):
@@ -221,13 +258,12 @@ NEG = REGISTRY["neg"]
 
 # --- pow -------------------------------------------------------------------------------
 @defop("pow_scalar", quiet(np.power), save=("self",), attrs=("exponent",), node_name="PowBackward0",
-       runs_on_arrays=True,
        math="grad_self = grad * exponent * self^(exponent - 1)  (grad * 0 if exponent == 0)")
 def _pow_scalar_backward(grad, self, exponent):
     """d(self**p)/dself = p * self**(p-1)."""
     if exponent == 0:
         return grad * 0
-    return grad * exponent * self ** (exponent - 1)
+    return grad * scale(self ** (exponent - 1), exponent)
 
 
 POW_SCALAR = REGISTRY["pow_scalar"]
@@ -256,7 +292,7 @@ def _rpow_scalar_backward(grad, exponent, result, self):
     if self == 0:
         return grad * where(exponent >= 0, 0.0, result * float("-inf"))
     log_base = math.log(self) if self > 0 else float("nan")
-    return grad * result * log_base
+    return grad * scale(result, log_base)
 
 
 RPOW_SCALAR = REGISTRY["rpow_scalar"]
@@ -290,7 +326,7 @@ EXP = REGISTRY["exp"]
        math="grad_self = grad * (result + 1)")
 def _expm1_backward(grad, result):
     """d (exp(x) - 1) = exp(x) = result + 1."""
-    return grad * (result + 1)
+    return grad * shift(result, 1)
 
 
 EXPM1 = REGISTRY["expm1"]
@@ -310,17 +346,17 @@ LOG = REGISTRY["log"]
        math="grad_self = grad / (self + 1)")
 def _log1p_backward(grad, self):
     """d log(1+x) = 1/(1+x)."""
-    return grad / (self + 1)
+    return grad / shift(self, 1)
 
 
 LOG1P = REGISTRY["log1p"]
 
 
-@defop("sqrt", _floating(np.sqrt), save=("result",), runs_on_arrays=True,
+@defop("sqrt", _floating(np.sqrt), save=("result",),
        math="grad_self = grad / (2 * result)")
 def _sqrt_backward(grad, result):
     """d sqrt(x) = 1 / (2 sqrt(x))."""
-    return grad / (2 * result)
+    return grad / scale(result, 2)
 
 
 SQRT = REGISTRY["sqrt"]
@@ -330,7 +366,7 @@ SQRT = REGISTRY["sqrt"]
        math="grad_self = -0.5 * grad * result³")
 def _rsqrt_backward(grad, result):
     """d x**-1/2 = -1/2 x**-3/2 = -result**3 / 2."""
-    return -0.5 * grad * result * result * result
+    return scale(grad, -0.5) * result ** 3
 
 
 RSQRT = REGISTRY["rsqrt"]
@@ -340,16 +376,17 @@ RSQRT = REGISTRY["rsqrt"]
        math="grad_self = -grad * result²")
 def _reciprocal_backward(grad, result):
     """d 1/x = -1/x**2."""
-    return -grad * result * result
+    return -grad * (result * result)
 
 
 RECIPROCAL = REGISTRY["reciprocal"]
 
 
-@defop("square", np.square, save=("self",), node_name="PowBackward0", runs_on_arrays=True,
-       math="grad_self = grad * 2 * self")
+@defop("square", np.square, save=("self",), node_name="PowBackward0",
+       math="grad_self = grad * 2 * self^1  (pow's formula, exponent 2)")
 def _square_backward(grad, self):
-    return grad * 2 * self
+    """square is pow(self, 2), as in PyTorch: pow's formula, ``self ** 1`` included."""
+    return _pow_scalar_backward(grad, self, 2)
 
 
 SQUARE = REGISTRY["square"]
@@ -358,8 +395,8 @@ SQUARE = REGISTRY["square"]
 @defop("abs", np.abs, save=("self",),
        math="grad_self = grad * sign(self)")
 def _abs_backward(grad, self):
-    """d|x| = sign(x) (0 at 0, as PyTorch)."""
-    return grad * sign(self)
+    """d|x| = sgn(x) (0 at 0, as PyTorch; sgn is sign, for real numbers)."""
+    return grad * _sgn(self)
 
 
 ABS = REGISTRY["abs"]
@@ -387,6 +424,20 @@ def _zeros_like(t: Tensor) -> Tensor:
 SIGN = REGISTRY["sign"]
 
 
+@defop("sgn", _sign_forward, node_name="SgnBackward0",
+       math="grad_self = 0  (a constant)")
+def _sgn_backward(grad):
+    """sgn is sign for real numbers (x/|x| for complex ones); abs's formula reads it."""
+    return _zeros_like(grad)
+
+
+SGN = REGISTRY["sgn"]
+
+
+def _sgn(input: Tensor) -> Tensor:
+    return apply_op(SGN, (input,))
+
+
 @defop("sin", _floating(np.sin), save=("self",),
        math="grad_self = grad * cos(self)")
 def _sin_backward(grad, self):
@@ -398,10 +449,10 @@ SIN = REGISTRY["sin"]
 
 
 @defop("cos", _floating(np.cos), save=("self",),
-       math="grad_self = -grad * sin(self)")
+       math="grad_self = grad * -sin(self)")
 def _cos_backward(grad, self):
     """d cos(x) = -sin(x)."""
-    return -grad * sin(self)
+    return grad * -sin(self)
 
 
 COS = REGISTRY["cos"]
@@ -411,7 +462,7 @@ COS = REGISTRY["cos"]
        math="grad_self = grad * (1 + result²)")
 def _tan_backward(grad, result):
     """d tan(x) = 1 + tan(x)**2."""
-    return grad * (1 + result * result)
+    return grad * shift(result ** 2, 1)
 
 
 TAN = REGISTRY["tan"]
@@ -439,17 +490,17 @@ COSH = REGISTRY["cosh"]
        math="grad_self = grad / √(1 - self²)")
 def _asin_backward(grad, self):
     """d asin(x) = 1/sqrt(1 - x**2)."""
-    return grad * rsqrt(1 - self * self)
+    return grad * rsqrt(shift(-self * self, 1))
 
 
 ASIN = REGISTRY["asin"]
 
 
 @defop("acos", _floating(np.arccos), save=("self",),
-       math="grad_self = -grad / √(1 - self²)")
+       math="grad_self = grad * -1/√(1 - self²)")
 def _acos_backward(grad, self):
     """d acos(x) = -1/sqrt(1 - x**2)."""
-    return -grad * rsqrt(1 - self * self)
+    return grad * -rsqrt(shift(-self * self, 1))
 
 
 ACOS = REGISTRY["acos"]
@@ -459,17 +510,36 @@ ACOS = REGISTRY["acos"]
        math="grad_self = grad / (1 + self²)")
 def _atan_backward(grad, self):
     """d atan(x) = 1/(1 + x**2)."""
-    return grad / (1 + self * self)
+    return grad / shift(self * self, 1)
 
 
 ATAN = REGISTRY["atan"]
 
 
-@defop("tanh", _floating(np.tanh), save=("result",), runs_on_arrays=True,
-       math="grad_self = grad * (1 - result²)")
+@defop("tanh_backward", promoting(lambda g, y: g * (1 - y * y), name="tanh_backward"),
+       inputs=("grad_output", "output"), save=("grad_output", "output"),
+       node_name="TanhBackwardBackward0",
+       math=("grad_grad_output = tanh_backward(grad, output);  "
+             "grad_output = -2 * output * grad * grad_output"))
+def _tanh_backward_backward(grad, grad_output, output):
+    """``grad_output * (1 - output²)`` is linear in grad_output; d/doutput = -2 output."""
+    return tanh_backward(grad, output), scale(output, -2) * grad * grad_output
+
+
+TANH_BACKWARD = REGISTRY["tanh_backward"]
+
+
+def tanh_backward(grad_output: Tensor, output: Tensor) -> Tensor:
+    """tanh's gradient ``grad_output * (1 - output²)`` as one op (PyTorch's
+    tanh_backward): under create_graph it is one node, TanhBackwardBackward0."""
+    return apply_op(TANH_BACKWARD, (grad_output, output))
+
+
+@defop("tanh", _floating(np.tanh), save=("result",),
+       math="grad_self = tanh_backward(grad, result) = grad * (1 - result²)")
 def _tanh_backward(grad, result):
     """d tanh(x) = 1 - tanh(x)**2."""
-    return grad * (1 - result * result)
+    return tanh_backward(grad, result)
 
 
 TANH = REGISTRY["tanh"]
@@ -481,11 +551,31 @@ def _sigmoid_forward(a: np.ndarray) -> np.ndarray:
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
 
 
-@defop("sigmoid", _floating(_sigmoid_forward), save=("result",), runs_on_arrays=True,
-       math="grad_self = grad * result * (1 - result)")
+@defop("sigmoid_backward", promoting(lambda g, y: g * y * (1 - y), name="sigmoid_backward"),
+       inputs=("grad_output", "output"), save=("grad_output", "output"),
+       node_name="SigmoidBackwardBackward0",
+       math=("grad_grad_output = sigmoid_backward(grad, output);  "
+             "grad_output = grad * grad_output * (1 - 2 * output)"))
+def _sigmoid_backward_backward(grad, grad_output, output):
+    """``grad_output * output * (1 - output)`` is linear in grad_output; d/doutput =
+    1 - 2 output."""
+    return sigmoid_backward(grad, output), grad * grad_output * shift(scale(output, -2), 1)
+
+
+SIGMOID_BACKWARD = REGISTRY["sigmoid_backward"]
+
+
+def sigmoid_backward(grad_output: Tensor, output: Tensor) -> Tensor:
+    """sigmoid's gradient ``grad_output * output * (1 - output)`` as one op (PyTorch's
+    sigmoid_backward): under create_graph it is one node, SigmoidBackwardBackward0."""
+    return apply_op(SIGMOID_BACKWARD, (grad_output, output))
+
+
+@defop("sigmoid", _floating(_sigmoid_forward), save=("result",),
+       math="grad_self = sigmoid_backward(grad, result) = grad * result * (1 - result)")
 def _sigmoid_backward(grad, result):
     """d sigmoid(x) = sigmoid(x) (1 - sigmoid(x))."""
-    return grad * result * (1 - result)
+    return sigmoid_backward(grad, result)
 
 
 SIGMOID = REGISTRY["sigmoid"]

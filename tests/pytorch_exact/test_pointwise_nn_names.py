@@ -26,6 +26,8 @@ def _lib(name):
 
 
 def _arr(t):
+    if torch is not None and isinstance(t, torch.Tensor):
+        return t.detach().numpy(force=True)  # abs'' is PyTorch's ZeroTensor
     return t.detach().numpy()
 
 
@@ -149,3 +151,90 @@ def test_where_gradients_go_to_the_two_tensors(lib):
     g, = m.autograd.grad(m.where(x > 0, x * x, y).sum(), x, create_graph=True)
     gg, = m.autograd.grad(g.sum(), x)
     np.testing.assert_allclose(_arr(gg), [2.0, 0.0, 2.0])
+
+
+# --- the graphs autograd.grad(create_graph=True) builds ----------------------------------
+ACC = "AccumulateGrad"
+CREATE_GRAPH = {
+    # op: (function of x, x > 0 only?, the chain of d(sum(op(x)))/dx's grad_fn)
+    "x ** 3": (lambda m, x: x ** 3, False,
+               ("MulBackward0", [None, ("MulBackward1", [("PowBackward0", [ACC])])])),
+    "square": (lambda m, x: x.square(), False,
+               ("MulBackward0", [None, ("MulBackward1", [("PowBackward0", [ACC])])])),
+    "2 ** x": (lambda m, x: 2 ** x, False,
+               ("MulBackward0", [None, ("MulBackward1", [("PowBackward2", [ACC])])])),
+    "abs": (lambda m, x: x.abs(), False, ("MulBackward0", [None, ("SgnBackward0", [ACC])])),
+    "sqrt": (lambda m, x: x.sqrt(), True,
+             ("DivBackward0", [None, ("MulBackward1", [("SqrtBackward0", [ACC])])])),
+    "rsqrt": (lambda m, x: x.rsqrt(), True,
+              ("MulBackward0", [None, ("PowBackward0", [("RsqrtBackward0", [ACC])])])),
+    "expm1": (lambda m, x: x.expm1(), False,
+              ("MulBackward0", [None, ("AddBackward1", [("Expm1Backward0", [ACC])])])),
+    "log1p": (lambda m, x: x.log1p(), True, ("DivBackward0", [None, ("AddBackward1", [ACC])])),
+    "cos": (lambda m, x: x.cos(), False,
+            ("MulBackward0", [None, ("NegBackward0", [("SinBackward0", [ACC])])])),
+    "tan": (lambda m, x: x.tan(), False,
+            ("MulBackward0", [None, ("AddBackward1", [("PowBackward0", [("TanBackward0", [ACC])])])])),
+    "asin": (lambda m, x: (x / 5).asin(), False,
+             ("DivBackward0", [("MulBackward0", [None, ("RsqrtBackward0", [
+                 ("AddBackward1", ["MulBackward0"])])]), None])),
+    "acos": (lambda m, x: (x / 5).acos(), False,
+             ("DivBackward0", [("MulBackward0", [None, ("NegBackward0", [
+                 ("RsqrtBackward0", ["AddBackward1"])])]), None])),
+    "atan": (lambda m, x: x.atan(), False,
+             ("DivBackward0", [None, ("AddBackward1", [("MulBackward0", [ACC, ACC])])])),
+    "tanh": (lambda m, x: x.tanh(), False,
+             ("TanhBackwardBackward0", [None, ("TanhBackward0", [ACC])])),
+    "sigmoid": (lambda m, x: x.sigmoid(), False,
+                ("SigmoidBackwardBackward0", [None, ("SigmoidBackward0", [ACC])])),
+    "reciprocal": (lambda m, x: x.reciprocal(), True,
+                   ("MulBackward0", [None, ("MulBackward0", [("ReciprocalBackward0", [ACC]),
+                                                             ("ReciprocalBackward0", [ACC])])])),
+    "2 / x": (lambda m, x: 2 / x, True,
+              ("MulBackward0", [None, ("MulBackward0", [("ReciprocalBackward0", [ACC]),
+                                                        ("ReciprocalBackward0", [ACC])])])),
+    "relu": (lambda m, x: x.relu(), False,
+             ("ThresholdBackwardBackward0", [None, ("ReluBackward0", [ACC])])),
+}
+
+
+def _grad_of(m, case):
+    fn, positive, _ = CREATE_GRAPH[case]
+    x = _x(m, 4, positive=positive)
+    g, = m.autograd.grad(fn(m, x).sum(), x, create_graph=True)
+    return x, g
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", CREATE_GRAPH)
+def test_the_graph_create_graph_builds(lib, case):
+    _, g = _grad_of(_lib(lib), case)
+    assert _chain(g.grad_fn) == CREATE_GRAPH[case][2]
+
+
+@pytest.mark.parametrize("case", CREATE_GRAPH)
+def test_create_graph_values_first_and_second_derivatives(case):
+    x, g = _grad_of(al, case)
+    gg, = al.autograd.grad(g.sum(), x)
+    fn, positive, _ = CREATE_GRAPH[case]
+    assert al.autograd.gradgradcheck(lambda t: fn(al, t), (_x(al, 4, positive=positive),))
+    if torch is not None:
+        tx, tg = _grad_of(torch, case)
+        tgg, = torch.autograd.grad(tg.sum(), tx)
+        np.testing.assert_allclose(_arr(g), _arr(tg), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(_arr(gg), _arr(tgg), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["tanh", "sigmoid"])
+def test_tanh_and_sigmoid_backward_differentiate_twice(op):
+    # the third derivative goes through TanhBackwardBackward0's own formula
+    x = _x(al, 3)
+    assert al.autograd.gradgradcheck(lambda t: getattr(t, op)(), (x,))
+    g, = al.autograd.grad(getattr(x, op)().sum(), x, create_graph=True)
+    gg, = al.autograd.grad(g.sum(), x, create_graph=True)
+    ggg, = al.autograd.grad(gg.sum(), x)
+    y = np.tanh(_arr(x)) if op == "tanh" else 1 / (1 + np.exp(-_arr(x)))
+    # tanh''' = -2(1 - y²)(1 - 3y²); sigmoid''' = y(1 - y)(1 - 6y + 6y²)
+    expected = (-2 * (1 - y * y) * (1 - 3 * y * y) if op == "tanh"
+                else y * (1 - y) * (1 - 6 * y + 6 * y * y))
+    np.testing.assert_allclose(_arr(ggg), expected, rtol=1e-10)
