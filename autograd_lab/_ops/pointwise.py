@@ -83,6 +83,66 @@ def _rsub_scalar_backward(grad, other):
 RSUB_SCALAR = REGISTRY["rsub_scalar"]
 
 
+# ``add(x, y, alpha=2)``, ``sub`` and ``rsub`` with alpha: one node that keeps alpha
+# (``node._saved_alpha``), as PyTorch's AddBackward0 does, not a MulBackward0 under it.
+_plus, _minus = promoting(np.add), promoting(np.subtract)
+
+
+@defop("add_alpha", lambda a, b, alpha: _plus(a, b * alpha), inputs=("self", "other"),
+       attrs=("alpha",), node_name="AddBackward0",
+       math="grad_self = grad;  grad_other = grad * alpha")
+def _add_alpha_backward(grad, alpha):
+    """d(self + alpha·other)/dself = 1, /dother = alpha."""
+    return grad, scale(grad, alpha)
+
+
+ADD_ALPHA = REGISTRY["add_alpha"]
+
+
+@defop("sub_alpha", lambda a, b, alpha: _minus(a, b * alpha), inputs=("self", "other"),
+       attrs=("alpha",), node_name="SubBackward0",
+       math="grad_self = grad;  grad_other = -grad * alpha")
+def _sub_alpha_backward(grad, alpha):
+    """d(self - alpha·other)/dself = 1, /dother = -alpha."""
+    return grad, scale(-grad, alpha)
+
+
+SUB_ALPHA = REGISTRY["sub_alpha"]
+
+
+@defop("rsub", lambda a, b, alpha: _minus(b, a * alpha), inputs=("self", "other"),
+       attrs=("alpha",), node_name="RsubBackward0",
+       math="grad_self = -grad * alpha;  grad_other = grad")
+def _rsub_backward(grad, alpha):
+    """rsub(self, other) = other - alpha·self: d/dself = -alpha, d/dother = 1."""
+    return scale(-grad, alpha), grad
+
+
+RSUB = REGISTRY["rsub"]
+
+
+# Note [Edges as PyTorch lists them]
+# A node has one edge per tensor its row takes, but a few of PyTorch's nodes list other
+# edges: WhereBackward0 none for the condition (bools, no graph input), ClampBackward0
+# always three, (None, 0) for a bound that is not given. Their row's node class rewrites
+# the edges ``attach`` gives it, whoever runs the row (the public function, or a traced
+# program's ``ops.<row>``), and the row's formula returns one gradient per edge listed.
+_EDGES = Node.next_functions  # the slot itself, under the property below
+
+
+def _with_edges(spec, count: int, rearrange) -> type:
+    """The node class of row ``spec`` with ``rearrange(edges)`` for the ``count`` edges
+    that ``attach`` gives (Note [Edges as PyTorch lists them])."""
+
+    def set_edges(node, edges: tuple) -> None:
+        _EDGES.__set__(node, rearrange(edges) if len(edges) == count else edges)
+
+    edges = property(_EDGES.__get__, set_edges)
+    base = type(f"_{spec.node_cls.__name__}Edges", (OpNode,),
+                {"__slots__": (), "next_functions": edges})
+    return node_class(spec.node_cls.__name__, base, spec)
+
+
 # --- mul, div --------------------------------------------------------------------------
 # Note [A saved Python number]
 # ``x * 2`` needs the 2 for its backward (grad * 2), and PyTorch keeps it the way it keeps
@@ -654,18 +714,21 @@ def _clamp_min_tensor_backward(grad, self, min):  # noqa: A002
 
 
 CLAMP_MIN_TENSOR = REGISTRY["clamp_min_tensor"]
+CLAMP_MIN_TENSOR.node_cls = _with_edges(CLAMP_MIN_TENSOR, 2, lambda e: (*e, (None, 0)))
 
 
 @defop("clamp_max_tensor", promoting(np.minimum), inputs=("self", "max"), save=("self", "max"),
        node_name="ClampBackward0",
        math="grad_self = where(self ≤ max, grad, 0);  grad_max = where(self > max, grad, 0)")
 def _clamp_max_tensor_backward(grad, self, max):  # noqa: A002
-    """d/dself = [x <= max]; d/dmax = [x > max]."""
+    """d/dself = [x <= max]; d/dmax = [x > max]. Three edges, as PyTorch lists them
+    (x, min, max): None for the min not given."""
     zero = grad * 0
-    return where(self <= max, grad, zero), where(self > max, grad, zero)
+    return where(self <= max, grad, zero), None, where(self > max, grad, zero)
 
 
 CLAMP_MAX_TENSOR = REGISTRY["clamp_max_tensor"]
+CLAMP_MAX_TENSOR.node_cls = _with_edges(CLAMP_MAX_TENSOR, 2, lambda e: (e[0], (None, 0), e[1]))
 
 
 # --- two-tensor selections -------------------------------------------------------------
@@ -709,26 +772,7 @@ def _where_backward(grad, condition):
 
 
 WHERE = REGISTRY["where"]
-_EDGES = Node.next_functions  # the slot itself, under the property below
-
-
-class _TwoEdges(OpNode):
-    """WhereBackward0: the row takes the condition as its first tensor, but the bools
-    are no graph input, so the node keeps only the edges of ``self`` and ``other``, as
-    PyTorch's does (``attach`` gives three; the first is dropped, whoever runs the row)."""
-
-    __slots__ = ()
-
-    @property
-    def next_functions(self) -> tuple:
-        return _EDGES.__get__(self)
-
-    @next_functions.setter
-    def next_functions(self, edges: tuple) -> None:
-        _EDGES.__set__(self, edges[1:] if len(edges) == 3 else edges)
-
-
-WHERE.node_cls = node_class("WhereBackward0", _TwoEdges, WHERE)
+WHERE.node_cls = _with_edges(WHERE, 3, lambda edges: edges[1:])
 
 
 # --- public functions ------------------------------------------------------------------
@@ -805,8 +849,10 @@ def _is_bool(x) -> bool:
 
 
 def add(input, other, *, alpha=1):
-    """``input + alpha * other`` with broadcasting."""
+    """``input + alpha * other`` with broadcasting (one AddBackward0 keeping alpha)."""
     if alpha != 1:
+        if isinstance(input, Tensor) and isinstance(other, Tensor):
+            return apply_op(ADD_ALPHA, (input, other), (alpha,))
         other = _scaled(other, alpha)
     return add_operator(input, other)
 
@@ -819,12 +865,18 @@ def sub(input, other, *, alpha=1):
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
     if alpha != 1:
+        if isinstance(input, Tensor) and isinstance(other, Tensor):
+            return apply_op(SUB_ALPHA, (input, other), (alpha,))
         other = _scaled(other, alpha)
     return _sub(input, other)
 
 
 def rsub(input, other, *, alpha=1):
-    """``other - alpha * input``."""
+    """``other - alpha * input``: RsubBackward0 for two tensors, as in PyTorch."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
+        if _is_bool(input) or _is_bool(other):
+            return sub(other, input, alpha=alpha)  # PyTorch's bool error
+        return apply_op(RSUB, (input, other), (alpha,))
     return sub(other, input, alpha=alpha)
 
 

@@ -129,6 +129,24 @@ GRAPHS = {
               ("WhereBackward0", ["AccumulateGrad", "AccumulateGrad"])),
     "where with a number": (lambda m: m.where(_x(m, 3) > 0, _x(m, 3), 0.0),
                             ("WhereBackward0", ["AccumulateGrad", None])),
+    "add alpha": (lambda m: m.add(_x(m, 3), _x(m, 3), alpha=2),
+                  ("AddBackward0", ["AccumulateGrad", "AccumulateGrad"])),
+    "add alpha number": (lambda m: m.add(_x(m, 3), 3, alpha=2),
+                         ("AddBackward0", ["AccumulateGrad", None])),
+    "sub alpha": (lambda m: m.sub(_x(m, 3), _x(m, 3), alpha=2),
+                  ("SubBackward0", ["AccumulateGrad", "AccumulateGrad"])),
+    "rsub": (lambda m: m.rsub(_x(m, 3), _x(m, 3)),
+             ("RsubBackward0", ["AccumulateGrad", "AccumulateGrad"])),
+    "rsub alpha": (lambda m: m.rsub(_x(m, 3), _x(m, 3), alpha=2),
+                   ("RsubBackward0", ["AccumulateGrad", "AccumulateGrad"])),
+    "rsub number": (lambda m: m.rsub(_x(m, 3), 2), ("RsubBackward1", ["AccumulateGrad"])),
+    "clamp tensor min": (lambda m: m.clamp(_x(m, 3), min=_x(m, 3)),
+                         ("ClampBackward0", ["AccumulateGrad", "AccumulateGrad", None])),
+    "clamp tensor max": (lambda m: m.clamp(_x(m, 3), max=_x(m, 3)),
+                         ("ClampBackward0", ["AccumulateGrad", None, "AccumulateGrad"])),
+    "clamp tensors": (lambda m: m.clamp(_x(m, 3), _x(m, 3), _x(m, 3)),
+                      ("ClampBackward0", ["AccumulateGrad", "AccumulateGrad", "AccumulateGrad"])),
+    "clamp numbers": (lambda m: m.clamp(_x(m, 3), 0, 1), ("ClampBackward1", ["AccumulateGrad"])),
 }
 
 
@@ -238,3 +256,40 @@ def test_tanh_and_sigmoid_backward_differentiate_twice(op):
     expected = (-2 * (1 - y * y) * (1 - 3 * y * y) if op == "tanh"
                 else y * (1 - y) * (1 - 6 * y + 6 * y * y))
     np.testing.assert_allclose(_arr(ggg), expected, rtol=1e-10)
+
+
+ALPHA_OPS = {
+    # op: (program, d/dx, d/dy) for x = [1, 2], y = [3, 5]
+    "add alpha": (lambda m, x, y: m.add(x, y, alpha=2), [1.0, 1.0], [2.0, 2.0]),
+    "sub alpha": (lambda m, x, y: m.sub(x, y, alpha=2), [1.0, 1.0], [-2.0, -2.0]),
+    "rsub": (lambda m, x, y: m.rsub(x, y), [-1.0, -1.0], [1.0, 1.0]),
+    "rsub alpha": (lambda m, x, y: m.rsub(x, y, alpha=3), [-3.0, -3.0], [1.0, 1.0]),
+    "clamp tensor max": (lambda m, x, y: m.clamp(x * 4 - 3, max=y - 1), [4.0, 0.0], [0.0, 1.0]),
+    "clamp tensor min": (lambda m, x, y: m.clamp(x * 4 - 3, min=y - 1), [0.0, 4.0], [1.0, 0.0]),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", ALPHA_OPS)
+def test_alpha_and_one_bound_gradients(lib, case):
+    m = _lib(lib)
+    fn, dx, dy = ALPHA_OPS[case]
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    y = m.tensor([3.0, 5.0], requires_grad=True)
+    fn(m, x, y).sum().backward()
+    np.testing.assert_allclose(_arr(x.grad), dx)
+    np.testing.assert_allclose(_arr(y.grad), dy)
+    assert al.autograd.gradcheck(lambda a, b: fn(al, a, b),
+                                 (_x(al, 3), al.tensor([0.3, -0.2, 2.5], dtype=al.float64,
+                                                            requires_grad=True)))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_add_alpha_saves_alpha(lib):
+    m = _lib(lib)
+    x, y = _x(m, 2), _x(m, 2)
+    assert m.add(x, y, alpha=2).grad_fn._saved_alpha == 2
+    assert m.sub(x, y, alpha=3).grad_fn._saved_alpha == 3
+    assert m.rsub(x, y, alpha=4).grad_fn._saved_alpha == 4
+    g, = m.autograd.grad(m.add(x, y * y, alpha=2).sum(), y, create_graph=True)
+    assert _chain(g.grad_fn, 1) == ("AddBackward0", ["MulBackward0", "MulBackward0"])
