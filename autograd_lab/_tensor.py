@@ -19,7 +19,9 @@ Ops, operators, ``backward`` and hooks are bound onto ``Tensor`` by
 
 from __future__ import annotations
 
+import inspect
 import operator
+import sys
 import weakref
 
 import numpy as np
@@ -302,6 +304,62 @@ def _int_arg(value) -> int:
             return operator.index(value)
         except TypeError:
             pass
-    from ._ops._args import wrong_type  # (_ops imports this module)
-
     raise wrong_type(value, "int") from None
+
+
+# Note [Naming the bad argument]
+# PyTorch's argument parser knows, for every op, the name and position of each argument, so
+# ``x.flatten('a')`` says "flatten(): argument 'start_dim' (position 1) must be int, not
+# str". Our checks live in shared helpers (``_wrap_dim`` serves flatten, unsqueeze, size,
+# softmax, ...), which are handed the value, not its name. So, and only once a check has
+# failed, ``wrong_type`` looks up the call stack for the outermost public autograd_lab
+# function that took the bad value as a parameter: its name and that parameter's are the
+# ones the user wrote. Private helpers, forwarding wrappers (``*args``) and comprehensions
+# name nothing, and are passed over. Nothing is looked up on the common path.
+
+_OWN_PACKAGE = __name__.split(".")[0] + "."
+_CHECKS = _OWN_PACKAGE + "_ops._args"  # int_arg, ints_arg: checks, not what the user called
+
+
+def _parameter_holding(frame, value):
+    """``(name, position)`` of the parameter of ``frame``'s function that holds ``value``
+    (or holds it inside its ``*args``), or None. ``self`` does not count as a position,
+    as in PyTorch's method messages."""
+    code = frame.f_code
+    if code.co_name.startswith(("<", "_")):
+        return None  # a comprehension, or a private helper: not what the user called
+    varargs = bool(code.co_flags & inspect.CO_VARARGS)
+    nargs = code.co_argcount + code.co_kwonlyargcount
+    names = code.co_varnames[:nargs + varargs]
+    if varargs and names[-1] == "args":
+        return None  # a wrapper forwarding its arguments
+    local = frame.f_locals
+    shift = 0 if names and names[0] == "self" else 1
+    for i, name in enumerate(names):
+        held = local.get(name)
+        if held is value or (varargs and i == nargs and type(held) is tuple
+                             and any(v is value for v in held)):
+            return name, i + shift
+    return None
+
+
+def wrong_type(value, expected: str, name: str = "dim", found: str | None = None) -> TypeError:
+    """PyTorch's TypeError for ``value``, which should have been ``expected`` ("int",
+    "Tensor", "bool"...): "flatten(): argument 'start_dim' (position 2) must be int, not str",
+    naming the public function and its parameter (Note [Naming the bad argument]); a
+    generic "argument 'dim' must be int, not str" when no function of ours took the value.
+    ``found`` replaces "not str" (for a sequence with a bad element)."""
+    caller, frame = None, sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(_OWN_PACKAGE):
+        checks = frame.f_globals["__name__"] == _CHECKS
+        where = None if checks else _parameter_holding(frame, value)
+        if where is not None:
+            caller = (frame.f_code.co_name, *where)
+        frame = frame.f_back
+    del frame
+    found = found or f"not {type(value).__name__}"
+    if caller is None:
+        return TypeError(f"argument '{name}' must be {expected}, {found}")
+    fn, name, position = caller
+    return TypeError(f"{fn}(): argument '{name}' (position {position}) must be {expected}, "
+                     f"{found}")
