@@ -142,6 +142,14 @@ def test_shared_int_checks_for_the_op_modules():
     assert str(_error(ints_arg, [1, "a"])) == (
         "argument 'size' must be tuple of ints, but found element of type str at pos 1")
     assert str(_error(int_arg, 1.5)) == "argument 'dim' must be int, not float"
+    # called from a public function of the package, the message names it and its argument
+    module = {"__name__": "autograd_lab._ops.example", "int_arg": int_arg, "ints_arg": ints_arg}
+    exec("def chunk(input, chunks, dim=0):\n    return int_arg(chunks)\n"
+         "def roll(input, shifts, dims=None):\n    return ints_arg(shifts)\n", module)
+    assert str(_error(module["chunk"], None, "a")) == (
+        "chunk(): argument 'chunks' (position 2) must be int, not str")
+    assert str(_error(module["roll"], None, None)) == (
+        "roll(): argument 'shifts' (position 2) must be tuple of ints, not NoneType")
 
 
 # --- flags and values -------------------------------------------------------------------------
