@@ -146,9 +146,9 @@ def test_shared_int_checks_for_the_op_modules():
     module = {"__name__": "autograd_lab._ops.example", "int_arg": int_arg, "ints_arg": ints_arg}
     exec("def chunk(input, chunks, dim=0):\n    return int_arg(chunks)\n"
          "def roll(input, shifts, dims=None):\n    return ints_arg(shifts)\n", module)
-    assert str(_error(module["chunk"], None, "a")) == (
+    assert str(_error(module["chunk"], al.ones(2), "a")) == (
         "chunk(): argument 'chunks' (position 2) must be int, not str")
-    assert str(_error(module["roll"], None, None)) == (
+    assert str(_error(module["roll"], al.ones(2), None)) == (
         "roll(): argument 'shifts' (position 2) must be tuple of ints, not NoneType")
 
 
