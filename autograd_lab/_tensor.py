@@ -315,7 +315,9 @@ def _int_arg(value) -> int:
 # failed, ``wrong_type`` looks up the call stack for the outermost public autograd_lab
 # function that took the bad value as a parameter: its name and that parameter's are the
 # ones the user wrote. Private helpers, forwarding wrappers (``*args``) and comprehensions
-# name nothing, and are passed over. Nothing is looked up on the common path.
+# name nothing, and are passed over. The value is matched by identity, so a shared object
+# (None passed twice) is named by its first parameter. Nothing is looked up on the common
+# path.
 
 _OWN_PACKAGE = __name__.split(".")[0] + "."
 _CHECKS = _OWN_PACKAGE + "_ops._args"  # int_arg, ints_arg: checks, not what the user called

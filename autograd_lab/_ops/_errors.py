@@ -33,7 +33,9 @@ def explain(spec, tensors: tuple, err: Exception, attrs: tuple = ()) -> Exceptio
 
 # What NumPy says when an operand has the wrong type: a str ("<U1"), None or a list of
 # mixed things (an object array), or one of our Tensors (which refuses NumPy's ufuncs).
-_TYPE_SIGNS = {str: ("<U", "str"), type(None): ("NoneType", "object"), list: ("object",)}
+_TYPE_SIGNS = {str: ("<U", "'str'", "StrDType"),
+               type(None): ("NoneType", "dtype('O')", "ObjectDType"),
+               list: ("dtype('O')", "ObjectDType")}
 
 
 def _bad_attr(spec, attrs: tuple, text: str) -> TypeError | None:
