@@ -253,6 +253,20 @@ PENDING = {
     },
 }
 
+def test_none_as_a_dim_means_all_dims():
+    """The documented DIFFERENCES: ``x.max(None)`` is ``x.max()``, as ``x.sum(None)`` is
+    ``x.sum()`` in both libraries."""
+    x = al.tensor([[1.0, 5.0], [3.0, 2.0]])
+    assert x.max(None).item() == x.max().item() == 5.0
+    assert x.min(None).item() == 1.0 and x.prod(None).item() == 30.0
+    assert al.ones(1, 2, 1).squeeze(None).shape == (2,)
+    if torch is not None:
+        t = torch.tensor([[1.0, 5.0], [3.0, 2.0]])
+        assert t.sum(None).item() == x.sum(None).item() == 11.0
+        with pytest.raises(TypeError):
+            t.max(None)
+
+
 _PENDING_LABELS = {label for labels in PENDING.values() for label in labels}
 _ALLOWED = DIFFERENCES | _PENDING_LABELS
 
