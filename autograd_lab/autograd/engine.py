@@ -36,6 +36,7 @@ from .._tensor import Tensor
 from . import anomaly_mode, fast_mode
 from .grad_mode import state
 from .graph import AccumulateGrad, GraphRoot, Node, gradient_edge
+from .inplace import NO_GRAD_MODE, ViewFn
 from .steps import BackwardStep, StepRecorder
 from .tensor_hooks import retain_grad
 
@@ -68,6 +69,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     run = _start("grad", outputs, grad_outputs, inputs, retain_graph, create_graph,
                  accumulate=False)
     captured = _drain(run, create_graph)
+    seeds = {id(g) for g in _as_tuple(grad_outputs)}
     result = []
     for index, (tensor, g) in enumerate(zip(inputs, captured, strict=True)):
         if g is None:
@@ -78,8 +80,25 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 )
             if materialize_grads:
                 g = Tensor(np.zeros_like(tensor._data))
+        elif g._base is None and g._data.base is not None and id(g) not in seeds:
+            _as_no_grad_view(g)
         result.append(g)
     return tuple(result)
+
+
+def _as_no_grad_view(g: Tensor) -> None:
+    """Make a gradient that a NumPy formula made as a view of another array (sum's
+    broadcast, a transpose) the view it is: one made under no_grad, as the formula's
+    definition (its Tensor ops, run by the engine without grad mode) and PyTorch make it.
+    So an in-place op on it, or on a view of it, with an input that requires grad is
+    refused as PyTorch refuses it ("A view was created in no_grad mode...")."""
+    root = g._data
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    base = Tensor(root)
+    base._vc = g._version_counter()
+    g._base = base
+    g._view_fn = ViewFn((), base._vc.value, NO_GRAD_MODE)
 
 
 def backward_steps(tensors, grad_tensors=None, retain_graph=None, create_graph=False,

@@ -102,3 +102,28 @@ def test_leaf_grad_values_do_not_change_when_sums_are_in_place():
     loss = x.exp().sum() + x.sin().sum() + (x * x).sum()
     loss.backward()
     assert x.grad.tolist() == pytest.approx([2.7183 + 0.5403 + 2.0] * 3, abs=1e-4)
+
+
+# --- a gradient that is a view of another tensor is a view made under no_grad ------------
+def test_a_gradient_that_is_a_view_is_one_made_under_no_grad():
+    for L in _libraries():
+        y = L.ones(2, 3, dtype=L.float64, requires_grad=True)
+        (g,) = L.autograd.grad((y.t() * 2).sum(), y)  # TBackward0: a transpose of 2 * ones
+        assert g._base is not None and g.is_leaf and not g.requires_grad, L.__name__
+        w = L.ones((), dtype=L.float64, requires_grad=True)
+        kind, message = _error(lambda g=g, w=w: g[0].copy_(w))
+        assert kind is RuntimeError and message.startswith(
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled."), (L.__name__, message)
+        with L.no_grad():
+            g[0].copy_(w)  # allowed, as for any tensor, where nothing records
+        assert g.tolist() == [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]] and g._version == 1
+
+
+def test_the_callers_gradient_is_returned_as_it_is():
+    import numpy as np
+
+    y = al.ones(2, 3, dtype=al.float64, requires_grad=True)
+    seed = al.from_numpy(np.ones((4, 3))[::2])  # a NumPy view, but not a view of a Tensor
+    (g,) = al.autograd.grad(y + 1.0, y, seed)  # AddBackward0 hands the seed on
+    assert g is seed and g._base is None
