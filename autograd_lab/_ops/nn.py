@@ -25,7 +25,8 @@ from .sorting import take_along_dim
 from .special import erf
 from .views import unsqueeze
 
-__all__ = ["softmax", "log_softmax", "nll_loss", "mse_loss", "layer_norm", "embedding", "gelu",
+__all__ = ["softmax", "log_softmax", "nll_loss", "mse_loss", "binary_cross_entropy", "layer_norm",
+           "embedding", "gelu",
            "silu", "softplus", "constant_pad", "im2col", "col2im"]
 
 _SQRT1_2 = 1 / math.sqrt(2)
@@ -337,6 +338,54 @@ def layer_norm(input: Tensor, normalized_shape: tuple, weight: Tensor | None,
     if bias is None:
         bias = Tensor(np.zeros(normalized_shape, dtype=dtype))
     return apply_op(LAYER_NORM, (input, weight, bias), (tuple(normalized_shape), eps))
+
+
+# --- binary cross-entropy --------------------------------------------------------------------
+_BCE_EPS = float(np.float32(1e-12))  # PyTorch's floor for x(1 - x) in the gradient (a float)
+_REDUCTION = {"none": 0, "mean": 1, "sum": 2}  # PyTorch's enum, as node._saved_reduction shows
+
+
+def _bce_forward(x, target, weight, reduction):
+    """-w (t log x + (1 - t) log(1 - x)), each log floored at -100 (log 0 stays finite)."""
+    with np.errstate(divide="ignore"):
+        log_x, log_1mx = np.maximum(np.log(x), -100), np.maximum(np.log(1 - x), -100)
+    loss = -(target * log_x + (1 - target) * log_1mx)
+    if weight is not None:
+        loss = loss * weight._data
+    if reduction == 1:
+        return np.asarray(loss.mean(), dtype=x.dtype)
+    return np.asarray(add_reduce(loss, axis=None), dtype=x.dtype) if reduction == 2 else loss
+
+
+@defop("binary_cross_entropy", _bce_forward, inputs=("self", "target"), save=("self", "target"),
+       attrs=("weight", "reduction"), node_name="BinaryCrossEntropyBackward0",
+       math=("grad_self = g·w·(self-target) / max(self(1-self), 1e-12);  "
+             "grad_target = g·w·(log(1-self) - log(self))  (g=grad/n: mean)"))
+def _bce_backward(grad, self, target, weight, reduction, *, needs_input_grad=(True, True)):
+    """d/dx = w (x - t) / (x (1 - x)) (its denominator floored, as PyTorch's); d/dt =
+    w (log(1 - x) - log x) (infinite at x = 0 or 1, as PyTorch's)."""
+    if reduction == 1:
+        grad = grad / self.numel()
+    if weight is not None:
+        grad = grad * weight
+    grad_self = grad_target = None
+    if needs_input_grad[0]:
+        grad_self = grad * (self - target) / ((1 - self) * self).clamp(min=_BCE_EPS)
+    if needs_input_grad[1]:
+        grad_target = grad * ((1 - self).log() - self.log())  # not floored, as PyTorch's
+    return grad_self, grad_target
+
+
+BINARY_CROSS_ENTROPY = REGISTRY["binary_cross_entropy"]
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None,
+                         reduction: str) -> Tensor:
+    """PyTorch's graph: one BinaryCrossEntropyBackward0 with edges to input and target (the
+    weight is a constant: no gradient)."""
+    if weight is not None and weight.shape != input.shape:
+        weight = Tensor(np.broadcast_to(weight._data, input._data.shape).copy())
+    return apply_op(BINARY_CROSS_ENTROPY, (input, target), (weight, _REDUCTION[reduction]))
 
 
 # --- embedding ------------------------------------------------------------------------------

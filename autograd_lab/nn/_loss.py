@@ -171,7 +171,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     data = input._data
     if data.size and ((data < 0) | (data > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if weight is None or not weight.requires_grad:  # PyTorch's one node
+        return _rows.binary_cross_entropy(input, target, weight, reduction)
+    # PyTorch refuses a weight that requires grad ("not differentiable with respect to
+    # argument 'weight'"); here the composition of Tensor ops differentiates it too.
     loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss * weight, reduction)

@@ -293,3 +293,56 @@ def test_add_alpha_saves_alpha(lib):
     assert m.rsub(x, y, alpha=4).grad_fn._saved_alpha == 4
     g, = m.autograd.grad(m.add(x, y * y, alpha=2).sum(), y, create_graph=True)
     assert _chain(g.grad_fn, 1) == ("AddBackward0", ["MulBackward0", "MulBackward0"])
+
+
+# --- nn: binary_cross_entropy is one node ------------------------------------------------
+BCE_X, BCE_T, BCE_W = [0.2, 0.7, 1.0], [0.0, 1.0, 0.5], [1.0, 2.0, 3.0]
+
+
+def _bce_expected(reduction, weighted):
+    """Hand-written: loss = -w (t log x + (1-t) log(1-x)) (logs floored at -100);
+    d/dx = w (x - t) / max(x (1 - x), 1e-12); d/dt = w (log(1 - x) - log x)."""
+    x, t = np.array(BCE_X), np.array(BCE_T)
+    w = np.array(BCE_W) if weighted else np.ones(3)
+    with np.errstate(divide="ignore"):
+        lx, l1x = np.maximum(np.log(x), -100), np.maximum(np.log(1 - x), -100)
+    loss = -w * (t * lx + (1 - t) * l1x)
+    dx = w * (x - t) / np.maximum(x * (1 - x), float(np.float32(1e-12)))  # PyTorch's EPSILON
+    with np.errstate(divide="ignore"):
+        dt = w * (np.log(1 - x) - np.log(x))  # not floored: -inf at x = 1, as PyTorch's
+    if reduction == "mean":
+        return loss.mean(), dx / 3, dt / 3
+    return loss.sum(), dx, dt
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy_is_one_node(lib, reduction, weighted):
+    m = _lib(lib)
+    x = m.tensor(np.array(BCE_X), requires_grad=True)  # float64 arrays
+    t = m.tensor(np.array(BCE_T))
+    w = m.tensor(np.array(BCE_W)) if weighted else None
+    loss = m.nn.functional.binary_cross_entropy(x, t, weight=w, reduction=reduction)
+    assert _chain(loss.grad_fn) == ("BinaryCrossEntropyBackward0", [ACC, None])
+    assert loss.grad_fn._saved_reduction == {"mean": 1, "sum": 2}[reduction]
+    value, dx, dt = _bce_expected(reduction, weighted)
+    loss.backward()
+    np.testing.assert_allclose(loss.item(), value, rtol=1e-12)
+    # x = 1 with t = 0.5: the floored denominator makes d/dx 0.5 w / 1e-12, as in PyTorch
+    np.testing.assert_allclose(_arr(x.grad), dx, rtol=1e-12)
+    t.requires_grad_(True)
+    loss = m.nn.functional.binary_cross_entropy(x, t, weight=w, reduction=reduction)
+    assert _chain(loss.grad_fn) == ("BinaryCrossEntropyBackward0", [ACC, ACC])
+    loss.backward()
+    np.testing.assert_allclose(_arr(t.grad), dt, rtol=1e-12)
+
+
+def test_binary_cross_entropy_differentiates_twice():
+    x = al.tensor([0.2, 0.7, 0.4], dtype=al.float64, requires_grad=True)
+    t = al.tensor([0.0, 1.0, 0.5], dtype=al.float64, requires_grad=True)
+    w = al.tensor([1.0, 2.0, 3.0], dtype=al.float64)
+    F = al.nn.functional
+    assert al.autograd.gradgradcheck(lambda a, b: F.binary_cross_entropy(a, b, weight=w), (x, t))
+    assert al.autograd.gradgradcheck(
+        lambda a, b: F.binary_cross_entropy(a, b, reduction="none"), (x, t))
