@@ -672,7 +672,7 @@ RELU = REGISTRY["relu"]
 
 @defop("clamp", lambda a, lo, hi: np.clip(a, lo, hi), save=("self",), attrs=("min", "max"),
        node_name="ClampBackward1",
-       math="grad_self = grad * [min ≤ self ≤ max]  (a None bound is no limit; 0 at nan)")
+       math="grad_self = where(min ≤ self ≤ max, grad, 0)  (a None bound is no limit; 0 at nan)")
 def _clamp_backward(grad, self, min, max):  # noqa: A002 - PyTorch's argument names
     """Gradient passes where min <= x <= max, and is 0 where the clamp cut it off."""
     mask = self == self
@@ -680,7 +680,7 @@ def _clamp_backward(grad, self, min, max):  # noqa: A002 - PyTorch's argument na
         mask = mask & (self >= min)
     if max is not None:
         mask = mask & (self <= max)
-    return grad * mask
+    return where(mask, grad, 0.0)
 
 
 CLAMP = REGISTRY["clamp"]

@@ -213,6 +213,14 @@ CREATE_GRAPH = {
                                                         ("ReciprocalBackward0", [ACC])])])),
     "relu": (lambda m, x: x.relu(), False,
              ("ThresholdBackwardBackward0", [None, ("ReluBackward0", [ACC])])),
+    # clamp's mask picks the gradient with where (PyTorch's clamp_backward)
+    "clamp": (lambda m, x: (x * x).clamp(0.1, 1) * x, False,
+              ("AddBackward0", [
+                  ("AddBackward0", [("MulBackward0", [None, ("ClampBackward1", ["MulBackward0"])]),
+                                    ("MulBackward0", [("WhereBackward0", ["MulBackward0", None]),
+                                                      ACC])]),
+                  ("MulBackward0", [("WhereBackward0", [("MulBackward0", [None, ACC]), None]),
+                                    ACC])])),
 }
 
 
