@@ -484,6 +484,7 @@ def _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, target
         if buf is None:
             buf = buffers[fn] = [None] * len(fn._output_meta)
         g = grad_inputs[i] if i < given else None
+        count = deps[fn]  # the gradients still to come into fn, this one included
         if g is not None:
             meta = fn._output_meta[nr]
             data = g._data if type(g) is Tensor else None
@@ -494,7 +495,7 @@ def _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, target
             # The chain rule's sum: where paths meet, their gradients add up.
             if old is None:
                 buf[nr] = g
-                if sole is not None and deps[fn] > 1 and (  # more to come: Note [Summing in place]
+                if count > 1 and sole is not None and (  # more to come: Note [Summing in place]
                     g is not grad_inputs[i] or _made_fresh(node, i, grad_outputs, grad_inputs)
                 ) and _owns_memory(g._data):
                     sole.add((fn, nr))
@@ -509,9 +510,8 @@ def _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, target
                 old is not None or _made_fresh(node, i, grad_outputs, grad_inputs)
             ) and _owns_memory(buf[nr]._data):
                 owned.add(fn)  # Note [Owned gradients]
-        count = deps[fn] - 1
-        deps[fn] = count
-        if count == 0:
+        deps[fn] = count - 1
+        if count == 1:
             key = next(_ACCUMULATE_KEYS) if type(fn) is AccumulateGrad else -fn._sequence_nr
             heappush(ready, (key, fn))
 
