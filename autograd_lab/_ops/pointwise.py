@@ -293,6 +293,21 @@ def scale(t: Tensor, number) -> Tensor:
     return apply_op(MUL_SCALAR_OVERLOAD, (t,), (number,))
 
 
+@defop("div_Scalar", quiet(np.true_divide), attrs=("other",), node_name="DivBackward1",
+       math="grad_self = grad / other")
+def _div_Scalar_backward(grad, other):  # noqa: N802 - PyTorch's overload name
+    return divided(grad, other)
+
+
+DIV_SCALAR_OVERLOAD = REGISTRY["div_Scalar"]
+
+
+def divided(t: Tensor, number) -> Tensor:
+    """``t / number`` as a formula (or a composite) records it: DivBackward1 (Note [What a
+    formula records])."""
+    return apply_op(DIV_SCALAR_OVERLOAD, (t,), (number,))
+
+
 @defop("add_Scalar", np.add, attrs=("other",), node_name="AddBackward1",
        math="grad_self = grad")
 def _add_Scalar_backward(grad, other):  # noqa: N802 - PyTorch's overload name

@@ -13,6 +13,7 @@ import warnings
 
 from .._ops import nn as _rows
 from .._ops import pointwise
+from .._ops.indexing import masked_fill
 from .._tensor import Tensor
 from ._activation import log_softmax
 
@@ -108,7 +109,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return nll
     ignored = Tensor(target._data == ignore_index)
     per_class = logp if weight is None else logp * _weight_view(weight, input)
-    smooth = pointwise.where(ignored, 0.0, -per_class.sum(dim))
+    smooth = masked_fill(-per_class.sum(dim), ignored, 0.0)
     if reduction == "mean":
         if weight is None:
             total = float((~ignored._data).sum())
@@ -117,7 +118,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         smooth = smooth.sum() / total
     else:
         smooth = _reduce(smooth, reduction)
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+    # PyTorch's graph: the two terms scaled by numbers (MulBackward1), then added
+    return pointwise.scale(nll, 1 - label_smoothing) + pointwise.scale(
+        smooth, label_smoothing / n_classes)
 
 
 def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, input):
@@ -132,7 +135,14 @@ def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, input
     prod = logp * target
     if weight is not None:
         prod = prod * _weight_view(weight, input)
-    return _reduce(-prod.sum(dim), reduction)
+    # PyTorch's graph: -sum over all (divided by the number of samples for mean), or
+    # -sum over the classes for none
+    if reduction == "none":
+        return -prod.sum(dim)
+    loss = -prod.sum()
+    if reduction == "mean":
+        loss = pointwise.divided(loss, input.numel() // input.shape[dim] if input.numel() else 0)
+    return loss
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:

@@ -354,3 +354,71 @@ def test_binary_cross_entropy_differentiates_twice():
     assert al.autograd.gradgradcheck(lambda a, b: F.binary_cross_entropy(a, b, weight=w), (x, t))
     assert al.autograd.gradgradcheck(
         lambda a, b: F.binary_cross_entropy(a, b, reduction="none"), (x, t))
+
+
+# --- nn: cross_entropy's graphs, each variant ------------------------------------------
+NLL = ("NllLossBackward0", [("LogSoftmaxBackward0", [ACC])])
+_LOGITS = np.array([[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]])
+_PROBS = np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
+CE = {
+    "smoothing": (dict(label_smoothing=0.1), "index",
+                  ("AddBackward0", [("MulBackward1", [NLL]), ("MulBackward1", [
+                      ("DivBackward0", [("SumBackward0", ["MaskedFillBackward0"]), None])])])),
+    "smoothing, sum": (dict(label_smoothing=0.1, reduction="sum"), "index",
+                       ("AddBackward0", [("MulBackward1", [NLL]), ("MulBackward1", [
+                           ("SumBackward0", [("MaskedFillBackward0", ["NegBackward0"])])])])),
+    "smoothing, none, ignore_index": (
+        dict(label_smoothing=0.1, reduction="none", ignore_index=2), "index",
+        ("AddBackward0", [("MulBackward1", [NLL]), ("MulBackward1", [
+            ("MaskedFillBackward0", [("NegBackward0", ["SumBackward1"])])])])),
+    "probabilities": (dict(), "probs", ("DivBackward1", [("NegBackward0", [("SumBackward0", [
+        ("MulBackward0", ["LogSoftmaxBackward0", None])])])])),
+    "probabilities, sum": (dict(reduction="sum"), "probs", ("NegBackward0", [
+        ("SumBackward0", [("MulBackward0", [("LogSoftmaxBackward0", [ACC]), None])])])),
+    "probabilities, none, weight, smoothing": (
+        dict(reduction="none", weight=[1.0, 2.0, 3.0], label_smoothing=0.2), "probs",
+        ("NegBackward0", [("SumBackward1", [
+            ("MulBackward0", [("MulBackward0", ["LogSoftmaxBackward0", None]), None])])])),
+}
+
+
+def _ce_expected(kwargs, kind):
+    """Hand-written: log-probabilities, a smoothed target distribution, -sum q·w·logp."""
+    logp = _LOGITS - np.log(np.exp(_LOGITS).sum(1, keepdims=True))
+    eps, w = kwargs.get("label_smoothing", 0.0), np.array(kwargs.get("weight", [1.0] * 3))
+    if kind == "probs":
+        q = _PROBS * (1 - eps) + eps / 3
+        per = -(q * w * logp).sum(1)
+        return {"none": per, "sum": per.sum(), "mean": per.sum() / 2}[
+            kwargs.get("reduction", "mean")]
+    target, ignore = np.array([0, 2]), kwargs.get("ignore_index", -100)
+    keep = target != ignore
+    nll = np.where(keep, -logp[[0, 1], target] * w[target], 0.0)
+    smooth = np.where(keep, -(logp * w).sum(1), 0.0)
+    reduction = kwargs.get("reduction", "mean")
+    if reduction == "mean":
+        nll, smooth = nll.sum() / (w[target] * keep).sum(), smooth.sum() / keep.sum()
+    elif reduction == "sum":
+        nll, smooth = nll.sum(), smooth.sum()
+    return (1 - eps) * nll + eps / 3 * smooth
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", CE)
+def test_cross_entropy_graphs_and_values(lib, case):
+    m = _lib(lib)
+    kwargs, kind, expected = CE[case]
+    kwargs = {k: m.tensor(np.array(v)) if k == "weight" else v for k, v in kwargs.items()}
+    x = m.tensor(_LOGITS, requires_grad=True)
+    target = m.tensor(_PROBS) if kind == "probs" else m.tensor([0, 2])
+    loss = m.nn.functional.cross_entropy(x, target, **kwargs)
+    assert _chain(loss.grad_fn) == expected
+    np.testing.assert_allclose(_arr(loss), _ce_expected(CE[case][0], kind), rtol=1e-12)
+    loss.sum().backward()
+    if torch is not None:
+        tx = torch.tensor(_LOGITS, requires_grad=True)
+        tt = torch.tensor(_PROBS) if kind == "probs" else torch.tensor([0, 2])
+        tkw = {k: torch.tensor(np.array(v)) if k == "weight" else v
+               for k, v in CE[case][0].items()}
+        torch.nn.functional.cross_entropy(tx, tt, **tkw).sum().backward()
+        np.testing.assert_allclose(_arr(x.grad), _arr(tx.grad), rtol=1e-12, atol=1e-15)
