@@ -25,7 +25,27 @@ from ._table import REGISTRY, defop
 
 __all__ = ["getitem", "cat", "stack", "index_put_zeros", "normalize_index", "gather", "scatter",
            "index_select", "masked_fill", "masked_select", "triu", "tril", "SCATTER_SPECS",
-           "SavesIndexNode", "saves_index", "index_arrays"]
+           "SavesIndexNode", "saves_index", "index_arrays", "in_c_order"]
+
+
+# Note [Results in C order]
+# A new tensor that PyTorch computes (an index, masked_fill, cat, a reduction over a dim)
+# is laid out in C order (row-major, ``is_contiguous()``), whatever its input's layout.
+# NumPy keeps its input's: ``a[:, [1, 0]]`` and ``np.where`` over a transposed array give
+# a transposed layout, and then ``.view(-1)`` raises here where PyTorch's works. The rows
+# that make such tensors run their forward through ``in_c_order``; pointwise ops and
+# ``clone`` keep their input's layout, as PyTorch's do.
+def in_c_order(forward):
+    """``forward`` with its result in C order (a copy only when it is not already)."""
+    def c_order_forward(*args):
+        out = forward(*args)
+        if type(out) is np.ndarray and not out.flags.c_contiguous:
+            return out.copy(order="C")
+        return out
+
+    c_order_forward.__name__ = getattr(forward, "__name__", "forward")
+    c_order_forward.__wrapped__ = forward
+    return c_order_forward
 
 
 # Note [Saved index tensors]
@@ -164,7 +184,7 @@ defop("slice", _basic_index_forward, attrs=("index", "self_sym_sizes"),
 SLICE = REGISTRY["slice"]
 
 
-defop("index", _index_forward, attrs=("index", "self_sym_sizes"),
+defop("index", in_c_order(_index_forward), attrs=("index", "self_sym_sizes"),
                     node_name="IndexBackward0",
       math=("grad_self = zeros(self_sym_sizes);  "
             "grad_self[index] += grad  (a repeated index adds up)"))(_getitem_backward)
@@ -330,7 +350,7 @@ def _cat_backward_fn(grad, dim, sizes):
     return tuple(grads)
 
 
-defop("cat", _cat_forward, inputs=(), attrs=("dim", "sizes"),
+defop("cat", in_c_order(_cat_forward), inputs=(), attrs=("dim", "sizes"),
       math=("grad_tensors[i] = grad.narrow(dim, sizes[0] + … + sizes[i-1], sizes[i])  (where input "
             "i was placed)"))(_cat_backward_fn)
 
@@ -349,7 +369,7 @@ def _stack_backward_fn(grad, dim):
     return tuple(getitem(grad, lead + (i,)) for i in range(grad.shape[dim]))
 
 
-defop("stack", _stack_forward, inputs=(), attrs=("dim",),
+defop("stack", in_c_order(_stack_forward), inputs=(), attrs=("dim",),
       math="grad_tensors[i] = grad.select(dim, i)")(_stack_backward_fn)
 
 
@@ -446,7 +466,7 @@ def _gather_forward(a, dim, index, self_shape):
     return out.reshape(idx.shape)
 
 
-@defop("gather", _gather_forward, save=("self",), attrs=("dim", "index", "self_sym_sizes"),
+@defop("gather", in_c_order(_gather_forward), save=("self",), attrs=("dim", "index", "self_sym_sizes"),
        math="grad_self = zeros(self_sym_sizes).scatter_add(dim, index, grad)")
 def _gather_backward(grad, self, dim, index, self_sym_sizes):
     """out[..i..] = self[..index[..i..]..] along dim: every picked element receives the
@@ -615,7 +635,7 @@ def _index_select_forward(a, dim, index, self_shape):
     return np.take(a, index._data.reshape(-1), axis=dim)
 
 
-@defop("index_select", _index_select_forward, attrs=("dim", "index", "self_sym_sizes"),
+@defop("index_select", in_c_order(_index_select_forward), attrs=("dim", "index", "self_sym_sizes"),
        math="grad_self = zeros(self_sym_sizes).index_add(dim, index, grad)")
 def _index_select_backward(grad, dim, index, self_sym_sizes):
     """out = self.index_select(dim, index): slice k of the output came from slice index[k]
@@ -686,7 +706,7 @@ def _masked_fill_forward(a, mask, value):
     return np.where(mask._data, np.asarray(value).astype(a.dtype), a)
 
 
-@defop("masked_fill", _masked_fill_forward, attrs=("mask", "value"),
+@defop("masked_fill", in_c_order(_masked_fill_forward), attrs=("mask", "value"),
        node_name="MaskedFillBackward0",
        math="grad_self = grad.masked_fill(mask, 0)")
 def _masked_fill_backward(grad, mask, value):
@@ -698,7 +718,8 @@ MASKED_FILL = REGISTRY["masked_fill"]
 saves_index(MASKED_FILL, "mask")
 
 
-@defop("masked_fill_tensor", lambda a, value, mask: np.where(mask._data, value.astype(a.dtype), a),
+@defop("masked_fill_tensor",
+       in_c_order(lambda a, value, mask: np.where(mask._data, value.astype(a.dtype), a)),
        inputs=("self", "value"), attrs=("mask",), node_name="MaskedFillBackward1",
        math="grad_self = grad.masked_fill(mask, 0);  grad_value = grad.masked_fill(~mask, 0).sum()")
 def _masked_fill_tensor_backward(grad, mask):
@@ -776,7 +797,7 @@ def masked_select(input: Tensor, mask) -> Tensor:
     return apply_op(MASKED_SELECT, (input,), (mask, input._data.shape))
 
 
-@defop("triu", lambda a, k: np.triu(a, k), attrs=("diagonal",),
+@defop("triu", in_c_order(lambda a, k: np.triu(a, k)), attrs=("diagonal",),
        math="grad_self = grad.triu(diagonal)")
 def _triu_backward(grad, diagonal):
     """Elements below the kept band were zeroed (constants): keep the same band of grad."""
@@ -786,7 +807,7 @@ def _triu_backward(grad, diagonal):
 TRIU = REGISTRY["triu"]
 
 
-@defop("tril", lambda a, k: np.tril(a, k), attrs=("diagonal",),
+@defop("tril", in_c_order(lambda a, k: np.tril(a, k)), attrs=("diagonal",),
        math="grad_self = grad.tril(diagonal)")
 def _tril_backward(grad, diagonal):
     """Elements above the kept band were zeroed (constants): keep the same band of grad."""

@@ -23,7 +23,7 @@ from ._apply import apply_op, wrap_unrowed
 from ._args import not_a_tensor
 from ._kernels import BLAS_DTYPES, partial_sum, sum_to_forward
 from ._table import REGISTRY, defop
-from .indexing import index_arrays, saves_index
+from .indexing import in_c_order, index_arrays, saves_index
 from .views import expand, movedim, reshape, unsqueeze
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "sum_to_size",
@@ -104,7 +104,7 @@ SUM = REGISTRY["sum"]
 
 
 # PyTorch names the node SumBackward0 for sum() and SumBackward1 for sum(dim).
-defop("sum_dim", _sum_forward, attrs=("dim", "keepdim", "self_sym_sizes"),
+defop("sum_dim", in_c_order(_sum_forward), attrs=("dim", "keepdim", "self_sym_sizes"),
                       node_name="SumBackward1",
       math="grad_self = grad expanded back over dim to self's shape")(_sum_backward)
 
@@ -129,7 +129,7 @@ def _mean_backward(grad, dim, keepdim, self_sym_sizes, count):
 MEAN = REGISTRY["mean"]
 
 
-defop("mean_dim", _mean_forward,
+defop("mean_dim", in_c_order(_mean_forward),
                        attrs=("dim", "keepdim", "self_sym_sizes", "count"),
                        node_name="MeanBackward1",
       math="grad_self = grad expanded back over dim to self's shape, / count")(_mean_backward)
@@ -154,7 +154,7 @@ def _extreme_backward(grad, self, result, dim, keepdim):
     return _restore_dims(grad, shape, dim, keepdim) * hit / count
 
 
-defop("amax", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"),
+defop("amax", in_c_order(_amax_forward), save=("self", "result"), attrs=("dim", "keepdim"),
       math=("grad_self = grad * [self == result] / (number of ties)  (grad, result expanded back "
             "over dim)"))(
     _extreme_backward)
@@ -163,7 +163,7 @@ defop("amax", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"),
 AMAX = REGISTRY["amax"]
 
 
-defop("amin", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"),
+defop("amin", in_c_order(_amin_forward), save=("self", "result"), attrs=("dim", "keepdim"),
       math=("grad_self = grad * [self == result] / (number of ties)  (grad, result expanded back "
             "over dim)"))(
     _extreme_backward)
@@ -216,7 +216,7 @@ def _select_dim_backward(grad, dim, keepdim, indices, self_sym_sizes):
     return scatter_along_dim(grad, indices, dim, keepdim, self_sym_sizes)
 
 
-defop("max_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
+defop("max_dim", in_c_order(lambda a, d, k, i, s: _take_forward(a, d, k, i)),
                       attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
                       node_name="MaxBackward0",
       math=("grad_self = zeros(self_sym_sizes).scatter(dim, indices, grad)  (only each slice's max "
@@ -227,7 +227,7 @@ MAX_DIM = REGISTRY["max_dim"]
 saves_index(MAX_DIM, "indices")  # MaxBackward0._saved_indices: the indices max returned
 
 
-defop("min_dim", lambda a, d, k, i, s: _take_forward(a, d, k, i),
+defop("min_dim", in_c_order(lambda a, d, k, i, s: _take_forward(a, d, k, i)),
                       attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
                       node_name="MinBackward0",
       math=("grad_self = zeros(self_sym_sizes).scatter(dim, indices, grad)  (only each slice's min "
@@ -459,7 +459,7 @@ def _prod_backward(grad, self, result):
 PROD = REGISTRY["prod"]
 
 
-@defop("prod_dim", _prod_forward, save=("self", "result"), attrs=("dim", "keepdim"),
+@defop("prod_dim", in_c_order(_prod_forward), save=("self", "result"), attrs=("dim", "keepdim"),
        node_name="ProdBackward1",
        math=("grad_self = grad * (∏ of the other elements of self's slice along dim)  (exact with "
              "zeros)"))
@@ -522,7 +522,7 @@ def _std_forward(a, dims, correction, keepdim):
     return np.sqrt(_var_forward(a, dims, correction, keepdim))
 
 
-@defop("var", _var_forward, save=("self",), attrs=("dim", "correction", "keepdim"),
+@defop("var", in_c_order(_var_forward), save=("self",), attrs=("dim", "correction", "keepdim"),
        math=("grad_self = grad * 2 * (self - self.mean(dim)) / (N - correction)  (N: the elements "
              "reduced)"))
 def _var_backward(grad, self, dim, correction, keepdim):
@@ -536,7 +536,7 @@ def _var_backward(grad, self, dim, correction, keepdim):
 VAR = REGISTRY["var"]
 
 
-@defop("std", _std_forward, save=("self", "result"), attrs=("dim", "correction", "keepdim"),
+@defop("std", in_c_order(_std_forward), save=("self", "result"), attrs=("dim", "correction", "keepdim"),
        math=("grad_self = grad * (self - self.mean(dim)) / ((N - correction) * result)  (0 where "
              "result = 0)"))
 def _std_backward(grad, self, result, dim, correction, keepdim):
@@ -598,7 +598,7 @@ def _logsumexp_forward(a, dims, keepdim):
     return out if keepdim else np.squeeze(out, axis=dims)
 
 
-@defop("logsumexp", _logsumexp_forward, save=("self", "result"), attrs=("dim", "keepdim"),
+@defop("logsumexp", in_c_order(_logsumexp_forward), save=("self", "result"), attrs=("dim", "keepdim"),
        math="grad_self = grad * exp(self - result)  (grad, result expanded back over dim)")
 def _logsumexp_backward(grad, self, result, dim, keepdim):
     """d logsumexp / dx_i = exp(x_i) / sum_j exp(x_j) = exp(x_i - logsumexp): the softmax
@@ -637,7 +637,7 @@ def _norm_forward(a, ord, dims, keepdim):  # noqa: A002 - PyTorch's argument nam
     return np.sum(x ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
 
 
-@defop("linalg_vector_norm", _norm_forward, save=("self", "result"),
+@defop("linalg_vector_norm", in_c_order(_norm_forward), save=("self", "result"),
        attrs=("ord", "dim", "keepdim"),
        math=("grad_self = grad·sgn(self)·|self|^(ord-1) / result^(ord-1)  (0 where result=0; ord "
              "0: 0; ±inf: ties share)"))
@@ -720,7 +720,7 @@ def _reverse_cumsum_forward(a, dim):
     return np.flip(np.cumsum(np.flip(a, axis=dim), axis=dim), axis=dim)
 
 
-@defop("cumsum", _scan(np.cumsum), attrs=("dim",),
+@defop("cumsum", in_c_order(_scan(np.cumsum)), attrs=("dim",),
        math="grad_self = reverse_cumsum(grad, dim)  (grad_self[j] = ∑_{i≥j} grad[i])")
 def _cumsum_backward(grad, dim):
     """out_i = sum_{j <= i} x_j, so grad_x_j = sum_{i >= j} grad_i: a cumsum from the end."""
@@ -769,7 +769,7 @@ def _cumprod_grad_with_zeros(x, g, out, dim):
     return Tensor(np.moveaxis(grad.astype(x.dtype, copy=False), -1, dim))
 
 
-@defop("cumprod", _scan(np.cumprod), save=("self", "result"), attrs=("dim",),
+@defop("cumprod", in_c_order(_scan(np.cumprod)), save=("self", "result"), attrs=("dim",),
        math=("grad_self[k] = ∑_{i≥k} grad[i] · ∏_{j≤i, j≠k} self[j]  (with no zero: "
              "reverse_cumsum(grad·result) / self)"))
 def _cumprod_backward(grad, self, result, dim):

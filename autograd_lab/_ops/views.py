@@ -16,7 +16,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap_dim
 from ._apply import apply_multi_op, apply_op
 from ._table import REGISTRY, defop
-from .indexing import cat, index_put_zeros, stack
+from .indexing import cat, in_c_order, index_put_zeros, stack
 
 __all__ = ["reshape", "view", "transpose", "permute", "t", "expand", "expand_as", "squeeze",
            "unsqueeze", "flatten", "broadcast_to", "movedim", "mT", "narrow", "select",
@@ -73,9 +73,20 @@ def _view_backward(grad, size, self_sym_sizes):
 VIEW = REGISTRY["view"]
 
 
-# reshape that has to copy (PyTorch: clone, then _unsafe_view); when memory allows,
-# reshape is a true view and uses the ``view`` row above.
-@defop("reshape", lambda a, shape, self_shape: np.reshape(a, shape).copy(),
+# PyTorch's reshape of a tensor that is not contiguous but can take the shape without a
+# copy (x[:, :2].reshape(2, 8)) is the view ``_reshape_alias``: another node name.
+defop("reshape_alias", _view_forward, attrs=("size", "self_sym_sizes"), view=True,
+      math="grad_self = grad.reshape(self_sym_sizes)")(_view_backward)
+
+
+RESHAPE_ALIAS = REGISTRY["reshape_alias"]
+
+
+# reshape that has to copy is PyTorch's clone, then _unsafe_view of that fresh copy (two
+# nodes, UnsafeViewBackward0 over CloneBackward0); this row is the _unsafe_view: nobody
+# else sees the clone, so the result may share its memory. When memory allows, reshape is
+# a true view and uses the ``view`` row above.
+@defop("reshape", lambda a, shape, self_shape: np.reshape(a, shape),
        attrs=("size", "self_sym_sizes"), node_name="UnsafeViewBackward0",
        math="grad_self = grad.reshape(self_sym_sizes)")
 def _reshape_backward(grad, size, self_sym_sizes):
@@ -176,8 +187,11 @@ ALIAS = REGISTRY["alias"]
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (a view when memory allows, else a copy)."""
     shape = _infer_shape(_sizes(shape, "reshape"), input._data.size)
-    spec = VIEW if _viewable(input._data, shape) else RESHAPE
-    return apply_op(spec, (input,), (shape, input._data.shape))
+    if _viewable(input._data, shape):
+        spec = VIEW if input._data.flags.c_contiguous else RESHAPE_ALIAS
+        return apply_op(spec, (input,), (shape, input._data.shape))
+    copy = apply_op(REGISTRY["clone"], (input,))
+    return apply_op(RESHAPE, (copy,), (shape, input._data.shape))
 
 
 def view(input: Tensor, *shape) -> Tensor:
@@ -657,7 +671,8 @@ def tile(input: Tensor, *dims) -> Tensor:
     return repeat(input, (1,) * lead + dims if lead > 0 else dims)
 
 
-@defop("flip", lambda a, dims: np.flip(a, axis=dims).copy(), attrs=("dims",),
+# a copy in its input's layout, as PyTorch's (``copy(order="K")``; NumPy's flip is a view)
+@defop("flip", lambda a, dims: np.flip(a, axis=dims).copy(order="K"), attrs=("dims",),
        math="grad_self = grad.flip(dims)")
 def _flip_backward(grad, dims):
     """Reversing is its own inverse: flip the gradient back."""
@@ -694,7 +709,7 @@ def _roll_forward(a, shifts, dims):
     return np.roll(a, shifts, axis=dims)
 
 
-@defop("roll", _roll_forward, attrs=("shifts", "dims"),
+@defop("roll", in_c_order(_roll_forward), attrs=("shifts", "dims"),
        math="grad_self = grad.roll(-shifts, dims)")
 def _roll_backward(grad, shifts, dims):
     """Rolling by s is undone by rolling by -s."""

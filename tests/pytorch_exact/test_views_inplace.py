@@ -236,3 +236,89 @@ def test_overlapping_writes_as_pytorch(case):
     assert outcome(al) == OVERLAP_EXPECTED[case]
     if torch is not None:
         assert outcome(torch) == OVERLAP_EXPECTED[case]
+
+
+# --- item 7: result layouts: an op then .view(-1) works (or raises) as in PyTorch ----------
+def _layout_cases(lib):
+    y = lib.arange(24.0).view(2, 3, 4)
+    t = y.mT  # a transposed layout (strides 12, 1, 4)
+    u = y.permute(2, 0, 1)
+    m = lib.tensor([[True, False, True]] * 4)
+    i = lib.tensor([1, 0])
+    square = lib.arange(4.0).view(2, 2)
+    return {
+        "square[:, [1, 0]]": lambda: square[:, [1, 0]],
+        "square.mT.masked_fill(mask, 0)": lambda: square.mT.masked_fill(lib.tensor(True), 0),
+        "y[:, [1, 0]]": lambda: y[:, [1, 0]],
+        "y[:, :, [1, 0]]": lambda: y[:, :, [1, 0]],
+        "y[:, [0, 1], [1, 2]]": lambda: y[:, [0, 1], [1, 2]],
+        "t[:, [1, 0]]": lambda: t[:, [1, 0]],
+        "t[..., [1, 0]]": lambda: t[..., [1, 0]],
+        "t[t > 3]": lambda: t[t > 3],
+        "t.masked_fill(m, 0)": lambda: t.masked_fill(m, 0),
+        "t.masked_fill(True, tensor)": lambda: t.masked_fill(lib.tensor(True), lib.tensor(0.0)),
+        "t.gather(1, idx)": lambda: t.gather(1, lib.zeros(2, 2, 3, dtype=lib.int64)),
+        "t.index_select(1, i)": lambda: t.index_select(1, i),
+        "t.triu()": lambda: t.triu(),
+        "t.max(1).values": lambda: t.max(1).values,
+        "u.min(0).values": lambda: u.min(0).values,
+        "t.sum(0)": lambda: t.sum(0),
+        "u.sum(1)": lambda: u.sum(1),
+        "t.mean(0)": lambda: t.mean(0),
+        "t.amax(0)": lambda: t.amax(0),
+        "t.prod(0)": lambda: t.prod(0),
+        "t.var(0)": lambda: t.var(0),
+        "t.logsumexp(0)": lambda: t.logsumexp(0),
+        "t.cumsum(1)": lambda: t.cumsum(1),
+        "u.cumsum(0)": lambda: u.cumsum(0),
+        "t.roll(1, 1)": lambda: t.roll(1, 1),
+        "cat([t, t], 1)": lambda: lib.cat([t, t], 1),
+        "cat([u, u], 2)": lambda: lib.cat([u, u], 2),
+        "stack([t, t], 1)": lambda: lib.stack([t, t], 1),
+        # these keep their input's layout in PyTorch: view(-1) raises in both
+        "t.flip(0)": lambda: t.flip(0),
+        "u.flip(1)": lambda: u.flip(1),
+        "t * 2": lambda: t * 2,
+        "t.clone()": lambda: t.clone(),
+        "t.narrow(1, 0, 2)": lambda: t.narrow(1, 0, 2),
+    }
+
+
+LAYOUT_RAISES = {"t.flip(0)", "u.flip(1)", "t * 2", "t.clone()", "t.narrow(1, 0, 2)"}
+
+
+@pytest.mark.parametrize("case", sorted(_layout_cases(al)))
+def test_view_after_an_op_works_where_pytorch_works(case):
+    def outcome(lib):
+        return _error(lambda: _layout_cases(lib)[case]().view(-1))[0]
+
+    expected = RuntimeError if case in LAYOUT_RAISES else None
+    assert outcome(al) is expected
+    if torch is not None:
+        assert outcome(torch) is expected
+
+
+# --- item 8: reshape that must copy is PyTorch's clone, then _unsafe_view ------------------
+@pytest.mark.parametrize("make", ["t().reshape(-1)", "t().flatten()", "mT.reshape(3, 2)",
+                                  "reshape(-1)", "t().t().reshape(6)", "t()[:2].reshape(-1)",
+                                  "mT.reshape(3, 2, 1)", "[:, :2].reshape(4)",
+                                  "[:1].reshape(3)"])
+def test_reshape_of_a_non_contiguous_tensor_clones_first(make):
+    def chain_and_grad(lib):
+        x = lib.arange(6.0).view(2, 3).requires_grad_()
+        y = eval(f"x{'' if make.startswith('[') else '.'}{make}", {"x": x})  # noqa: S307
+        (y * lib.arange(float(y.numel())).view(y.shape)).sum().backward()
+        return _chain(y.grad_fn), x.grad.tolist()
+
+    chain, grad = chain_and_grad(al)
+    expected = {"t().reshape(-1)": "UnsafeViewBackward0", "t().flatten()": "UnsafeViewBackward0",
+                "t()[:2].reshape(-1)": "UnsafeViewBackward0",
+                "mT.reshape(3, 2)": "ReshapeAliasBackward0",  # a view, not contiguous
+                "mT.reshape(3, 2, 1)": "ReshapeAliasBackward0",
+                "[:, :2].reshape(4)": "UnsafeViewBackward0",
+                "reshape(-1)": "ViewBackward0", "t().t().reshape(6)": "ViewBackward0",
+                "[:1].reshape(3)": "ViewBackward0"}[make]
+    assert chain[0] == expected
+    assert (chain[1:2] == ["CloneBackward0"]) == (expected == "UnsafeViewBackward0")
+    if torch is not None:
+        assert (chain, grad) == chain_and_grad(torch)
