@@ -20,7 +20,7 @@ from ._ops import (
     special,
     views,
 )
-from ._ops._args import not_a_tensor
+from ._ops._args import is_scalar, not_a_tensor
 from ._tensor import Tensor
 from .autograd import engine, tensor_hooks
 
@@ -32,6 +32,20 @@ def _reflected(fn):
         return fn(other, self)
 
     method.__name__ = f"r{fn.__name__}"
+    return method
+
+
+def _comparison(fn):
+    """``x == other`` and the other comparison operators. As in PyTorch, an ``other`` that
+    is neither a Tensor nor a number (a str, None, a list) gets NotImplemented, so Python
+    answers: ``x == "a"`` is False, ``x in [None]`` works, ``x < "a"`` raises TypeError."""
+
+    def method(self, other):
+        if isinstance(other, Tensor) or is_scalar(other):
+            return fn(self, other)
+        return NotImplemented
+
+    method.__name__ = method.__qualname__ = f"__{fn.__name__}__"
     return method
 
 
@@ -151,8 +165,9 @@ _OPERATORS = {
     "__pow__": pointwise.pow, "__rpow__": _reflected(pointwise.pow),
     "__matmul__": linalg.matmul, "__rmatmul__": _reflected(linalg.matmul),
     "__neg__": pointwise.neg, "__pos__": lambda self: self, "__abs__": pointwise.abs,
-    "__eq__": pointwise.eq, "__ne__": pointwise.ne, "__lt__": pointwise.lt,
-    "__le__": pointwise.le, "__gt__": pointwise.gt, "__ge__": pointwise.ge,
+    "__eq__": _comparison(pointwise.eq), "__ne__": _comparison(pointwise.ne),
+    "__lt__": _comparison(pointwise.lt), "__le__": _comparison(pointwise.le),
+    "__gt__": _comparison(pointwise.gt), "__ge__": _comparison(pointwise.ge),
     "__and__": pointwise.logical_and, "__or__": pointwise.logical_or,
     "__invert__": _logical_not,
     "__getitem__": indexing.getitem, "__setitem__": inplace.setitem,

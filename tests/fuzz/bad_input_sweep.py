@@ -41,8 +41,12 @@ CLEAR_TYPES = (TypeError, ValueError, RuntimeError, IndexError, NotImplementedEr
 INTERNALS = re.compile(
     r"object has no attribute|<U\d|dtype object|has no identity|"
     r"object is not (subscriptable|iterable|callable)|cannot be interpreted as an integer|"
-    r"ufunc|not supported between instances|division by zero|unhashable type|"
+    r"ufunc|not supported between instances of '(?!Tensor')|division by zero|unhashable type|"
     r"only integer scalar arrays|numpy\.|_data\b")
+
+# (Python's own "'<' not supported between instances of 'Tensor' and 'str'" for ``x < "a"``
+# names the user's operands and is PyTorch's message too: it is clear; the same words about
+# two other types, "'str' and 'int'", come from inside a function and are not.)
 
 # Bad values, as functions of the library (so that tensors exist in both).
 BAD = {
@@ -64,7 +68,8 @@ METHODS = ("add sub mul div neg pow exp log sqrt abs sigmoid relu clamp sum mean
            "broadcast_to repeat tile flip roll narrow select split chunk unbind gather scatter "
            "index_select masked_fill masked_select fill_ copy_ triu tril diagonal backward "
            "register_hook to size item retain_grad requires_grad_ add_ mul_ __getitem__ "
-           "__setitem__ __add__ __mul__ __matmul__ __pow__ __truediv__ type_as movedim cumprod "
+           "__setitem__ __add__ __mul__ __matmul__ __pow__ __truediv__ __eq__ __lt__ type_as "
+           "movedim cumprod "
            "where sub_ div_ pow_ clamp_ masked_fill_").split()
 
 # The binary operators are tried as operators: Python calls ``Tensor.__add__``, which in
@@ -73,7 +78,8 @@ METHODS = ("add sub mul div neg pow exp log sqrt abs sigmoid relu clamp sum mean
 # protocol step as "accepted".
 OPERATORS = {"__add__": (operator.add, "+"), "__mul__": (operator.mul, "*"),
              "__matmul__": (operator.matmul, "@"), "__pow__": (operator.pow, "**"),
-             "__truediv__": (operator.truediv, "/")}
+             "__truediv__": (operator.truediv, "/"), "__eq__": (operator.eq, "=="),
+             "__lt__": (operator.lt, "<")}
 
 FUNCTIONAL = ("relu gelu silu softplus softmax log_softmax cross_entropy nll_loss mse_loss "
               "binary_cross_entropy linear conv1d conv2d max_pool2d avg_pool2d dropout "
