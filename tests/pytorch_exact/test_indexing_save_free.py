@@ -190,3 +190,34 @@ def test_double_backward_through_a_saved_index():
     (g,) = al.autograd.grad(y, x, create_graph=True)
     g.sum().backward()
     assert x.grad.tolist() == [[4, 0, 0, 0], [2, 0, 2, 0], [0, 4, 0, 0]]
+
+
+@pytest.mark.parametrize("op", ["masked_fill_", "scatter_"])
+def test_the_in_place_forms_save_and_free_their_index_too(op):
+    def program(lib, change_index):
+        x = lib.ones(3, 4, requires_grad=True)
+        y = x.exp()  # ExpBackward0 saves its result, y: the in-place op then changes y
+        z = y * 1
+        if op == "masked_fill_":
+            index = lib.tensor([True, False, True, False])
+            z.masked_fill_(index, 0.0)
+        else:
+            index = lib.tensor([[0], [1], [2]])
+            z.scatter_(1, index, 0.0)
+        node = z.grad_fn
+        if change_index:
+            index.copy_(~index if index.dtype == lib.bool else index.flip(0))
+            return _error(lambda: z.sum().backward()), node
+        z.sum().backward()
+        return None, node
+
+    err, node = program(al, change_index=True)
+    assert err.startswith(MODIFIED)
+    _, node = program(al, change_index=False)
+    attr = "_saved_mask" if op == "masked_fill_" else "_saved_index"
+    assert FREED in _error(lambda: getattr(node, attr))
+    if torch is not None:
+        err, tnode = program(torch, change_index=True)
+        assert err.startswith(MODIFIED)
+        _, tnode = program(torch, change_index=False)
+        assert FREED in _error(lambda: getattr(tnode, attr))
