@@ -302,6 +302,10 @@ def run(program, L):
                     steps.append((k, "ok"))
                 elif kind == "hook":
                     t = env[s[1] % len(env)]
+                    # PyTorch 2.x crashes (segfault) in register_hook on a view that is stale
+                    # since a sibling view changed their base in place; reading grad_fn first
+                    # regenerates the view's history, as register_hook would (both libraries)
+                    t.grad_fn  # noqa: B018
                     seen = []
                     hooks.append(seen)
                     t.register_hook(lambda g, seen=seen: seen.append(_np(g)))
