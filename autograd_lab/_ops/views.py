@@ -105,7 +105,13 @@ def _viewable(a: np.ndarray, shape: tuple) -> bool:
     return True
 
 
-@defop("transpose", lambda a, d0, d1: np.swapaxes(a, d0, d1), attrs=("dim0", "dim1"), view=True,
+def _transpose_forward(a, d0, d1):
+    if a.ndim == 0:  # PyTorch lets a 0-d tensor swap its dim 0 (or -1) with itself
+        return a.view()
+    return np.swapaxes(a, d0, d1)
+
+
+@defop("transpose", _transpose_forward, attrs=("dim0", "dim1"), view=True,
        math="grad_self = grad.transpose(dim0, dim1)")
 def _transpose_backward(grad, dim0, dim1):
     """Swapping two axes is its own inverse."""

@@ -322,3 +322,13 @@ def test_reshape_of_a_non_contiguous_tensor_clones_first(make):
     assert (chain[1:2] == ["CloneBackward0"]) == (expected == "UnsafeViewBackward0")
     if torch is not None:
         assert (chain, grad) == chain_and_grad(torch)
+
+
+@pytest.mark.parametrize("dims", [(0, -1), (0, 0), (-1, -1)])
+def test_transpose_of_a_zero_dim_tensor_is_a_view_of_it(dims):
+    x = al.tensor(2.0, requires_grad=True)
+    y = x.transpose(*dims)
+    assert y.shape == () and y._base is x and y.grad_fn.name() == "TransposeBackward0"
+    if torch is not None:
+        t = torch.tensor(2.0, requires_grad=True).transpose(*dims)
+        assert t.shape == () and t.grad_fn.name() == "TransposeBackward0"
