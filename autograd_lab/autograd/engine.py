@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import warnings
 from collections.abc import Iterator, Sequence
 from heapq import heappop, heappush
 
@@ -41,6 +42,12 @@ from .steps import BackwardStep, StepRecorder
 from .tensor_hooks import retain_grad
 
 __all__ = ["backward", "grad", "backward_steps", "grad_steps", "BackwardStep"]
+
+# The engine's own in-place sums (Note [Summing in place]) give inf and nan silently, as
+# the ops do (Note [Floating-point warnings] in _ops/_errors.py): NumPy's RuntimeWarnings
+# from this module are ignored, once.
+warnings.filterwarnings("ignore", category=RuntimeWarning,
+                        module=r"autograd_lab\.autograd\.engine$")
 
 
 # ---------------------------------------------------------------------------------------
