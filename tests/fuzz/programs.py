@@ -284,13 +284,15 @@ def run(program, L):
                     _, view, op, i, j = s
                     x, y = env[i % len(env)], env[j % len(env)]
                     targets[k] = i % len(env)
-                    v = VIEWS[view](x)
                     inplace[k] = {
                         "on_grad": any(np.may_share_memory(_memory(x), _memory(env[n]))
                                        for n in grad_made),
-                        "overlap": overlap(_memory(v), _memory(y)) if op in TAKES_Y else None,
                         "broadcast": _broadcast(_memory(x)),
+                        "overlap": None,
                     }
+                    v = VIEWS[view](x)
+                    if op in TAKES_Y:
+                        inplace[k]["overlap"] = overlap(_memory(v), _memory(y))
                     INPLACE[op](v, y)
                     env.append(v)
                     outputs[k] = len(env) - 1

@@ -109,9 +109,12 @@ def _unsafe_view_clone(node):
 
 # PyTorch backward formulas whose result has a version of its own: they write it in place
 # (index backward's index_put_ into zeros, maximum/minimum's masked_fill_, max/min(dim)'s
-# scatter into zeros). Ours are NumPy formulas whose results are new arrays (version 0).
+# scatter into zeros, CopySlices' copy_ into a clone of the gradient), seen also through
+# the views later formulas make of it (sum's expand). Ours are NumPy formulas whose results
+# are new arrays (version 0), or views that do not share a version counter.
 _FORMULAS_WRITING_IN_PLACE = frozenset({"IndexBackward0", "MaximumBackward0",
-                                        "MinimumBackward0", "MaxBackward0", "MinBackward0"})
+                                        "MinimumBackward0", "MaxBackward0", "MinBackward0",
+                                        "CopySlices"})
 # Formulas whose gradient is new memory in PyTorch (so a second gradient is summed into it
 # in place: version 1) but a broadcast (mean) or a view (cumsum) in our NumPy formulas.
 _FORMULAS_NOT_FRESH_HERE = frozenset({"MeanBackward0", "MeanBackward1", "CumsumBackward0"})
@@ -178,8 +181,9 @@ KNOWN = [
     ("reductions (NumPy formulas of sum and mean; fix in _ops/_array_formulas.py pending)",
      "an in-place op on (a view of) a gradient autograd.grad returned, whose memory here is "
      "the read-only broadcast view made by the NumPy formula of sum() or mean(): the write "
-     "raises here; PyTorch's gradient of sum() is a writable expand (a one-element slice of "
-     "it may be written) and its gradient of mean() is new memory",
+     "(or the view(-1) before it) raises here; PyTorch's gradient of sum() is a writable "
+     "expand (a one-element slice of it may be written) and its gradient of mean() is new "
+     "memory",
      {"match": _inplace_on_broadcast_grad}),
     ("engine (versions of gradients made by formulas)",
      "a gradient autograd.grad returned (or a view of one) has a lower _version here when "
