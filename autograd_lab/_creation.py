@@ -57,7 +57,10 @@ _WHAT = ("autograd_lab supports float32, float64, int64 and bool data: give numb
          "nested lists of numbers, or a NumPy array")
 
 
-def _from_python(data) -> np.ndarray:
+def _from_python(data, float_dtype=None) -> np.ndarray:
+    """``data`` as an array. Python floats are read as float64 and rounded once, to
+    ``float_dtype`` when the caller asked for a dtype (``tensor([0.2], dtype=float64)`` is
+    exactly 0.2, not 0.2 rounded to float32 first), else to PyTorch's inferred dtype."""
     if isinstance(data, Tensor):
         return data._data.copy()
     original = data
@@ -83,7 +86,8 @@ def _from_python(data) -> np.ndarray:
             "equal length, or a NumPy array."
         )
     if arr.dtype.kind == "f":
-        return arr.astype(_float_dtype(original))
+        return arr.astype(float_dtype if float_dtype is not None and float_dtype.kind in "fc"
+                          else _float_dtype(original))
     return _dtypes.normalize_array(arr)
 
 
@@ -157,7 +161,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
         supported = data.dtype in _dtypes._FROM_NP
         arr = data.copy() if supported else _dtypes.normalize_array(data).copy()
     else:
-        arr = _from_python(data)
+        arr = _from_python(data, _resolve(dtype))
     np_dtype = _resolve(dtype)
     if np_dtype is not None and arr.dtype != np_dtype:
         arr = arr.astype(np_dtype)

@@ -550,3 +550,13 @@ def test_add_and_sub_scale_a_number_by_alpha():
     np.testing.assert_array_equal(t.detach().clone().sub_(2, alpha=3).numpy(), [-5.0, -8.0])
     al.sub(t, 2, alpha=3).sum().backward()
     np.testing.assert_array_equal(t.grad.numpy(), [1.0, 1.0])
+
+
+def test_python_floats_are_rounded_once_to_the_dtype_asked_for():
+    """``tensor([0.2], dtype=float64)`` is exactly 0.2 (PyTorch rounds the Python float
+    once, to the dtype given); without a dtype the default float32 rounds it, and a float32
+    tensor inside the list keeps its float32 value."""
+    assert al.tensor([0.2], dtype=al.float64)._data[0] == 0.2
+    assert al.tensor([[0.1, 0.2]], dtype=al.float64)._data.tolist() == [[0.1, 0.2]]
+    assert al.tensor([0.2])._data[0] == np.float32(0.2)
+    assert al.tensor([al.tensor(0.2), 0.3], dtype=al.float64)._data[0] == float(np.float32(0.2))
