@@ -98,7 +98,7 @@ def test_backward_root_that_depends_on_another_root():
     x = al.tensor(1.0, requires_grad=True)
     y = x * 2.0  # dy/dx = 2
     z = y * 3.0  # dz/dx = 6
-    al.autograd.backward([y, z])
+    al.autograd.backward([y, z], retain_graph=True)  # the graph is backwarded through again below
     close(x.grad, 8.0)
     x.grad = None
     al.autograd.backward([z, y], [al.tensor(10.0), al.tensor(1.0)])  # 60 + 2, order free

@@ -104,8 +104,17 @@ def test_scalar_math_for_0d_tensors_is_a_fast_path(monkeypatch):
 
 def test_rows_of_plain_arithmetic_have_one_formula():
     same = {name for name, row in REGISTRY.items() if row.array_backward is row.backward}
-    assert {"add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "tanh", "sigmoid",
-            "mul_scalar", "add_scalar", "pow_scalar", "div_scalar"} <= same
+    assert {"add", "sub", "mul", "div", "neg", "exp", "log",
+            "mul_scalar", "add_scalar", "div_scalar"} <= same
+
+
+def test_rows_recording_pytorchs_backward_ops_have_a_numpy_formula_apart():
+    # Their Tensor formulas record PyTorch's ops (``TanhBackwardBackward0``, ``PowBackward0`` ...),
+    # so the fast engine runs a separate NumPy formula from _array_formulas.py.
+    for name in ("sqrt", "tanh", "sigmoid", "pow_scalar"):
+        row = REGISTRY[name]
+        assert row.array_backward is not None and row.array_backward is not row.backward, name
+        assert row.array_backward.__module__ == "autograd_lab._ops._array_formulas", name
 
 
 def _bodies(tree) -> dict:
