@@ -23,6 +23,7 @@ from .._tensor import Tensor
 from . import recording
 from .grad_mode import state
 from .graph import Node, gradient_edge
+from .saved import freed_graph_error
 
 __all__ = ["check_inplace", "bump_version", "rebase_history", "CopySlices", "ViewFn",
            "DEFAULT", "NO_GRAD_MODE", "MULTI_OUTPUT_NODE", "IN_CUSTOM_FUNCTION"]
@@ -275,7 +276,7 @@ class CopySlices(Node):
     gradient for the view's old values; ``fn``'s gradients for its other inputs pass on.
     """
 
-    __slots__ = ("fn", "_view_fn", "_input_nr", "_base_strides")
+    __slots__ = ("fn", "_view_fn", "_input_nr", "_base_strides", "_released")
     _skip_if_no_grad = True  # no gradient for the base: none for anything upstream either
 
     def __init__(self, base: Tensor, view_fn: ViewFn, fn: Node, input_nr: int = 0) -> None:
@@ -287,6 +288,7 @@ class CopySlices(Node):
         self.next_functions = (gradient_edge(base), *others)
         self._output_meta = ((base._data.shape, base._data.dtype),)
         self._base_strides = base._data.strides
+        self._released = False
 
     def formula(self) -> str:
         """The base's gradient, with the view's slice replaced by the wrapped node's."""
@@ -295,6 +297,8 @@ class CopySlices(Node):
                 f"(given grad[v]);  {fn}'s other gradients pass on")
 
     def apply(self, grad_outputs: list) -> tuple:
+        if self._released:
+            raise freed_graph_error()
         grad = grad_outputs[0]
         if grad is None:
             return (None,) * len(self.next_functions)
@@ -314,7 +318,10 @@ class CopySlices(Node):
         return (result, *res)
 
     def _release_variables(self) -> None:
+        # As PyTorch's CopySlices, let go of the wrapped node whatever it saved: a second
+        # backward through a slice written in place raises, even after zero_().
         self.fn._release_variables()
+        self._released = True
 
 
 def _empty_like_layout(shape: tuple, strides: tuple, dtype) -> np.ndarray:

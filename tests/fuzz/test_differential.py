@@ -271,7 +271,8 @@ def classify(program, ours, theirs):
         out.append((hits, (where, a, b)))
         if (where.endswith(("requires_grad", "is_leaf"))
                 or (isinstance(a, tuple) and isinstance(b, tuple) and len(a) >= 2
-                    and "raised" in (a[1], b[1]))):
+                    and "raised" in (a[1], b[1]))
+                or (a != b and "raised" in (a, b))):  # ``steps[k][1]``: "ok" / "raised"
             break
     return out
 

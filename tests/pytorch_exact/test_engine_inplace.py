@@ -127,3 +127,20 @@ def test_the_callers_gradient_is_returned_as_it_is():
     seed = al.from_numpy(np.ones((4, 3))[::2])  # a NumPy view, but not a view of a Tensor
     (g,) = al.autograd.grad(y + 1.0, y, seed)  # AddBackward0 hands the seed on
     assert g is seed and g._base is None
+
+
+# --- CopySlices lets go of its node: a second backward through it raises ------------------
+def test_a_second_backward_through_a_slice_written_in_place_raises():
+    for L in _libraries():
+        x = L.ones(3, requires_grad=True)
+        a = x + 0  # AddBackward0 saves nothing, nor does zero_'s node
+        a[0].zero_()
+        a.sum().backward()
+        kind, message = _error(lambda a=a: a.sum().backward())
+        assert kind is RuntimeError and "backward through the graph a second time" in message
+        x = L.ones(3, requires_grad=True)
+        a = x + 0
+        a[0].zero_()
+        a.sum().backward(retain_graph=True)
+        a.sum().backward()
+        assert x.grad.tolist() == [0.0, 2.0, 2.0], L.__name__
