@@ -35,6 +35,22 @@ def mse_loss(g, out, x, target, reduction):
     return reduce(g, "ReduceMean" if reduction == "mean" else "ReduceSum", squared, None, False)
 
 
+def binary_cross_entropy(g, out, x, target, weight, reduction):
+    """``-w (t log x + (1 - t) log(1 - x))``, each log floored at -100 as the row's;
+    ``reduction`` is PyTorch's enum (0 none, 1 mean, 2 sum)."""
+    x, target = cast(g, x, out.dtype), cast(g, target, out.dtype)
+    one, floor = scalar(g, 1, out.dtype), scalar(g, -100, out.dtype)
+    log_x = g.op("Max", g.op("Log", x), floor)
+    log_1mx = g.op("Max", g.op("Log", g.op("Sub", one, x)), floor)
+    loss = g.op("Neg", g.op("Add", g.op("Mul", target, log_x),
+                            g.op("Mul", g.op("Sub", one, target), log_1mx)))
+    if weight is not None:
+        loss = g.op("Mul", loss, cast(g, weight, out.dtype))
+    if reduction == 0:
+        return loss
+    return reduce(g, "ReduceMean" if reduction == 1 else "ReduceSum", loss, None, False)
+
+
 def layer_norm(g, out, x, weight, bias, normalized_shape, eps):
     """The normalisation in ONNX ops: ReduceMean, Sub, Mul, Sqrt, Reciprocal."""
     x = cast(g, x, out.dtype)
@@ -80,7 +96,7 @@ def im2col(g, out, x, kernel_size, dilation, stride, self_sym_sizes):
 ROWS = {
     "matmul": matmul, "bmm": matmul, "mv": matmul, "dot": matmul, "addmm": addmm,
     "unsafe_view": unsafe_view, "embedding": embedding,
-    "mse_loss": mse_loss, "layer_norm": layer_norm,
+    "mse_loss": mse_loss, "binary_cross_entropy": binary_cross_entropy, "layer_norm": layer_norm,
     "convolution": convolution, "convolution_nobias": convolution,
     "softmax": softmax("Softmax"), "log_softmax": softmax("LogSoftmax"),
     "im2col": im2col,

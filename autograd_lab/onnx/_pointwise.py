@@ -51,6 +51,34 @@ def with_scalar(op_type: str, attr: str, scalar_first: bool = False):
     return mapping
 
 
+def with_alpha(op_type: str, reverse: bool = False):
+    """``add``/``sub`` with ``alpha``: ``self op alpha * other``; ``rsub``: ``other - alpha
+    * self`` (``reverse``)."""
+
+    def mapping(g, out, a, b, alpha):
+        a, b = cast(g, a, out.dtype), cast(g, b, out.dtype)
+        if reverse:
+            a, b = b, a
+        if alpha != 1:
+            b = g.op("Mul", b, scalar(g, alpha, out.dtype))
+        return g.op(op_type, a, b)
+
+    mapping.__name__ = f"alpha_{op_type}" + ("_reversed" if reverse else "")
+    return mapping
+
+
+def tanh_backward(g, out, grad, y):
+    """tanh's gradient as one op: ``grad * (1 - y * y)``."""
+    grad, y = cast(g, grad, out.dtype), cast(g, y, out.dtype)
+    return g.op("Mul", grad, g.op("Sub", scalar(g, 1, out.dtype), g.op("Mul", y, y)))
+
+
+def sigmoid_backward(g, out, grad, y):
+    """sigmoid's gradient as one op: ``grad * y * (1 - y)``."""
+    grad, y = cast(g, grad, out.dtype), cast(g, y, out.dtype)
+    return g.op("Mul", g.op("Mul", grad, y), g.op("Sub", scalar(g, 1, out.dtype), y))
+
+
 def rsqrt(g, out, x):
     return g.op("Reciprocal", g.op("Sqrt", cast(g, x, out.dtype)))
 
@@ -165,10 +193,16 @@ ROWS = {
         "cosh": "Cosh", "sin": "Sin", "sinh": "Sinh", "tan": "Tan", "tanh": "Tanh",
         "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "neg": "Neg", "sign": "Sign",
         "sigmoid": "Sigmoid", "relu": "Relu", "erf": "Erf", "reciprocal": "Reciprocal",
-        "clone": "Identity"}.items()},
+        "sgn": "Sign", "clone": "Identity"}.items()},
     **{name: binary(op) for name, op in {
         "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
         "maximum": "Max", "minimum": "Min"}.items()},
+    "add_alpha": with_alpha("Add"), "sub_alpha": with_alpha("Sub"),
+    "rsub": with_alpha("Sub", reverse=True),
+    "tanh_backward": tanh_backward, "sigmoid_backward": sigmoid_backward,
+    # the Scalar overloads a formula records (MulBackward1 ...): the same maths
+    "mul_Scalar": with_scalar("Mul", "other"), "add_Scalar": with_scalar("Add", "other"),
+    "div_Scalar": with_scalar("Div", "other"),
     "add_scalar": with_scalar("Add", "other"),
     "sub_scalar": with_scalar("Sub", "other"),
     "mul_scalar": with_scalar("Mul", "other"),
