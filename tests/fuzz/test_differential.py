@@ -78,13 +78,6 @@ def _rename(old, new):
     return f
 
 
-def _where_edges(node):
-    """autograd_lab's WhereBackward0 without its leading None edge (the condition)."""
-    if isinstance(node, tuple) and node[0] == "WhereBackward0" and node[1] and node[1][0] is None:
-        return (node[0], node[1][1:])
-    return node
-
-
 def _view_over_copyslices(node):
     """A view node whose base was changed in place (its next node is CopySlices): PyTorch
     regenerates it as AsStridedBackward0 (one, for a view of a view)."""
@@ -95,15 +88,6 @@ def _view_over_copyslices(node):
             and (node[1][0] == "CopySlices"
                  or isinstance(node[1][0], tuple) and node[1][0][0] == "CopySlices")):
         return ("AsStridedBackward0", node[1])
-    return node
-
-
-def _unsafe_view_clone(node):
-    """PyTorch's reshape of a non-contiguous tensor: UnsafeViewBackward0 over CloneBackward0;
-    autograd_lab's UnsafeViewBackward0 has no clone under it."""
-    if (isinstance(node, tuple) and node[0] == "UnsafeViewBackward0" and len(node[1]) == 1
-            and isinstance(node[1][0], tuple) and node[1][0][0] == "CloneBackward0"):
-        return (node[0], node[1][0][1])
     return node
 
 
@@ -159,14 +143,6 @@ KNOWN = [
      "a view whose base was changed in place (through it or another view): PyTorch's "
      "grad_fn is AsStridedBackward0 over CopySlices, autograd_lab keeps the view's own node",
      {"chain": ("ours", lambda c: _map(c, _view_over_copyslices))}),
-    ("views/indexing/in-place",
-     "reshape/flatten of a non-contiguous tensor: PyTorch records UnsafeViewBackward0 over "
-     "CloneBackward0, autograd_lab UnsafeViewBackward0 alone",
-     {"chain": ("theirs", lambda c: _map(c, _unsafe_view_clone))}),
-    ("pointwise/reductions",
-     "where(cond, x, y): autograd_lab's WhereBackward0 lists the condition as a None edge, "
-     "PyTorch lists only x and y",
-     {"chain": ("ours", lambda c: _map(c, _where_edges))}),
     ("pointwise/reductions",
      "the graph autograd.grad(create_graph=True) builds: the derivative formulas record "
      "other ops than PyTorch's (e.g. PowBackward0 for MulBackward1, ViewBackward0 for "
