@@ -993,8 +993,21 @@ def minimum(input, other):
     return apply_op(MINIMUM, _tensors("minimum", input, other))
 
 
-def where(condition, input, other):
-    """Pick ``input`` where ``condition`` holds, else ``other`` (scalars allowed)."""
+_ALONE = object()  # where(condition) with no input and other (None is a value: refused)
+
+
+def where(condition, input=_ALONE, other=_ALONE):
+    """Pick ``input`` where ``condition`` holds, else ``other`` (scalars allowed);
+    ``where(condition)`` alone is the indices where it holds, one tensor per dim (as
+    ``nonzero(as_tuple=True)``)."""
+    if input is _ALONE and other is _ALONE:
+        if not isinstance(condition, Tensor):
+            raise not_a_tensor("where", "condition", 1, condition)
+        return tuple(wrap_unrowed("nonzero", idx.astype(np.int64), (condition,))
+                     for idx in np.nonzero(condition._data))
+    if input is _ALONE or other is _ALONE or input is None or other is None:
+        raise TypeError("where() takes a condition alone, or a condition, input and other "
+                        "(each a Tensor or a number)")
     condition = as_tensor_arg(condition)
     if condition._data.dtype != np.bool_:
         raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
@@ -1005,8 +1018,13 @@ def where(condition, input, other):
 
 
 # --- comparisons and logic: no gradient --------------------------------------------------
-def _compare(np_fn, name):
+def _compare(np_fn, name, logical=False):
+    """A comparison takes Tensors or numbers; logical_and/or take Tensors only."""
+
     def fn(input, other):
+        for position, (arg, v) in enumerate((("input", input), ("other", other)), 1):
+            if not isinstance(v, Tensor) and (logical or not is_scalar(v)):
+                raise not_a_tensor(name, arg, position, v, number=not logical)
         a = input._data if isinstance(input, Tensor) else input
         b = other._data if isinstance(other, Tensor) else other
         try:
@@ -1030,8 +1048,8 @@ lt = _compare(np.less, "lt")
 le = _compare(np.less_equal, "le")
 gt = _compare(np.greater, "gt")
 ge = _compare(np.greater_equal, "ge")
-logical_and = _compare(np.logical_and, "logical_and")
-logical_or = _compare(np.logical_or, "logical_or")
+logical_and = _compare(np.logical_and, "logical_and", logical=True)
+logical_or = _compare(np.logical_or, "logical_or", logical=True)
 
 
 def logical_not(input: Tensor) -> Tensor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _creation
+from .._ops.reductions import _TORCH_DTYPE_NAMES  # PyTorch's names: Long, Float
 from .._tensor import Tensor
 
 __all__ = ["dropout"]
@@ -14,10 +15,15 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     The mask is drawn with ``al.rand`` (the generator ``al.manual_seed`` seeds), so a
     seeded run repeats exactly. In eval mode (``training=False``) it is the identity.
     """
+    if isinstance(p, bool) or not isinstance(p, (int, float)):
+        raise TypeError(f"dropout(): argument 'p' must be float, not {type(p).__name__}")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    if not input.is_floating_point():  # the mask scaled by 1/(1-p) is a float
+        name = _TORCH_DTYPE_NAMES.get(input._data.dtype.name, str(input.dtype))
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {name}")
     if p == 1.0:
         return input.mul_(0.0) if inplace else input * 0.0
     keep = _creation.rand(input.shape, dtype=input.dtype) >= p

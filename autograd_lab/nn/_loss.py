@@ -14,6 +14,7 @@ import warnings
 from .._ops import nn as _rows
 from .._ops import pointwise
 from .._ops.indexing import masked_fill
+from .._ops.reductions import _TORCH_DTYPE_NAMES  # PyTorch's names: Long, Float
 from .._tensor import Tensor
 from ._activation import log_softmax
 
@@ -178,6 +179,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(f"Using a target size ({list(target.shape)}) that is different to the "
                          f"input size ({list(input.shape)}) is deprecated. Please ensure they "
                          "have the same size.")
+    if target.dtype != input.dtype:  # checked before the values, as PyTorch does
+        found, expected = (_TORCH_DTYPE_NAMES.get(t._data.dtype.name, str(t.dtype))
+                           for t in (target, input))
+        raise RuntimeError(f"Found dtype {found} but expected {expected}")
     data = input._data
     if data.size and ((data < 0) | (data > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")

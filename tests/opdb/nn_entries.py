@@ -244,10 +244,13 @@ def _bce_ref(x, t, weight=None, reduction="mean"):
 
 _add(_nn("binary_cross_entropy", _bce_samples, _bce_ref,
          errors=_errors(
-             _err(al.tensor([0.5, 1.5], dtype=al.float64), (al.tensor([0.0, 1.0]),),
+             _err(al.tensor([0.5, 1.5], dtype=al.float64),
+                  (al.tensor([0.0, 1.0], dtype=al.float64),),
                   name="input_above_one", match="all elements of input should be between 0 and 1"),
              _err((3,), (make(_ERR_RNG, (1, 3)),), name="target_shape", error=ValueError,
-                  match="Using a target size"))))
+                  match="Using a target size"),
+             _err(al.tensor([0.5, 1.5]), (al.tensor([0, 1]),), name="target_dtype",
+                  match="Found dtype Long but expected Float"))))
 
 
 # --- linear, embedding, layer_norm ---------------------------------------------------------------

@@ -422,3 +422,99 @@ def test_cross_entropy_graphs_and_values(lib, case):
                for k, v in CE[case][0].items()}
         torch.nn.functional.cross_entropy(tx, tt, **tkw).sum().backward()
         np.testing.assert_allclose(_arr(x.grad), _arr(tx.grad), rtol=1e-12, atol=1e-15)
+
+
+# --- bad input in pointwise and nn: PyTorch's error kind (its words where they are short) ---
+def _raises(call, lib, kind, *fragments):
+    with pytest.raises(kind) as info:
+        call(_lib(lib))
+    if lib == "al":  # PyTorch words some as its overload list; ours names the argument
+        for fragment in fragments:
+            assert fragment in str(info.value), str(info.value)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge"])
+@pytest.mark.parametrize("bad", ["a", None])
+def test_a_comparison_takes_a_tensor_or_a_number(lib, name, bad):
+    x = (lambda L: L.tensor([1.0, 2.0]))
+    kind = type(bad).__name__
+    _raises(lambda L: getattr(L, name)(x(L), bad), lib, TypeError,
+            f"{name}(): argument 'other' (position 2) must be Tensor or Number, not {kind}")
+    _raises(lambda L: getattr(L, name)(bad, x(L)), lib, TypeError,
+            f"{name}(): argument 'input' (position 1) must be Tensor or Number, not {kind}")
+    assert getattr(_lib(lib), name)(x(_lib(lib)), 1.5).tolist() == {
+        "eq": [False, False], "ne": [True, True], "lt": [True, False],
+        "le": [True, False], "gt": [False, True], "ge": [False, True]}[name]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name", ["logical_and", "logical_or"])
+def test_logical_and_or_take_tensors_only(lib, name):
+    x = (lambda L: L.tensor([True, False]))
+    for bad in (1, None, "a"):  # a number is refused too, in PyTorch's words
+        message = _raises(lambda L, b=bad: getattr(L, name)(x(L), b), lib, TypeError)
+        assert message == (f"{name}(): argument 'other' (position 2) must be Tensor, "
+                           f"not {type(bad).__name__}")
+    message = _raises(lambda L: getattr(L, name)(1, x(L)), lib, TypeError)
+    assert message == f"{name}(): argument 'input' (position 1) must be Tensor, not int"
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_where_alone_is_the_indices_where_it_holds(lib):
+    L = _lib(lib)
+    c = L.tensor([[0, 3], [5, 0]])  # any dtype: nonzero(as_tuple=True)
+    rows, cols = L.where(c)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0]
+    assert str(rows.dtype).endswith("int64")
+    assert [t.tolist() for t in L.where(L.tensor([False, True, True]))] == [[1, 2]]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_where_refuses_none_and_a_missing_other(lib):
+    x = (lambda L: L.tensor([1.0, -1.0]))
+    _raises(lambda L: L.where(x(L) > 0, x(L), None), lib, TypeError, "where()")
+    _raises(lambda L: L.where(x(L) > 0, None, x(L)), lib, TypeError, "where()")
+    _raises(lambda L: L.where(x(L) > 0, x(L)), lib, TypeError, "where()")
+    _raises(lambda L: L.where([True]), lib, TypeError,
+            "where(): argument 'condition' (position 1) must be Tensor, not list")
+    assert _lib(lib).where(x(_lib(lib)) > 0, x(_lib(lib)), 0.0).tolist() == [1.0, 0.0]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_gelu_approximate_must_be_a_str(lib):
+    L = _lib(lib)
+    message = _raises(lambda L: L.nn.functional.gelu(L.tensor([1.0]), approximate=1), lib,
+                      TypeError)
+    assert message == "gelu(): argument 'approximate' must be str, not int"
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_dropout_p_must_be_a_number_and_the_input_a_float(lib):
+    L = _lib(lib)
+    F = L.nn.functional
+    for bad in ("a", None, [0.5]):
+        _raises(lambda L, b=bad: L.nn.functional.dropout(L.tensor([1.0]), b), lib, TypeError,
+                f"dropout(): argument 'p' must be float, not {type(bad).__name__}")
+    for dtype, name in ((L.int64, "Long"), (L.bool, "Bool")):
+        message = _raises(lambda L, d=dtype: L.nn.functional.dropout(L.ones(2, dtype=d), 0.5),
+                          lib, RuntimeError)
+        assert message == f"result type Float can't be cast to the desired output type {name}"
+    # in eval mode, or with p = 0, dropout returns its input whatever its dtype (as PyTorch)
+    i = L.tensor([1, 2])
+    assert F.dropout(i, 0.5, training=False) is i and F.dropout(i, 0.0) is i
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_binary_cross_entropy_target_has_the_input_dtype(lib):
+    L = _lib(lib)
+    bce = L.nn.functional.binary_cross_entropy
+    message = _raises(lambda L: bce(L.tensor([0.5, 0.25]), L.tensor([1, 0])), lib, RuntimeError)
+    assert message == "Found dtype Long but expected Float"
+    # the dtype is checked before the values (an input above one)
+    message = _raises(lambda L: bce(L.tensor([0.5, 1.5]), L.tensor([1, 0])), lib, RuntimeError)
+    assert message == "Found dtype Long but expected Float"
+    message = _raises(lambda L: bce(L.tensor([0.5], dtype=L.float64), L.tensor([1.0])), lib,
+                      RuntimeError)
+    assert message == "Found dtype Float but expected Double"
