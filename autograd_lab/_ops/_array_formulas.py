@@ -408,6 +408,6 @@ def _convolution_backward_arrays(grad, input, weight, stride, padding, dilation,
 
 @arrays_for("convolution_nobias")
 def _convolution_nobias_backward_arrays(grad, input, weight, stride, padding, dilation, groups,
-                                        *, needs_input_grad=(True, True)):
-    return _grads_on_arrays(grad, input, weight, stride, padding, dilation, groups,
-                            needs_input_grad)
+                                        *, needs_input_grad=(True, True, False)):
+    return (*_grads_on_arrays(grad, input, weight, stride, padding, dilation, groups,
+                              needs_input_grad), None)  # the empty bias edge

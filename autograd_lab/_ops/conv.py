@@ -25,6 +25,7 @@ from .._tensor import Tensor
 from ._apply import apply_op
 from ._table import REGISTRY, defop
 from .nn import col2im, constant_pad, im2col
+from .pointwise import _with_edges  # Note [Edges as PyTorch lists them]
 from .views import reshape, squeeze, transpose, unsqueeze
 
 __all__ = ["convolution"]
@@ -347,8 +348,9 @@ def _grads_in_tensor_ops(grad, x, w, stride, padding, dilation, groups, needs_in
 
 
 # --- the rows ----------------------------------------------------------------------------------
-# Two rows, with and without bias, so that a missing bias is no input at all (PyTorch's
-# node then has a third, empty edge; ours has two edges). Both are ConvolutionBackward0.
+# Two rows, with and without bias, so that a missing bias is no input at all. Both are
+# ConvolutionBackward0, with three edges as PyTorch lists them: without bias the third is
+# empty, (None, 0) (Note [Edges as PyTorch lists them] in pointwise.py).
 _ATTRS = ("stride", "padding", "dilation", "groups")
 
 
@@ -374,13 +376,15 @@ CONVOLUTION = REGISTRY["convolution"]
        math=("grad_input = col2im(weightᵀ @ grad);  "
              "grad_weight = ∑ₙ grad @ im2col(input)ᵀ  (input padded, grad_input cropped)"))
 def _convolution_nobias_backward(grad, input, weight, stride, padding, dilation, groups, *,
-                                 needs_input_grad=(True, True)):
-    """conv(x, w) without bias: the first two gradients of ``convolution``."""
-    return _grads_in_tensor_ops(grad, input, weight, stride, padding, dilation, groups,
-                                needs_input_grad)
+                                 needs_input_grad=(True, True, False)):
+    """conv(x, w) without bias: the first two gradients of ``convolution``, and None for
+    the empty third edge."""
+    return (*_grads_in_tensor_ops(grad, input, weight, stride, padding, dilation, groups,
+                                  needs_input_grad), None)
 
 
 CONVOLUTION_NOBIAS = REGISTRY["convolution_nobias"]
+CONVOLUTION_NOBIAS.node_cls = _with_edges(CONVOLUTION_NOBIAS, 2, lambda e: (*e, (None, 0)))
 
 
 def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple,
