@@ -19,15 +19,16 @@ from .._tensor import Tensor
 from ._apply import apply_op
 from ._kernels import add_reduce, partial_sum
 from ._table import REGISTRY, defop
-from .indexing import index_put_zeros
+from .indexing import gather, index_put_zeros
 from .pointwise import exp, sigmoid, tanh, where
 from .sorting import take_along_dim
 from .special import erf
-from .views import unsqueeze
+from .views import reshape, unsqueeze
 
 __all__ = ["softmax", "log_softmax", "nll_loss", "mse_loss", "binary_cross_entropy", "layer_norm",
            "embedding", "gelu",
-           "silu", "softplus", "constant_pad", "im2col", "col2im"]
+           "silu", "softplus", "constant_pad", "im2col", "col2im", "max_pool2d", "avg_pool2d",
+           "reflection_pad"]
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -600,3 +601,286 @@ def silu(input: Tensor) -> Tensor:
 
 def softplus(input: Tensor, beta, threshold) -> Tensor:
     return apply_op(SOFTPLUS, (input,), (beta, threshold))
+
+
+# --- pooling: one node each, as PyTorch's -------------------------------------------------
+# ``max_pool2d`` is MaxPool2DWithIndicesBackward0 and ``avg_pool2d`` AvgPool2DBackward0,
+# each one node whose formula is one op again (``max_pool2d_with_indices_backward``,
+# ``avg_pool2d_backward``), so a second derivative shows PyTorch's ...BackwardBackward0
+# nodes. Windows are counted on the last two axes of ``(N, C, H, W)`` or ``(C, H, W)``;
+# ``padding`` is on both sides, and ``ceil_mode`` may let the last window hang past it.
+def pool_out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling_output_shape: with ceil_mode the last window may hang over the
+    end, but must start inside the input or its left padding."""
+    span = size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
+    out = span // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _pool_windows(a, fill, kernel, stride, padding, dilation, ceil_mode):
+    """``a`` padded with ``fill`` (also where a ceil_mode window hangs past the padding),
+    and its windows ``(..., OH, OW, kh, kw)`` (a strided view, no copy)."""
+    out_hw = [pool_out_size(n, kernel[i], stride[i], padding[i], dilation[i], ceil_mode)
+              for i, n in enumerate(a.shape[-2:])]
+    span = [(out_hw[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1 for i in range(2)]
+    after = [max(span[i] - a.shape[-2 + i] - padding[i], padding[i]) for i in range(2)]
+    pads = [(0, 0)] * (a.ndim - 2) + [(padding[0], after[0]), (padding[1], after[1])]
+    padded = np.pad(a, pads, constant_values=fill) if any(padding) or any(after) else a
+    windows = np.lib.stride_tricks.sliding_window_view(
+        padded, [dilation[i] * (kernel[i] - 1) + 1 for i in range(2)], axis=(-2, -1))
+    windows = windows[..., ::stride[0], ::stride[1], ::dilation[0], ::dilation[1]]
+    return windows[..., : out_hw[0], : out_hw[1], :, :], out_hw
+
+
+def max_pool2d_indices(a: np.ndarray, kernel, stride, padding, dilation, ceil_mode):
+    """Where each window's max is, as a flat index into its (H, W) plane (what
+    ``return_indices=True`` returns): the first on ties, a nan if there is one (as
+    PyTorch). Padding is -inf, so it never wins over an element of the input."""
+    windows, (oh, ow) = _pool_windows(a, -np.inf, kernel, stride, padding, dilation,
+                                      ceil_mode)
+    kh, kw = kernel
+    flat = windows.reshape(*windows.shape[:-2], kh * kw)
+    win = np.argmax(flat, axis=-1)
+    ki, kj = np.divmod(win, kw)
+    rows = np.arange(oh)[:, None] * stride[0] - padding[0] + ki * dilation[0]
+    cols = np.arange(ow)[None, :] * stride[1] - padding[1] + kj * dilation[1]
+    h, w = a.shape[-2:]
+    outside = (rows < 0) | (rows >= h) | (cols < 0) | (cols >= w)
+    if outside.any():  # a window of -inf values only: its first element of the input wins
+        r0 = np.maximum(np.arange(oh) * stride[0] - padding[0], 0)
+        c0 = np.maximum(np.arange(ow) * stride[1] - padding[1], 0)
+        first_r, first_c = np.broadcast_to(r0[:, None], rows.shape), np.broadcast_to(
+            c0[None, :], cols.shape)
+        # the first window element inside the input, dilation counted
+        first_r = first_r + (-(first_r - (np.arange(oh)[:, None] * stride[0] - padding[0]))
+                             % dilation[0])
+        first_c = first_c + (-(first_c - (np.arange(ow)[None, :] * stride[1] - padding[1]))
+                             % dilation[1])
+        rows, cols = np.where(outside, first_r, rows), np.where(outside, first_c, cols)
+    return (rows * w + cols).astype(np.int64)
+
+
+def _planes(a: np.ndarray) -> np.ndarray:
+    """``(..., H, W)`` as ``(..., H * W)``."""
+    return a.reshape(*a.shape[:-2], a.shape[-2] * a.shape[-1])
+
+
+_MAX_ATTRS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+
+
+def _max_pool2d_forward(a, kernel_size, stride, padding, dilation, ceil_mode):
+    idx = max_pool2d_indices(a, kernel_size, stride, padding, dilation, ceil_mode)
+    taken = np.take_along_axis(_planes(a), _planes(idx), axis=-1)
+    return taken.reshape(idx.shape)
+
+
+# PyTorch's node also saves the indices (``_saved_result1``); ours works them out again
+# from the saved input, so that a traced program computes them from its own values.
+@defop("max_pool2d_with_indices", _max_pool2d_forward, attrs=_MAX_ATTRS, save=("self",),
+       node_name="MaxPool2DWithIndicesBackward0",
+       math=("grad_self = max_pool2d_with_indices_backward(grad, self)  (each window's "
+             "gradient added at its max)"))
+def _max_pool2d_backward(grad, self, kernel_size, stride, padding, dilation, ceil_mode):
+    """Only each window's max moved the output: its gradient goes there (added, where
+    windows overlap)."""
+    return apply_op(MAX_POOL2D_BACKWARD, (grad, self),
+                    (kernel_size, stride, padding, dilation, ceil_mode))
+
+
+MAX_POOL2D = REGISTRY["max_pool2d_with_indices"]
+
+
+def _max_pool2d_backward_forward(grad, self, *attrs):
+    out = np.zeros(_planes(self).shape, dtype=np.result_type(grad, self))
+    idx = _planes(max_pool2d_indices(self, *attrs))
+    lead = np.indices(idx.shape[:-1], sparse=True)
+    np.add.at(out, (*[i[..., None] for i in lead], idx), _planes(grad))
+    return out.reshape(self.shape)
+
+
+@defop("max_pool2d_with_indices_backward", _max_pool2d_backward_forward,
+       inputs=("grad_output", "self"), attrs=_MAX_ATTRS, save=("self",),
+       node_name="MaxPool2DWithIndicesBackwardBackward0",
+       math=("grad_grad_output = grad.flatten(-2).gather(-1, indices.flatten(-2))  (each "
+             "window reads its max's place);  grad_self = 0"))
+def _max_pool2d_double_backward(grad, self, kernel_size, stride, padding, dilation,
+                                ceil_mode):
+    """The scatter-add is linear in grad_output: its adjoint gathers at the indices. It
+    does not depend on self's values otherwise (only on where the maxima are)."""
+    indices = Tensor(max_pool2d_indices(self._data, kernel_size, stride, padding, dilation,
+                                        ceil_mode))
+    lead = tuple(indices.shape[:-2])
+    picked = gather(reshape(grad, *lead, -1), -1, reshape(indices, *lead, -1))
+    return reshape(picked, *indices.shape), _zeros_like(grad)
+
+
+MAX_POOL2D_BACKWARD = REGISTRY["max_pool2d_with_indices_backward"]
+
+
+def _zeros_like(t: Tensor) -> Tensor:
+    return Tensor(np.zeros_like(t._data))
+
+
+def max_pool2d(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool,
+               return_indices: bool = False):
+    """The row behind ``F.max_pool2d`` (checked arguments, each a pair); with
+    ``return_indices`` also where each max is (an int64 tensor, a flat index into each
+    plane)."""
+    attrs = (tuple(kernel_size), tuple(stride), tuple(padding), tuple(dilation),
+             bool(ceil_mode))
+    values = apply_op(MAX_POOL2D, (input,), attrs)
+    if not return_indices:
+        return values
+    return values, Tensor(max_pool2d_indices(input._data, *attrs))
+
+
+def avg_pool2d_divisors(hw, kernel, stride, padding, ceil_mode, count_include_pad,
+                        divisor_override, out_hw) -> np.ndarray:
+    """What each window's sum is divided by: ``divisor_override``, or how many of its
+    places are in the input (and in the padding, with ``count_include_pad``; never the
+    part a ceil_mode window hangs past the padding), as PyTorch."""
+    if divisor_override:
+        return np.full(out_hw, divisor_override)
+    counts = []
+    for i in range(2):
+        start = np.arange(out_hw[i]) * stride[i] - padding[i]
+        end = np.minimum(start + kernel[i], hw[i] + padding[i])
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, hw[i])
+        counts.append(end - start)
+    return counts[0][:, None] * counts[1][None, :]
+
+
+def _avg_pool2d_forward(a, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                        divisor_override):
+    windows, out_hw = _pool_windows(a, 0, kernel_size, stride, padding, (1, 1), ceil_mode)
+    sums = add_reduce(windows, axis=(-2, -1))
+    div = avg_pool2d_divisors(a.shape[-2:], kernel_size, stride, padding, ceil_mode,
+                              count_include_pad, divisor_override, out_hw)
+    return (sums / div).astype(a.dtype, copy=False)
+
+
+_AVG_ATTRS = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+              "divisor_override")
+
+
+@defop("avg_pool2d", _avg_pool2d_forward, attrs=_AVG_ATTRS, save=("self",),
+       node_name="AvgPool2DBackward0",
+       math=("grad_self = avg_pool2d_backward(grad, self)  (each window's gradient / its "
+             "divisor, added at every place of the window)"))
+def _avg_pool2d_backward(grad, self, kernel_size, stride, padding, ceil_mode,
+                         count_include_pad, divisor_override):
+    """Each place of a window moved its mean by 1/divisor."""
+    return apply_op(AVG_POOL2D_BACKWARD, (grad, self), (kernel_size, stride, padding, ceil_mode,
+                                                        count_include_pad, divisor_override))
+
+
+AVG_POOL2D = REGISTRY["avg_pool2d"]
+
+
+def _avg_pool2d_backward_forward(grad, self, kernel_size, stride, padding, ceil_mode,
+                                 count_include_pad, divisor_override):
+    dtype = np.result_type(grad, self)
+    h, w = self.shape[-2:]
+    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    oh, ow = grad.shape[-2:]
+    div = avg_pool2d_divisors((h, w), kernel_size, stride, padding, ceil_mode,
+                              count_include_pad, divisor_override, (oh, ow))
+    share = grad / div
+    rows_needed = (oh - 1) * sh + kh
+    cols_needed = (ow - 1) * sw + kw
+    out = np.zeros((*self.shape[:-2], max(rows_needed, ph + h), max(cols_needed, pw + w)),
+                   dtype=dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[..., i: i + sh * (oh - 1) + 1: sh, j: j + sw * (ow - 1) + 1: sw] += share
+    return np.ascontiguousarray(out[..., ph: ph + h, pw: pw + w])
+
+
+@defop("avg_pool2d_backward", _avg_pool2d_backward_forward, inputs=("grad_output", "self"),
+       attrs=_AVG_ATTRS, node_name="AvgPool2DBackwardBackward0",
+       math="grad_grad_output = avg_pool2d(grad);  grad_self = 0")
+def _avg_pool2d_double_backward(grad, kernel_size, stride, padding, ceil_mode,
+                                count_include_pad, divisor_override):
+    """Spreading window gradients is linear in grad_output, the adjoint of averaging:
+    so its own adjoint is avg_pool2d again."""
+    return (apply_op(AVG_POOL2D, (grad,), (kernel_size, stride, padding, ceil_mode,
+                                           count_include_pad, divisor_override)),
+            _zeros_like(grad))
+
+
+AVG_POOL2D_BACKWARD = REGISTRY["avg_pool2d_backward"]
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride, padding, ceil_mode: bool,
+               count_include_pad: bool, divisor_override) -> Tensor:
+    """The row behind ``F.avg_pool2d`` (checked arguments, each a pair)."""
+    return apply_op(AVG_POOL2D, (input,), (tuple(kernel_size), tuple(stride), tuple(padding),
+                                           bool(ceil_mode), bool(count_include_pad),
+                                           divisor_override))
+
+
+# --- reflection padding -----------------------------------------------------------------------
+# ``F.pad(x, (l, r), mode="reflect")`` is ReflectionPad1DBackward0 (and (l, r, t, b)
+# ReflectionPad2DBackward0): the input mirrored at its edges, the edge itself not repeated
+# ([1, 2, 3] padded (2, 1) is [3, 2, 1, 2, 3, 2]). ``padding`` is PyTorch's flat order, the
+# last dim first.
+def _reflect_index(size: int, lo: int, hi: int) -> np.ndarray:
+    """Which input place each padded place copies."""
+    return np.pad(np.arange(size), (lo, hi), mode="reflect")
+
+
+def _reflection_pad_forward(a, padding):
+    for i in range(len(padding) // 2):
+        axis = a.ndim - 1 - i
+        a = np.take(a, _reflect_index(a.shape[axis], padding[2 * i], padding[2 * i + 1]),
+                    axis=axis)
+    return a
+
+
+def _reflection_pad_backward_forward(grad, self, padding):
+    """Each padded place's gradient added to the place it copied."""
+    out = grad
+    for i in range(len(padding) // 2):
+        axis = self.ndim - 1 - i
+        index = _reflect_index(self.shape[axis], padding[2 * i], padding[2 * i + 1])
+        folded = np.zeros(out.shape[:axis] + (self.shape[axis],) + out.shape[axis + 1:],
+                          dtype=out.dtype)
+        np.add.at(folded, (slice(None),) * axis + (index,), out)
+        out = folded
+    return out
+
+
+def _reflection_rows(dims: int) -> tuple:
+    name = f"reflection_pad{dims}d"
+
+    @defop(name, _reflection_pad_forward, attrs=("padding",), save=("self",),
+           node_name=f"ReflectionPad{dims}DBackward0",
+           math=f"grad_self = {name}_backward(grad, self)  (each copy's gradient added to "
+                "the place it copied)")
+    def backward(grad, self, padding):
+        """A mirrored place is a copy: its gradient goes back to the original."""
+        return apply_op(REGISTRY[f"{name}_backward"], (grad, self), (padding,))
+
+    @defop(f"{name}_backward", _reflection_pad_backward_forward,
+           inputs=("grad_output", "self"), attrs=("padding",),
+           node_name=f"ReflectionPad{dims}DBackwardBackward0",
+           math=f"grad_grad_output = {name}(grad);  grad_self = 0")
+    def double_backward(grad, padding):
+        """Folding the copies back is linear in grad_output, the adjoint of padding: its
+        own adjoint pads again."""
+        return apply_op(REGISTRY[name], (grad,), (padding,)), _zeros_like(grad)
+
+    return REGISTRY[name], REGISTRY[f"{name}_backward"]
+
+
+REFLECTION_PAD1D, REFLECTION_PAD1D_BACKWARD = _reflection_rows(1)
+REFLECTION_PAD2D, REFLECTION_PAD2D_BACKWARD = _reflection_rows(2)
+
+
+def reflection_pad(input: Tensor, padding: tuple) -> Tensor:
+    """``padding`` (PyTorch's flat order) of 2 or 4 numbers: ReflectionPad1D/2D."""
+    spec = REFLECTION_PAD1D if len(padding) == 2 else REFLECTION_PAD2D
+    return apply_op(spec, (input,), (tuple(int(p) for p in padding),))

@@ -1,4 +1,5 @@
-"""``F.pad``: constant padding is a table row; reflect, replicate and circular are
+"""``F.pad``: constant padding is a table row, and so is reflect padding of the last one
+or two dims (ReflectionPad1D/2D, as PyTorch); replicate and circular are
 advanced indexing (an index array built by ``np.pad`` on ``arange``), so their gradients
 (scatter-adds) come from indexing."""
 
@@ -8,7 +9,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .._ops.nn import constant_pad
+from .._ops.nn import constant_pad, reflection_pad
 from .._tensor import Tensor
 
 __all__ = ["pad"]
@@ -31,6 +32,17 @@ def _pairs(pad, ndim: int) -> tuple:
     return tuple(pairs)
 
 
+def _check_reflect(input: Tensor, pairs) -> None:
+    for axis, (lo, hi) in enumerate(pairs):
+        if min(lo, hi) < 0:
+            raise RuntimeError(f"pad: negative padding is only supported in constant mode, "
+                               f"got {lo, hi}")
+        if max(lo, hi) >= input.shape[axis] and (lo or hi):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
+                               f"input dimension, but got: padding ({lo}, {hi}) at dimension "
+                               f"{axis} of input {list(input.shape)}")
+
+
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad the last ``len(pad) // 2`` dimensions; negative pads crop (constant mode).
 
@@ -48,6 +60,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if value:
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    if mode == "reflect":
+        _check_reflect(input, pairs)
+        n = len(pad) // 2
+        if n in (1, 2) and input.ndim in (n + 1, n + 2):  # PyTorch's ReflectionPad1D/2D
+            return reflection_pad(input, tuple(pad))
     out = input
     for axis, (lo, hi) in enumerate(pairs):
         if lo == hi == 0:

@@ -1,31 +1,21 @@
-"""Pooling (``F.max_pool2d``, ``F.avg_pool2d``): im2col windows, then max or mean.
-
-The max goes through ``Tensor.max(dim)``, whose backward places each gradient at the
-winning element (the first on ties, as PyTorch), so no index bookkeeping is needed here.
+"""Pooling (``F.max_pool2d``, ``F.avg_pool2d`` and their 1-d forms): the arguments
+checked here, in PyTorch's order and words; each pool is one row of ``_ops/nn.py`` (one
+node, as PyTorch's), whose backward is one op again.
 """
 
 from __future__ import annotations
 
 from numbers import Integral
 
-import numpy as np
 
-from .._ops.nn import im2col
+from .._ops import nn as _rows
 from .._tensor import Tensor
 from ._conv import pair
-from ._padding import pad
 
-__all__ = ["max_pool2d", "avg_pool2d"]
+__all__ = ["max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d"]
 
 
-def _out(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
-    """PyTorch's pooling_output_shape: with ceil_mode the last window may hang over the
-    end, but must start inside the input or its left padding."""
-    span = size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
-    out = span // s + 1
-    if ceil_mode and (out - 1) * s >= size + p:
-        out -= 1
-    return out
+_out = _rows.pool_out_size
 
 
 def _ints(value, arg: str, position: int, op: str) -> tuple:
@@ -82,7 +72,9 @@ def _geometry(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode, 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
-    """The largest value in each window; padding is -inf, so it never wins.
+    """The largest value in each window (padding never wins): one node,
+    MaxPool2DWithIndicesBackward0, as PyTorch's. ``return_indices`` also gives where each
+    max is, a flat index into its (H, W) plane.
 
     >>> import autograd_lab as al
     >>> x = al.arange(16.0).reshape(1, 1, 4, 4)
@@ -90,41 +82,46 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     tensor([[[[ 5.,  7.],
               [13., 15.]]]])
     """
-    k, s, p, d, (oh, ow), extra = _geometry(input, kernel_size, stride, padding, dilation,
-                                            ceil_mode, "max_pool2d")
-    x = input
-    if any(p) or any(extra):
-        x = pad(x, (p[1], p[1] + extra[1], p[0], p[0] + extra[0]), value=float("-inf"))
-    cols = im2col(x, k, d, s)  # (..., kh, kw, OH, OW)
-    lead = tuple(input.shape[:-2])
-    values, window = cols.reshape(*lead, k[0] * k[1], oh, ow).max(dim=-3)
-    if not return_indices:
-        return values
-    # the flat index into each (H, W) plane of the winner, as PyTorch returns it
-    ki, kj = np.divmod(window.numpy(), k[1])
-    rows = np.arange(oh)[:, None] * s[0] - p[0] + ki * d[0]
-    cols_ = np.arange(ow)[None, :] * s[1] - p[1] + kj * d[1]
-    return values, Tensor((rows * input.shape[-1] + cols_).astype(np.int64))
+    k, s, p, d, _, _ = _geometry(input, kernel_size, stride, padding, dilation, ceil_mode,
+                                 "max_pool2d")
+    return _rows.max_pool2d(input, k, s, p, d, ceil_mode, return_indices)
 
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
-    """The mean of each window; the divisor counts padding unless ``count_include_pad=False``
-    (never the part a ceil_mode window hangs past the padding), as in PyTorch."""
-    k, s, p, d, (oh, ow), extra = _geometry(input, kernel_size, stride, padding, 1, ceil_mode,
-                                            "avg_pool2d")
-    x = input
-    if any(p) or any(extra):
-        x = pad(x, (p[1], p[1] + extra[1], p[0], p[0] + extra[0]))
-    sums = im2col(x, k, d, s).sum((-4, -3))
-    if divisor_override:
-        return sums / divisor_override
-    h, w = input.shape[-2:]
-    inside = np.zeros(x.shape[-2:])  # which padded positions count towards the divisor
-    if count_include_pad:
-        inside[: h + 2 * p[0], : w + 2 * p[1]] = 1
-    else:
-        inside[p[0]: p[0] + h, p[1]: p[1] + w] = 1
-    windows = np.lib.stride_tricks.sliding_window_view(inside, k)[:: s[0], :: s[1]]
-    counts = windows.sum((-2, -1))[:oh, :ow]
-    return sums / Tensor(counts.astype(input._data.dtype))
+    """The mean of each window: one node, AvgPool2DBackward0, as PyTorch's. The divisor
+    counts padding unless ``count_include_pad=False`` (never the part a ceil_mode window
+    hangs past the padding), or is ``divisor_override``."""
+    k, s, p, _, _, _ = _geometry(input, kernel_size, stride, padding, 1, ceil_mode,
+                                 "avg_pool2d")
+    return _rows.avg_pool2d(input, k, s, p, ceil_mode, count_include_pad, divisor_override)
+
+
+def _pool1d(pool2d, name: str):
+    """PyTorch's 1-d pooling is its 2-d pooling of a height-1 input: an unsqueeze, the
+    2-d node (MaxPool2DWithIndicesBackward0, AvgPool2DBackward0), a squeeze
+    (SqueezeBackward1)."""
+
+    def pool(input: Tensor, kernel_size, stride=None, padding=0, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
+        if input.ndim not in (2, 3):
+            raise RuntimeError(f"{name}() Expected 2D or 3D input tensor, but got "
+                               f"{list(input.shape)}")
+        one = lambda v: v if v is None else (1, *_ints(v, "kernel_size", 2, name)[:1])  # noqa: E731
+        out = pool2d(input.unsqueeze(-2), one(kernel_size),
+                     None if stride is None or stride == () else one(stride),
+                     (0, *_ints(padding, "padding", 4, name)[:1]), *args, **kwargs)
+        if isinstance(out, tuple):
+            return out[0].squeeze(-2), out[1].squeeze(-2)
+        return out.squeeze(-2)
+
+    pool.__name__ = pool.__qualname__ = name
+    return pool
+
+
+max_pool1d = _pool1d(max_pool2d, "max_pool1d")
+max_pool1d.__doc__ = "``max_pool2d`` over windows of the last axis (PyTorch's graph: one node)."
+avg_pool1d = _pool1d(avg_pool2d, "avg_pool1d")
+avg_pool1d.__doc__ = "``avg_pool2d`` over windows of the last axis (PyTorch's graph: one node)."

@@ -14,7 +14,7 @@ from . import _activation, _conv, _dropout, _linear, _loss, _normalization, _pad
 
 __all__ = ["relu", "gelu", "silu", "softplus", "tanh", "sigmoid", "softmax", "log_softmax",
            "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy", "linear", "conv1d",
-           "conv2d", "unfold", "fold", "max_pool2d", "avg_pool2d", "dropout", "layer_norm",
+           "conv2d", "unfold", "fold", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "dropout", "layer_norm",
            "embedding", "pad"]
 
 
@@ -63,3 +63,5 @@ layer_norm = _tensor_arguments(_normalization.layer_norm, "input")
 pad = _tensor_arguments(_padding.pad, "input")
 avg_pool2d = _pooling.avg_pool2d  # checks its own arguments (_pooling._geometry)
 max_pool2d = _pooling.max_pool2d
+max_pool1d = _pooling.max_pool1d  # PyTorch's graph: unsqueeze, the 2-d node, squeeze
+avg_pool1d = _pooling.avg_pool1d

@@ -69,6 +69,67 @@ def convolution(g, out, x, weight, bias=None, *, stride, padding, dilation, grou
                 kernel_shape_i=list(weight.shape[2:]))
 
 
+def _pooled(g, out, x, pool):
+    """``pool(g, x4, out_hw)`` on ``(N, C, H, W)``: an unbatched ``(C, H, W)`` input gets a
+    batch axis first (no ONNX pool takes 3-d input), removed after."""
+    if len(x.shape) == 4:
+        return pool(x)
+    y = pool(g.op("Unsqueeze", x, g.ints([0], "axes")))
+    return g.op("Squeeze", y, g.ints([0], "axes"))
+
+
+def _pool_pad(g, x, hw, fill, kernel, stride, padding, dilation, out_hw, dtype):
+    """``x`` padded with ``fill`` as the row pads it (where a ceil_mode window hangs past
+    the padding too), so the pool itself has no padding and no ceil_mode."""
+    after = [max((out_hw[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1
+                 - hw[i] - padding[i], padding[i]) for i in range(2)]
+    if not any(padding) and not any(after):
+        return x
+    pads = [0, 0, *padding, 0, 0, *after]  # (N, C, H, W): begins, then ends
+    value = g.constant(np.asarray(fill, dtype=dtype), name="value")
+    return g.op("Pad", x, g.ints(pads, "pads"), value, mode_s="constant")
+
+
+def max_pool2d(g, out, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """``MaxPool`` of the input padded with -inf (the row's padding never wins)."""
+    def pool(x4):
+        padded = _pool_pad(g, x4, x.shape[-2:], -np.inf, kernel_size, stride, padding, dilation,
+                           out.shape[-2:], out.dtype)
+        return g.op("MaxPool", padded, kernel_shape_i=list(kernel_size),
+                    strides_i=list(stride), dilations_i=list(dilation))
+
+    return _pooled(g, out, x, pool)
+
+
+def avg_pool2d(g, out, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+               divisor_override):
+    """Window sums (``AveragePool`` of the zero-padded input times its size) divided by
+    the row's divisors, a constant of the output's shape."""
+    from .._ops.nn import avg_pool2d_divisors
+
+    def pool(x4):
+        padded = _pool_pad(g, x4, x.shape[-2:], 0, kernel_size, stride, padding, (1, 1), out.shape[-2:],
+                           out.dtype)
+        mean = g.op("AveragePool", padded, kernel_shape_i=list(kernel_size),
+                    strides_i=list(stride))
+        return g.op("Mul", mean, scalar(g, kernel_size[0] * kernel_size[1], out.dtype))
+
+    sums = _pooled(g, out, x, pool)
+    div = avg_pool2d_divisors(x.shape[-2:], kernel_size, stride, padding, ceil_mode,
+                              count_include_pad, divisor_override, out.shape[-2:])
+    return g.op("Div", sums, g.constant(np.asarray(div, dtype=out.dtype), name="divisors"))
+
+
+def reflection_pad(g, out, x, padding):
+    """``Pad`` in ``reflect`` mode; ``padding`` is PyTorch's flat order, the last dim
+    first."""
+    n = len(x.shape)
+    before, after = [0] * n, [0] * n
+    for i in range(len(padding) // 2):
+        before[n - 1 - i], after[n - 1 - i] = padding[2 * i], padding[2 * i + 1]
+    return g.op("Pad", x, g.ints(before + after, "pads"), mode_s="reflect")
+
+
 def softmax(op_type: str):
     def mapping(g, out, x, dim):
         return g.op(op_type, cast(g, x, out.dtype), axis_i=axis(dim, len(x.shape)))
@@ -99,5 +160,6 @@ ROWS = {
     "mse_loss": mse_loss, "binary_cross_entropy": binary_cross_entropy, "layer_norm": layer_norm,
     "convolution": convolution, "convolution_nobias": convolution,
     "softmax": softmax("Softmax"), "log_softmax": softmax("LogSoftmax"),
-    "im2col": im2col,
+    "im2col": im2col, "max_pool2d_with_indices": max_pool2d, "avg_pool2d": avg_pool2d,
+    "reflection_pad1d": reflection_pad, "reflection_pad2d": reflection_pad,
 }

@@ -1,9 +1,9 @@
-"""Pooling as one ONNX node: the patterns ``F.max_pool2d``/``F.avg_pool2d`` leave in a program.
+"""Pooling as one ONNX node: the patterns a pool written by hand leaves in a program.
 
-autograd_lab pools by cutting windows (``im2col``) and reducing them, so a traced
-``max_pool2d`` is ``im2col -> view -> max_dim``; each row exports on its own (as strided
-``Slice``s, a ``Reshape`` and a ``ReduceMax``), but a reader of the ONNX graph expects the
-one node PyTorch exports. ``find(graph, live)`` spots the patterns:
+``F.max_pool2d``/``F.avg_pool2d`` are one row each (exported by ``_nn.py``). A pool written
+as windows (``im2col``) reduced by ``max``/``sum`` is ``im2col -> view -> max_dim``; each row
+exports on its own (as strided ``Slice``s, a ``Reshape`` and a ``ReduceMax``), but a reader
+of the ONNX graph expects the one pool node. ``find(graph, live)`` spots the patterns:
 
 - ``im2col -> view (..., kh*kw, OH, OW) -> max_dim(-3)`` is ``MaxPool``;
 - ``im2col -> sum_dim((-4, -3))`` (without dilation) is ``AvgPool * (kh * kw)``, the

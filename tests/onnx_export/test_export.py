@@ -102,13 +102,21 @@ def test_cnn():
     (lambda x: F.avg_pool2d(x, 2), (2, 3, 7, 7), ["AveragePool", "Mul", "Div"]),
     (lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False), (2, 3, 7, 7),
      ["Pad", "AveragePool", "Mul", "Div"]),
-    # Unbatched (C, H, W): no pool node takes it, so the windows are cut with Slices.
-    (lambda x: F.max_pool2d(x, 2, stride=1), (3, 5, 5), ["Slice", "Unsqueeze"] * 4
-     + ["Concat", "Reshape", "Reshape", "ReduceMax"]),
-    (lambda x: F.avg_pool2d(x, 2), (3, 4, 4), ["Slice", "Unsqueeze"] * 4
-     + ["Concat", "Reshape", "ReduceSum", "Div"]),
-], ids=["max2", "max3s2p1", "max2d2", "max3ceil", "avg2", "avg3p1", "max_unbatched",
-        "avg_unbatched"])
+    (lambda x: F.avg_pool2d(x, 3, stride=2, ceil_mode=True, divisor_override=2), (2, 3, 8, 8),
+     ["Pad", "AveragePool", "Mul", "Div"]),
+    # Unbatched (C, H, W): no pool node takes it, so it gets a batch axis around the pool.
+    (lambda x: F.max_pool2d(x, 2, stride=1), (3, 5, 5), ["Unsqueeze", "MaxPool", "Squeeze"]),
+    (lambda x: F.avg_pool2d(x, 2), (3, 4, 4), ["Unsqueeze", "AveragePool", "Mul", "Squeeze",
+                                               "Div"]),
+    # 1-d pooling is 2-d pooling of a height-1 input, as in PyTorch
+    (lambda x: F.max_pool1d(x, 3, 2, 1), (2, 3, 9), ["Unsqueeze", "Pad", "MaxPool", "Reshape"]),
+    (lambda x: F.avg_pool1d(x, 2), (2, 3, 9), ["Unsqueeze", "AveragePool", "Mul", "Div",
+                                               "Reshape"]),
+    # reflection padding (ReflectionPad1D/2D) is Pad in reflect mode
+    (lambda x: F.pad(x, (2, 1), mode="reflect"), (2, 3, 5), ["Pad"]),
+    (lambda x: F.pad(x, (2, 1, 0, 3), mode="reflect"), (2, 3, 5, 5), ["Pad"]),
+], ids=["max2", "max3s2p1", "max2d2", "max3ceil", "avg2", "avg3p1", "avg_ceil_divisor",
+        "max_unbatched", "avg_unbatched", "max1d", "avg1d", "reflect1d", "reflect2d"])
 def test_pooling(pool, shape, kinds):
     al.manual_seed(1)
     proto = roundtrip(pool, (al.randn(*shape),), also=[(al.randn(*shape),)])
