@@ -39,7 +39,7 @@ from .reductions import (
     _reverse_cumsum_forward,
     _scatter_forward,
 )
-from .views import _along, _diagonal_backward_forward, _roll_forward
+from .views import _along, _diagonal_backward_forward, _expand_forward, _roll_forward
 
 __all__: list[str] = []
 
@@ -121,9 +121,11 @@ def _relu_backward_arrays(grad, result, *, grad_is_owned=False):
 # --- reductions.py -------------------------------------------------------------------
 @arrays_for("sum")
 def _sum_backward_arrays(grad, dim, keepdim, self_sym_sizes):
-    # A read-only broadcast view: no copy of the gradient per element (Note [Two formulas]).
-    return np.broadcast_to(_restore_dims_array(grad, self_sym_sizes, dim, keepdim),
-                           self_sym_sizes)
+    # A broadcast view, no copy of the gradient per element (Note [Two formulas]); as the
+    # row's own grad.expand (and PyTorch's), a view that may be written where it repeats
+    # nothing.
+    restored = _restore_dims_array(grad, self_sym_sizes, dim, keepdim)
+    return _expand_forward(restored, self_sym_sizes, restored.shape)
 
 
 arrays_for("sum_dim")(_sum_backward_arrays)
@@ -175,7 +177,7 @@ arrays_for("min_dim")(_select_dim_backward_arrays)
 
 @arrays_for("sum_to_size")
 def _sum_to_size_backward_arrays(grad, size, self_sym_sizes):
-    return np.broadcast_to(grad, self_sym_sizes)
+    return _expand_forward(grad, self_sym_sizes, grad.shape)
 
 
 @arrays_for("var")

@@ -87,7 +87,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 )
             if materialize_grads:
                 g = Tensor(np.zeros_like(tensor._data))
-        elif g._base is None and g._data.base is not None and id(g) not in seeds:
+        elif id(g) in seeds or g._base is not None or g._data.base is None:
+            pass
+        elif not g._data.flags.writeable:
+            # A read-only broadcast made by a NumPy formula (mean's): the Tensor formula,
+            # like PyTorch's, divides an expand and so returns new memory. Copied here, on
+            # the way out, so the engine's hot path keeps the cheap broadcast.
+            g = Tensor(np.ascontiguousarray(g._data))
+        else:
             _as_no_grad_view(g)
         result.append(g)
     return tuple(result)

@@ -110,21 +110,6 @@ def _lower_version_from_formulas(s, w, a, b, c):
             and bool(graph & (_FORMULAS_WRITING_IN_PLACE | _FORMULAS_NOT_FRESH_HERE)))
 
 
-# The formulas whose NumPy version here makes a read-only broadcast gradient: sum's and
-# sum_to_size's (PyTorch: a writable expand; the fix in _ops/_array_formulas.py is pending,
-# and then these two go from the set) and mean's (PyTorch: new memory; kept here: no
-# full-size copy of the gradient, see docs/fuzzing.md).
-_READ_ONLY_BROADCAST_HERE = frozenset({"SumBackward0", "SumBackward1", "MeanBackward0",
-                                       "MeanBackward1"})
-
-
-def _inplace_on_broadcast_grad(s, w, a, b, c):
-    ours = c["inplace"]
-    return (s[0] == "inplace" and ours is not None and ours["on_grad"] and ours["broadcast"]
-            and c["grad_graph"] is not None and bool(c["grad_graph"] & _READ_ONLY_BROADCAST_HERE)
-            and a[1:] == ("raised", "RuntimeError") and b[1] == "ok")
-
-
 def _partial_overlap(s, w, a, b, c):
     theirs = c["inplace_theirs"]
     return (s[0] == "inplace" and theirs is not None and theirs["overlap"] == "partial"
@@ -154,13 +139,6 @@ KNOWN = [
      "strides (x.unsqueeze(0).mul_(x)), or a part of it: PyTorch refuses, autograd_lab "
      "refuses only a partial overlap of two C-contiguous arrays",
      {"match": _partial_overlap}),
-    ("reductions (NumPy formulas of sum and mean; fix in _ops/_array_formulas.py pending)",
-     "an in-place op on (a view of) a gradient autograd.grad returned, whose memory here is "
-     "the read-only broadcast view made by the NumPy formula of sum() or mean(): the write "
-     "(or the view(-1) before it) raises here; PyTorch's gradient of sum() is a writable "
-     "expand (a one-element slice of it may be written) and its gradient of mean() is new "
-     "memory",
-     {"match": _inplace_on_broadcast_grad}),
     ("engine (versions of gradients made by formulas)",
      "a gradient autograd.grad returned (or a view of one) has a lower _version here when "
      "its graph has a node whose PyTorch formula writes its result in place (index_put_, "

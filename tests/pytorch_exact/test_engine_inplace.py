@@ -144,3 +144,31 @@ def test_a_second_backward_through_a_slice_written_in_place_raises():
         a.sum().backward(retain_graph=True)
         a.sum().backward()
         assert x.grad.tolist() == [0.0, 2.0, 2.0], L.__name__
+
+
+def _grad_writes(lib):
+    """What in-place writes do to the gradients autograd.grad returns for sum() and mean()."""
+    out = []
+    x = lib.ones(2, 3, requires_grad=True)
+    g, = lib.autograd.grad(x.mean(), x)
+    g.add_(1)  # new memory: every element changes by itself
+    out.append((g._version, round(g.sum().item(), 5)))
+    g, = lib.autograd.grad(x.sum(), x)
+    g[:1, :1].add_(1)  # sum's gradient is an expand: one memory location for all six
+    out.append((g._version, g.sum().item()))
+    try:
+        g.add_(1)
+        out.append("ok")
+    except RuntimeError as err:
+        out.append(str(err).split(".")[0])
+    return out
+
+
+def test_gradients_of_sum_and_mean_are_the_memory_pytorch_gives():
+    """mean's gradient is ordinary memory; sum's is a writable expand (stride 0), so writing
+    one element writes them all and a whole write is refused as internal overlap."""
+    expected = [(1, 7.0), (1, 12.0), "unsupported operation: more than one element of the "
+                "written-to tensor refers to a single memory location"]
+    assert _grad_writes(al) == expected
+    if torch is not None:
+        assert _grad_writes(torch) == expected
