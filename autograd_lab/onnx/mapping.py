@@ -10,14 +10,15 @@ gives ``dim=(0,)``). Families live in their own modules:
 - ``_pointwise.py``: unary maths, arithmetic, comparisons, ``where``, ``clamp``, casts;
 - ``_reductions.py``: ``sum``, ``mean``, ``amax``, ``var``, norms, ``cumsum``;
 - ``_shapes.py``: views, indexing, ``cat``/``stack``/``split``, ``flip``, padding;
-- ``_nn.py``: ``matmul``, ``convolution``, ``softmax``, ``im2col`` (pooling).
+- ``_nn.py``: ``matmul``, ``convolution``, ``softmax``, pooling, reflection padding,
+  ``im2col``, ``binary_cross_entropy``.
 
 A row missing here cannot be exported (``UnsupportedOperatorError``, or a fallthrough node):
-``erfinv`` (ONNX has no such op), the losses, ``masked_select`` (a size known only at
+``erfinv`` (ONNX has no such op), most losses, ``masked_select`` (a size known only at
 run time), scatters and in-place index writes, ``col2im``, ``diagonal``, ``cumprod``.
 
 >>> sorted(ROWS)[:5]
-['abs', 'acos', 'add', 'add_scalar', 'addmm']
+['abs', 'acos', 'add', 'add_Scalar', 'add_alpha']
 >>> "erfinv" in ROWS
 False
 """

@@ -554,6 +554,32 @@ _add(
 )
 
 
+def _pool1d_samples(rng, pick):
+    yield SampleInput(pick(rng, (2, 3, 7)), (2,), name="kernel2")
+    yield SampleInput(pick(rng, (3, 6)), (3,), {"stride": 2, "padding": 1},
+                      name="2d_stride2_padding1")
+    yield SampleInput(pick(rng, (1, 2, 6)), (3,), {"stride": 2, "ceil_mode": True},
+                      name="ceil_mode")
+
+
+def _as_1d(ref2d):
+    """A 1-d pool is the 2-d pool of a height-1 input, with (1, k) windows."""
+    def ref(x, kernel_size, stride=None, padding=0, *args, **kwargs):
+        one = None if stride is None else (1, stride)
+        out = ref2d(x[..., None, :], (1, kernel_size), one, (0, padding), *args, **kwargs)
+        return out[..., 0, :]
+
+    return ref
+
+
+_add(
+    _nn("max_pool1d", lambda rng: _pool1d_samples(rng, distinct), _as_1d(_max_pool_ref),
+        errors=_errors(_err((1, 1, 2, 4), (2,), name="4d_input",
+                            match="Expected 2D or 3D input tensor"))),
+    _nn("avg_pool1d", lambda rng: _pool1d_samples(rng, make), _as_1d(_avg_pool_ref)),
+)
+
+
 # --- dropout, pad --------------------------------------------------------------------------
 def _dropout(input, seed=None, **kwargs):
     """Dropout with the generator seeded on every call, so that it is a function of its
@@ -590,6 +616,8 @@ def _pad_samples(rng):
     yield SampleInput(make(rng, (2, 0)), ((1, 1),), name="empty_dim")
     for mode in ("reflect", "replicate", "circular"):
         yield SampleInput(make(rng, (1, 2, 4)), ((2, 1),), {"mode": mode}, name=mode)
+    yield SampleInput(make(rng, (2, 3, 4)), ((1, 2, 2, 0),), {"mode": "reflect"},
+                      name="reflect_2d")
 
 
 _NP_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
