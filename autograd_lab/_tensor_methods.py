@@ -140,7 +140,8 @@ _METHODS = {
     "float": lambda self: conversion.to(self, _dtypes.float32),
     "long": lambda self: conversion.to(self, _dtypes.int64),
     "type_as": _type_as,
-    "contiguous": lambda self: self,
+    "contiguous": conversion.contiguous,
+    "is_contiguous": lambda self: bool(self._data.flags.c_contiguous),
     "cpu": lambda self: self,  # everything lives on the CPU here
     "topk": sorting.topk, "take_along_dim": sorting.take_along_dim,
     "erf": special.erf, "erfinv": special.erfinv,

@@ -11,7 +11,7 @@ from ._apply import apply_op
 from ._args import not_a_tensor
 from ._table import REGISTRY, defop
 
-__all__ = ["clone", "to", "detach"]
+__all__ = ["clone", "contiguous", "to", "detach"]
 
 
 @defop("clone", np.copy,
@@ -22,6 +22,17 @@ def _clone_backward(grad):
 
 
 CLONE = REGISTRY["clone"]
+
+
+@defop("contiguous", np.ascontiguousarray, node_name="CloneBackward0",
+       math="grad_self = grad")
+def _contiguous_backward(grad):
+    """A copy in C order (PyTorch's clone(memory_format=contiguous_format)): the values are
+    the input's, so the gradient passes through unchanged."""
+    return grad
+
+
+CONTIGUOUS = REGISTRY["contiguous"]
 
 
 @defop("to", lambda a, np_dtype, self_np_dtype: a.astype(np_dtype), attrs=("dtype", "self_dtype"),
@@ -36,7 +47,14 @@ TO = REGISTRY["to"]
 
 
 def clone(input: Tensor) -> Tensor:
+    """A copy laid out as its input (PyTorch's preserve_format)."""
     return apply_op(CLONE, (input,))
+
+
+def contiguous(input: Tensor) -> Tensor:
+    """``input`` itself when its memory is in C order, else a copy in C order, so that
+    ``x.mT.contiguous().view(-1)`` works as in PyTorch."""
+    return input if input._data.flags.c_contiguous else apply_op(CONTIGUOUS, (input,))
 
 
 def to(input: Tensor, *args, **kwargs) -> Tensor:

@@ -193,7 +193,8 @@ ROWS = {
         "cosh": "Cosh", "sin": "Sin", "sinh": "Sinh", "tan": "Tan", "tanh": "Tanh",
         "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "neg": "Neg", "sign": "Sign",
         "sigmoid": "Sigmoid", "relu": "Relu", "erf": "Erf", "reciprocal": "Reciprocal",
-        "sgn": "Sign", "clone": "Identity"}.items()},
+        "sgn": "Sign", "clone": "Identity",
+        "contiguous": "Identity", "alias": "Identity"}.items()},
     **{name: binary(op) for name, op in {
         "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
         "maximum": "Max", "minimum": "Min"}.items()},

@@ -332,3 +332,23 @@ def test_transpose_of_a_zero_dim_tensor_is_a_view_of_it(dims):
     if torch is not None:
         t = torch.tensor(2.0, requires_grad=True).transpose(*dims)
         assert t.shape == () and t.grad_fn.name() == "TransposeBackward0"
+
+
+def _contiguous_story(lib):
+    x = lib.arange(6.0).reshape(2, 3).requires_grad_()
+    y = x * 1
+    same = y.contiguous() is y                  # already in C order: the tensor itself
+    t = y.mT
+    c = t.contiguous()                          # a C-order copy, CloneBackward0
+    flat = c.view(-1)                           # which a view can flatten
+    flat.sum().backward()
+    return (same, t.is_contiguous(), c.is_contiguous(), c.grad_fn.name(),
+            flat.detach().tolist(), x.grad.tolist())
+
+
+def test_contiguous_copies_in_c_order_only_when_needed():
+    expected = (True, False, True, "CloneBackward0", [0.0, 3.0, 1.0, 4.0, 2.0, 5.0],
+                [[1.0] * 3] * 2)
+    assert _contiguous_story(al) == expected
+    if torch is not None:
+        assert _contiguous_story(torch) == expected
