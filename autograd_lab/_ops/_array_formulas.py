@@ -226,7 +226,8 @@ arrays_for("squeeze_dims")(_reshape_back_arrays)
 
 @arrays_for("transpose")
 def _transpose_backward_arrays(grad, dim0, dim1):
-    return np.swapaxes(grad, dim0, dim1)
+    # a 0-d tensor's transpose (over dim 0 or -1) is the tensor itself
+    return grad if grad.ndim == 0 else np.swapaxes(grad, dim0, dim1)
 
 
 @arrays_for("permute")

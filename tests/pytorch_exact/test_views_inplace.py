@@ -352,3 +352,14 @@ def test_contiguous_copies_in_c_order_only_when_needed():
     assert _contiguous_story(al) == expected
     if torch is not None:
         assert _contiguous_story(torch) == expected
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_backward_through_the_transpose_of_a_0d_tensor(fast):
+    """transpose(0, -1) of a 0-d tensor is a view of it; backward passes the gradient as it
+    is, in both formulas (the NumPy one and the Tensor one)."""
+    x = al.tensor(2.0, requires_grad=True)
+    with al.autograd.fast_formulas(fast):
+        y = (x * 3).transpose(0, -1)
+        y.backward()
+    assert y.grad_fn.name() == "TransposeBackward0" and x.grad.item() == 3.0
