@@ -33,7 +33,7 @@ from ._apply import run_forward
 from ._args import as_tensor_arg, is_scalar, python_scalar
 from ._table import REGISTRY, defop
 from .indexing import getitem, normalize_index
-from .views import reshape
+from .views import expand, reshape
 
 __all__ = ["apply_inplace", "add_", "sub_", "mul_", "div_", "pow_", "neg_", "clamp_", "zero_",
            "fill_", "copy_", "setitem", "iadd", "isub", "imul", "itruediv", "ipow",
@@ -133,18 +133,42 @@ def _check_writable(tensor: Tensor, internal_overlap: bool = False) -> None:
 
 
 def _check_no_partial_overlap(target: np.ndarray, others: tuple) -> None:
-    """Refuse an input that shares *some* memory with the tensor written to, as PyTorch
-    does (``x[1:].add_(x[:-1])``): the same memory (``x.mul_(x)``) is fine, and like
-    PyTorch we only look at contiguous tensors (other layouts are "too hard" to decide)."""
+    """Refuse an input that shares *some* of the memory written to, as PyTorch does
+    (``x[1:].add_(x[:-1])``, ``x.unsqueeze(0).mul_(x)``): reading an element after it was
+    overwritten would depend on the order of the loop. The same memory laid out alike
+    (``x.mul_(x)``) is fine, and like PyTorch we only judge dense tensors (other layouts
+    are "too hard" to decide and allowed)."""
     for other in others:
-        data = other._data
-        if data is target or not np.may_share_memory(target, data):
-            continue
-        # PyTorch's get_overlap_status: the same first byte and the same extent is a full
-        # overlap (``x.expand_as(x).mul_(x)``, ``x[None] = x``), allowed
-        same = _address(data) == _address(target) and data.nbytes == target.nbytes
-        if not same and data.flags.c_contiguous and target.flags.c_contiguous:
+        if _overlap(target, other._data) == "partial":
             raise RuntimeError(_PARTIAL_OVERLAP)
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> str:
+    """PyTorch's get_overlap_status: "full" (the same elements, laid out alike: the same
+    first and last byte and the same strides), "partial", "no" or "too hard"."""
+    if a is b:
+        return "full"
+    if a.size == 0 or b.size == 0:
+        return "no"
+    if not (_dense(a) and _dense(b)):
+        return "too hard"
+    a0, b0 = _address(a), _address(b)
+    a1, b1 = a0 + a.nbytes, b0 + b.nbytes
+    if (a0, a1) == (b0, b1):
+        return "full" if a.strides == b.strides else "partial"
+    return "partial" if a0 < b1 and b0 < a1 else "no"
+
+
+def _dense(a: np.ndarray) -> bool:
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of memory, each
+    once, in some order of the axes (axes of size 1 do not count)."""
+    expected = a.itemsize
+    pairs = zip(a.strides, a.shape, strict=True)
+    for stride, size in sorted((stride, n) for stride, n in pairs if n != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
 
 
 def _address(a: np.ndarray) -> int:
@@ -324,8 +348,15 @@ def fill_(self: Tensor, value) -> Tensor:
 
 
 def copy_(self: Tensor, src) -> Tensor:
-    """Copy ``src`` (broadcast to this shape, converted to this dtype) into this tensor."""
-    return apply_inplace(COPY, self, (as_tensor_arg(src, self),), casting="unsafe")
+    """Copy ``src`` (broadcast to this shape, converted to this dtype) into this tensor.
+
+    A ``src`` that is this tensor's own memory, laid out alike, changes nothing, so (as
+    PyTorch's copy_, which returns early) it may be copied even into an expanded tensor."""
+    src = as_tensor_arg(src, self)
+    a, b = self._data, src._data
+    same = (a is b or (_address(a) == _address(b) and a.shape == b.shape
+                       and a.strides == b.strides and a.dtype == b.dtype))
+    return apply_inplace(COPY, self, (src,), casting="unsafe", internal_overlap=same)
 
 
 # --- scatter_, masked_fill_, triu_, tril_: their out-of-place rows, written in place ------
@@ -371,7 +402,10 @@ def setitem(self: Tensor, index, value) -> None:
         apply_inplace(REGISTRY["index_put"], self, (value,), (parts,), casting="unsafe")
         return
     view = getitem(self, index)
-    copy_(view, _drop_leading_ones(value, view._data.ndim))
+    value = _drop_leading_ones(value, view._data.ndim)
+    if value._data.shape != view._data.shape and value._data.ndim:
+        value = expand(value, *view._data.shape)  # PyTorch's copy_to: src expanded first
+    copy_(view, value)
 
 
 def _drop_leading_ones(value: Tensor, ndim: int) -> Tensor:

@@ -132,12 +132,24 @@ PERMUTE = REGISTRY["permute"]
 
 
 def _expand_forward(a: np.ndarray, shape: tuple, self_shape: tuple) -> np.ndarray:
-    """``np.broadcast_to``, but writable like its input: a view that repeats nothing
-    (``x.expand(x.shape)``, new leading 1s) or a slice of one may be written in place, as
-    in PyTorch. Writing where elements repeat (stride 0) is refused by the in-place ops."""
+    """``np.broadcast_to``, but writable like its input and with PyTorch's strides: a view
+    that repeats nothing (``x.expand(x.shape)``, new leading 1s) or a slice of one may be
+    written in place, as in PyTorch. Writing where elements repeat (stride 0) is refused by
+    the in-place ops, which also compare strides (``_check_no_partial_overlap``): an axis
+    of size 1 keeps its stride, and a new one gets the stride that would make it contiguous
+    with the next (PyTorch's inferExpandGeometry), not NumPy's 0."""
     out = np.broadcast_to(a, shape)
-    if a.flags.writeable:
-        out = np.lib.stride_tricks.as_strided(a, out.shape, out.strides, writeable=True)
+    strides = list(out.strides)
+    new = len(shape) - a.ndim
+    for i in reversed(range(len(shape))):
+        if shape[i] == 1:
+            if i >= new:
+                strides[i] = a.strides[i - new]
+            else:
+                strides[i] = shape[i + 1] * strides[i + 1] if i + 1 < len(shape) else a.itemsize
+    if a.flags.writeable or strides != list(out.strides):
+        out = np.lib.stride_tricks.as_strided(a, out.shape, strides,
+                                              writeable=a.flags.writeable)
     return out
 
 

@@ -110,12 +110,6 @@ def _lower_version_from_formulas(s, w, a, b, c):
             and bool(graph & (_FORMULAS_WRITING_IN_PLACE | _FORMULAS_NOT_FRESH_HERE)))
 
 
-def _partial_overlap(s, w, a, b, c):
-    theirs = c["inplace_theirs"]
-    return (s[0] == "inplace" and theirs is not None and theirs["overlap"] == "partial"
-            and a[1] == "ok" and b[1:] == ("raised", "RuntimeError"))
-
-
 # Each entry: (issue item, what differs, how it is recognised). Two kinds of recognisers:
 # ``chain=(side, rewrite)`` for grad_fn chains: the chains agree once ``rewrite`` (a function
 # on a whole chain that brings the side named, "ours" or "theirs", to the other's form; it is
@@ -133,12 +127,6 @@ KNOWN = [
      "other ops than PyTorch's (e.g. PowBackward0 for MulBackward1, ViewBackward0 for "
      "DivBackward0)",
      {"match": lambda s, w, a, b, c: s[0] == "grad" and w.endswith("grad_fn")}),
-    ("in-place (memory overlap; the rule's fix in _ops/inplace.py is pending)",
-     "an in-place op whose tensor input overlaps the memory written to partially, as "
-     "PyTorch's get_overlap_status says: the same first and last byte laid out with other "
-     "strides (x.unsqueeze(0).mul_(x)), or a part of it: PyTorch refuses, autograd_lab "
-     "refuses only a partial overlap of two C-contiguous arrays",
-     {"match": _partial_overlap}),
     ("engine (versions of gradients made by formulas)",
      "a gradient autograd.grad returned (or a view of one) has a lower _version here when "
      "its graph has a node whose PyTorch formula writes its result in place (index_put_, "

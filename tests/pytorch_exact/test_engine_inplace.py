@@ -172,3 +172,53 @@ def test_gradients_of_sum_and_mean_are_the_memory_pytorch_gives():
     assert _grad_writes(al) == expected
     if torch is not None:
         assert _grad_writes(torch) == expected
+
+
+
+# --- an input that overlaps the memory written to partially is refused -------------------
+PARTIAL = ("unsupported operation: some elements of the input tensor and the written-to "
+           "tensor refer to a single memory location.")
+
+
+def _setitem_none(x, y):
+    x[None] = x
+
+
+OVERLAPS = {  # an in-place op on x (2, 3) or y (2, 1) -> does PyTorch refuse it?
+    "x.unsqueeze(0).mul_(x)": (lambda x, y: x.unsqueeze(0).mul_(x), True),
+    "x.unsqueeze(0).copy_(x)": (lambda x, y: x.unsqueeze(0).copy_(x), True),
+    "y.view(-1).mul_(y)": (lambda x, y: y.view(-1).mul_(y), True),
+    "y.t().mul_(y.view(1, 2))": (lambda x, y: y.t().mul_(y.view(1, 2)), True),
+    "x[:1].mul_(x[0])": (lambda x, y: x[:1].mul_(x[0]), True),
+    "x[1:].add_(x[:1])": (lambda x, y: x[1:].add_(x[:1]), False),  # disjoint
+    "x.view(6).mul_(x.view(6))": (lambda x, y: x.view(6).mul_(x.view(6)), False),  # the same
+    "x.t().mul_(x.t())": (lambda x, y: x.t().mul_(x.t()), False),
+    "x.diagonal().mul_(x[0, :2])": (lambda x, y: x.diagonal().mul_(x[0, :2]), False),  # too hard
+    "y.expand_as(y).mul_(y)": (lambda x, y: y.expand_as(y).mul_(y), False),
+    "x[None] = x": (_setitem_none, False),  # x is expanded to x[None]'s shape first
+}
+
+
+@pytest.mark.parametrize("case", OVERLAPS.values(), ids=OVERLAPS.keys())
+def test_an_input_overlapping_the_written_memory_partially_is_refused(case):
+    op, refused = case
+    for L in _libraries():
+        x, y = L.ones(2, 3), L.ones(2, 1)
+        kind, message = _error(lambda x=x, y=y: op(x, y))
+        if refused:
+            assert kind is RuntimeError and message.startswith(PARTIAL), (L.__name__, message)
+        else:
+            assert kind is None, (L.__name__, message)
+
+
+def test_copying_a_tensor_into_its_own_memory_changes_nothing_even_when_expanded():
+    """copy_ from the same memory laid out alike returns early in PyTorch, so an expanded
+    tensor (one memory location for many elements) may be copied into itself; its version
+    still counts the write. Any other write into it is refused."""
+    for L in _libraries():
+        g = L.ones(1).expand(3)
+        same = g.detach()
+        same.copy_(g)
+        assert same.tolist() == [1.0, 1.0, 1.0] and same._version == 1, L.__name__
+        kind, message = _error(lambda g=g: g.detach().copy_(L.zeros(3)))
+        assert kind is RuntimeError and "more than one element" in message, L.__name__
