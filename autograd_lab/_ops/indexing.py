@@ -281,7 +281,8 @@ def _as_view_chain(input: Tensor, index: tuple) -> Tensor | None:
             del shape[dim]
     if not steps:
         return apply_op(REGISTRY["alias"], (input,))
-    if len(steps) == 1 and (steps[0][0] == "slice" or (steps[0][0] == "select" and len(index) == 1)):
+    one_step = len(steps) == 1
+    if one_step and (steps[0][0] == "slice" or (steps[0][0] == "select" and len(index) == 1)):
         return None
     t = input
     for kind, part, dim in steps:
@@ -466,7 +467,8 @@ def _gather_forward(a, dim, index, self_shape):
     return out.reshape(idx.shape)
 
 
-@defop("gather", in_c_order(_gather_forward), save=("self",), attrs=("dim", "index", "self_sym_sizes"),
+@defop("gather", in_c_order(_gather_forward), save=("self",),
+       attrs=("dim", "index", "self_sym_sizes"),
        math="grad_self = zeros(self_sym_sizes).scatter_add(dim, index, grad)")
 def _gather_backward(grad, self, dim, index, self_sym_sizes):
     """out[..i..] = self[..index[..i..]..] along dim: every picked element receives the

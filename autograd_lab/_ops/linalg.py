@@ -18,7 +18,7 @@ from ._errors import broadcast_mismatch
 from ._kernels import matmul_forward
 from ._table import REGISTRY, defop
 from .conversion import clone
-from .views import expand, reshape, squeeze, transpose, unsqueeze
+from .views import expand, reshape, transpose, unsqueeze
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm"]
 
@@ -125,6 +125,31 @@ def _dot_backward(grad, self, tensor, *, needs_input_grad=(True, True)):
 DOT = REGISTRY["dot"]
 
 
+# Note [matmul's squeeze_]
+# PyTorch multiplies a vector by a matrix as ``input.unsqueeze(0).mm(other).squeeze_(0)``:
+# the squeeze is in place, on the fresh result of mm, so its node is SqueezeBackward4 (the
+# in-place overload) and the result's version is 1. This row is that squeeze_: the same
+# formula as squeeze's, a new tensor here (the mm result it replaces is seen by no one), and
+# ``vector_matrix`` bumps its version as the in-place write does.
+@defop("squeeze_inplace", lambda a, dims, self_shape: np.squeeze(a, axis=dims),
+       attrs=("dim", "self_sym_sizes"), node_name="SqueezeBackward4",
+       math="grad_self = grad.reshape(self_sym_sizes)  (the dropped size-1 dim put back)")
+def _squeeze_inplace_backward(grad, dim, self_sym_sizes):
+    return reshape(grad, self_sym_sizes)
+
+
+SQUEEZE_INPLACE = REGISTRY["squeeze_inplace"]
+
+
+def vector_matrix(input: Tensor, other: Tensor) -> Tensor:
+    """``input @ other`` for a vector and a matrix, as PyTorch runs it (Note [matmul's
+    squeeze_])."""
+    rows = apply_op(MM, (unsqueeze(input, 0), other))
+    out = apply_op(SQUEEZE_INPLACE, (rows,), ((0,), rows._data.shape))
+    out._version_counter().bump()
+    return out
+
+
 def _addmm_forward(bias, mat1, mat2):
     out = matmul_forward(mat1, mat2)
     out += bias  # a fresh array; the bias broadcasts along the rows
@@ -194,7 +219,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return apply_op(MV, (input, other))
     if a.ndim == 1 and b.ndim == 2:
         _same_dtype_mm(input, other)
-        return squeeze(apply_op(MM, (unsqueeze(input, 0), other)), 0)
+        return vector_matrix(input, other)
     if a.ndim >= 3 and b.ndim <= 2:  # fold the batch into the rows: one mm (or mv)
         rows = reshape(input, -1, k_a)
         if b.ndim == 1:

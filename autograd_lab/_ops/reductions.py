@@ -536,7 +536,8 @@ def _var_backward(grad, self, dim, correction, keepdim):
 VAR = REGISTRY["var"]
 
 
-@defop("std", in_c_order(_std_forward), save=("self", "result"), attrs=("dim", "correction", "keepdim"),
+@defop("std", in_c_order(_std_forward), save=("self", "result"),
+       attrs=("dim", "correction", "keepdim"),
        math=("grad_self = grad * (self - self.mean(dim)) / ((N - correction) * result)  (0 where "
              "result = 0)"))
 def _std_backward(grad, self, result, dim, correction, keepdim):
@@ -598,7 +599,8 @@ def _logsumexp_forward(a, dims, keepdim):
     return out if keepdim else np.squeeze(out, axis=dims)
 
 
-@defop("logsumexp", in_c_order(_logsumexp_forward), save=("self", "result"), attrs=("dim", "keepdim"),
+@defop("logsumexp", in_c_order(_logsumexp_forward), save=("self", "result"),
+       attrs=("dim", "keepdim"),
        math="grad_self = grad * exp(self - result)  (grad, result expanded back over dim)")
 def _logsumexp_backward(grad, self, result, dim, keepdim):
     """d logsumexp / dx_i = exp(x_i) / sum_j exp(x_j) = exp(x_i - logsumexp): the softmax

@@ -210,7 +210,8 @@ def constant_pad(g, out, x, pad, value):
 
 
 ROWS = {
-    "view": to_shape, "reshape": to_shape, "reshape_alias": to_shape, "squeeze": to_shape, "squeeze_dim": to_shape,
+    "view": to_shape, "reshape": to_shape, "reshape_alias": to_shape,
+    "squeeze_inplace": to_shape, "squeeze": to_shape, "squeeze_dim": to_shape,
     "squeeze_dims": to_shape, "expand": expand, "t": transpose_t, "transpose": transpose,
     "permute": permute, "unsqueeze": unsqueeze, "narrow": narrow,
     "select": basic_index, "slice": basic_index, "index": advanced_index,

@@ -220,5 +220,5 @@ def test_copying_a_tensor_into_its_own_memory_changes_nothing_even_when_expanded
         same = g.detach()
         same.copy_(g)
         assert same.tolist() == [1.0, 1.0, 1.0] and same._version == 1, L.__name__
-        kind, message = _error(lambda g=g: g.detach().copy_(L.zeros(3)))
+        kind, message = _error(lambda g=g, L=L: g.detach().copy_(L.zeros(3)))
         assert kind is RuntimeError and "more than one element" in message, L.__name__

@@ -33,7 +33,8 @@ def _index(lib, values):
 #          the saved attribute that holds the index)
 OPS = {
     "gather": (lambda lib, x, i=None: _with(x.gather(1, i), i),
-               lambda lib: _index(lib, [[0, 1], [2, 0], [1, 1]]), "GatherBackward0", "_saved_index"),
+               lambda lib: _index(lib, [[0, 1], [2, 0], [1, 1]]), "GatherBackward0",
+               "_saved_index"),
     "index_select": (lambda lib, x, i=None: _with(x.index_select(0, i), i),
                      lambda lib: _index(lib, [2, 0]), "IndexSelectBackward0", "_saved_index"),
     "scatter": (lambda lib, x, i=None: _with(x.scatter(1, i, 0.0), i),
@@ -134,7 +135,8 @@ def test_changing_the_index_in_place_makes_backward_raise(name):
         return _error(lambda: y.sum().backward())
 
     err = program(al)
-    assert err is not None and err.startswith(MODIFIED) and "is at version 1; expected version 0" in err
+    assert err is not None and err.startswith(MODIFIED)
+    assert "is at version 1; expected version 0" in err
     if torch is not None:
         assert program(torch).startswith(MODIFIED)
 

@@ -491,3 +491,22 @@ def test_fold_and_im2col_node_names(lib):
         names.append(fn.name())
         fn = fn.next_functions[0][0]
     assert "Im2ColBackward0" in names
+
+
+def _vector_matrix(lib):
+    v = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    m = lib.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], requires_grad=True)
+    y = v @ m
+    (y * lib.tensor([1.0, 10.0])).sum().backward()
+    return (y.grad_fn.name(), y.grad_fn.next_functions[0][0].name(), y._version,
+            y.detach().tolist(), v.grad.tolist(), m.grad.tolist())
+
+
+def test_vector_times_matrix_ends_with_pytorchs_squeeze_in_place():
+    """PyTorch runs v @ m as v.unsqueeze(0).mm(m).squeeze_(0): SqueezeBackward4 over
+    MmBackward0, and the result's version is 1 (Note [matmul's squeeze_])."""
+    expected = ("SqueezeBackward4", "MmBackward0", 1, [4.0, 5.0], [1.0, 10.0, 11.0],
+                [[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]])
+    assert _vector_matrix(al) == expected
+    if torch is not None:
+        assert _vector_matrix(torch) == expected
