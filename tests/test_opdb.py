@@ -211,7 +211,9 @@ NOT_OP_METHODS = {
     "backward", "register_hook", "register_post_accumulate_grad_hook", "retain_grad",
     "requires_grad_", "detach_",
     # conversions and no-ops of a CPU-only library (``to`` itself has an entry)
-    "double", "float", "long", "type_as", "cpu", "contiguous",
+    "double", "float", "long", "type_as", "cpu",
+    # a question about the memory layout, not an op
+    "is_contiguous",
 }
 # ``al.special`` and ``al.nn.functional`` entries are named by their path.
 NAMESPACES = {"special": al.special, "nn.functional": al.nn.functional}

@@ -9,8 +9,8 @@ import numpy as np
 from .. import _dtypes
 from .._tensor import Tensor, _int_arg, wrong_type
 
-__all__ = ["is_scalar", "python_scalar", "as_tensor_arg", "not_a_tensor", "wrong_type",
-           "int_arg", "ints_arg", "takes_a_tensor"]
+__all__ = ["ALL_DIMS", "no_none_dim", "is_scalar", "python_scalar", "as_tensor_arg",
+           "not_a_tensor", "wrong_type", "int_arg", "ints_arg", "takes_a_tensor"]
 
 _F64 = np.dtype(np.float64)
 
@@ -97,3 +97,23 @@ def takes_a_tensor(fn):
     checked.__doc__, checked.__wrapped__ = fn.__doc__, fn
     checked.__module__ = fn.__module__
     return checked
+
+
+class _AllDims:
+    """The default ``dim`` of ``max``, ``min``, ``prod`` and ``squeeze``: all dims. PyTorch
+    has no spelling for it (``x.max(None)`` is refused, unlike ``x.sum(None)``), so an
+    explicit None is refused here too."""
+
+    def __repr__(self) -> str:
+        return "all dims"
+
+
+ALL_DIMS = _AllDims()
+
+
+def no_none_dim(name: str, dim):
+    """``dim`` as the functions below read it: None for all dims; an explicit None refused."""
+    if dim is None:
+        raise TypeError(f"{name}(): argument 'dim' must be int, not NoneType (leave dim out "
+                        "to use all dims)")
+    return None if dim is ALL_DIMS else dim

@@ -24,7 +24,7 @@ def _clone_backward(grad):
 CLONE = REGISTRY["clone"]
 
 
-@defop("contiguous", np.ascontiguousarray, node_name="CloneBackward0",
+@defop("contiguous", lambda a: a.copy(order="C"), node_name="CloneBackward0",
        math="grad_self = grad")
 def _contiguous_backward(grad):
     """A copy in C order (PyTorch's clone(memory_format=contiguous_format)): the values are

@@ -20,7 +20,7 @@ from ..autograd import recording
 from ..autograd.grad_mode import state
 from . import pointwise
 from ._apply import apply_op, wrap_unrowed
-from ._args import not_a_tensor
+from ._args import ALL_DIMS, ints_arg, no_none_dim, not_a_tensor
 from ._kernels import BLAS_DTYPES, partial_sum, sum_to_forward
 from ._table import REGISTRY, defop
 from .indexing import in_c_order, index_arrays, saves_index
@@ -313,8 +313,9 @@ def _extreme(input, dim, keepdim, all_spec, dim_spec, arg_fn, result_type, name)
     return result_type(values, indices)
 
 
-def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+def max(input: Tensor, dim=ALL_DIMS, keepdim: bool = False):  # noqa: A001
     """The largest element, or ``(values, indices)`` along ``dim``."""
+    dim = no_none_dim("max", dim)
     if isinstance(dim, Tensor):
         from .pointwise import maximum
 
@@ -322,8 +323,9 @@ def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     return _extreme(input, dim, keepdim, MAX, MAX_DIM, np.argmax, max_result, "max")
 
 
-def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+def min(input: Tensor, dim=ALL_DIMS, keepdim: bool = False):  # noqa: A001
     """The smallest element, or ``(values, indices)`` along ``dim``."""
+    dim = no_none_dim("min", dim)
     if isinstance(dim, Tensor):
         from .pointwise import minimum
 
@@ -386,9 +388,7 @@ SUM_TO_SIZE = REGISTRY["sum_to_size"]
 
 def sum_to_size(input: Tensor, *size) -> Tensor:
     """Sum ``input`` down to ``size`` (the reverse of broadcasting ``size`` up to it)."""
-    if len(size) == 1 and not isinstance(size[0], int):
-        size = tuple(size[0])
-    size = tuple(size)
+    size = ints_arg(size[0] if len(size) == 1 else size)
     if input._data.shape == size:
         return input
     if not expands_to(size, input._data.shape):
@@ -484,10 +484,11 @@ def _integral_to_int64(input: Tensor, dtype) -> Tensor:
     return input
 
 
-def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input: Tensor, dim=ALL_DIMS, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product of all elements, or over the single dim ``dim`` (PyTorch takes one int here).
 
     The gradient is exact when the input holds zeros (see Note [prod with zeros])."""
+    dim = no_none_dim("prod", dim)
     input = _integral_to_int64(input, dtype)
     if dim is None:
         return apply_op(PROD, (input,))
@@ -615,6 +616,8 @@ LOGSUMEXP = REGISTRY["logsumexp"]
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(input), dim))``, stable for large values; ints give the default float."""
+    if dim is None:  # PyTorch's dim is required: no "all dims" spelling
+        ints_arg(dim)
     if input._data.dtype.kind != "f":
         from .. import _dtypes
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
 from ._apply import apply_op, wrap_unrowed
+from ._args import int_arg, not_a_tensor
 from ._table import REGISTRY, defop
 
 __all__ = ["topk", "take_along_dim"]
@@ -53,8 +54,13 @@ def _place_along_dim_backward(grad, indices, dim, self_sym_sizes):
 PLACE_ALONG_DIM = REGISTRY["place_along_dim"]
 
 
-def take_along_dim(input: Tensor, indices: Tensor, dim: int) -> Tensor:
-    """Pick ``input`` elements at ``indices`` along ``dim`` (NumPy's take_along_axis)."""
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """Pick ``input`` elements at ``indices`` along ``dim`` (NumPy's take_along_axis);
+    without ``dim``, both are flattened first, as in PyTorch."""
+    if not isinstance(indices, Tensor):
+        raise not_a_tensor("take_along_dim", "indices", 2, indices)
+    if dim is None:
+        return take_along_dim(input.reshape(-1), indices.reshape(-1), 0)
     d = _wrap_dim(dim, input.ndim)
     idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
     return apply_op(TAKE_ALONG_DIM, (input,), (idx, d, input._data.shape))
@@ -62,6 +68,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int) -> Tensor:
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices."""
+    k = int_arg(k)
     d = _wrap_dim(dim, max(input.ndim, 1))
     size = input.shape[d] if input.ndim else 1
     if not 0 <= k <= size:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
 from ._apply import apply_multi_op, apply_op
+from ._args import ALL_DIMS, int_arg, ints_arg, not_a_tensor
 from ._table import REGISTRY, defop
 from .indexing import cat, in_c_order, index_put_zeros, stack
 
@@ -298,15 +299,21 @@ def expand(input: Tensor, *sizes) -> Tensor:
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    if not isinstance(other, Tensor):
+        raise not_a_tensor("expand_as", "other", 2, other)
     return expand(input, other.shape)
 
 
 def broadcast_to(input: Tensor, shape) -> Tensor:
-    return expand(input, tuple(shape))
+    return expand(input, ints_arg(shape))
 
 
-def squeeze(input: Tensor, dim=None) -> Tensor:
+def squeeze(input: Tensor, dim=ALL_DIMS) -> Tensor:
     """Drop dimensions of size 1 (all of them, or those in ``dim`` that have size 1)."""
+    if dim is None:
+        raise TypeError("squeeze(): argument 'dim' must be int or tuple of ints, not NoneType "
+                        "(leave dim out to squeeze all dims of size 1)")
+    dim = None if dim is ALL_DIMS else dim
     shape = input._data.shape
     if dim is None:
         dims = tuple(i for i, s in enumerate(shape) if s == 1)
@@ -600,7 +607,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
             raise RuntimeError("split_size can only be 0 if dimension size is 0, but got "
                                f"dimension size of {shape[d]}")
         return apply_multi_op(SPLIT, (tensor,), (split_size, d, shape))
-    sizes = tuple(int(s) for s in split_size_or_sections)
+    sizes = ints_arg(split_size_or_sections)
     if any(s < 0 for s in sizes):
         raise RuntimeError("split_with_sizes expects split_sizes have only non-negative entries, "
                            f"but got split_sizes={list(sizes)}")
@@ -622,6 +629,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     shape = input._data.shape
     if not shape:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    chunks = int_arg(chunks)
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     size = shape[_wrap_dim(dim, len(shape))]
@@ -684,6 +692,8 @@ def tile(input: Tensor, *dims) -> Tensor:
     >>> al.tensor([[1, 2]]).tile((2,))
     tensor([[1, 2, 1, 2]])
     """
+    if not dims:
+        raise TypeError('tile() missing 1 required positional arguments: "dims"')
     dims = _sizes(dims, "tile", "dims")
     lead = input._data.ndim - len(dims)
     return repeat(input, (1,) * lead + dims if lead > 0 else dims)
@@ -708,6 +718,8 @@ def flip(input: Tensor, *dims) -> Tensor:
     tensor([[2, 3],
             [0, 1]])
     """
+    if not dims:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
     dims = _sizes(dims, "flip", "dims")
     n = input._data.ndim
     wrapped = []
@@ -745,7 +757,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     >>> al.arange(4).roll(1)
     tensor([3, 0, 1, 2])
     """
-    shifts = (int(shifts),) if isinstance(shifts, (int, np.integer)) else tuple(map(int, shifts))
+    shifts = ints_arg(shifts)
     if dims is None:
         dims = ()
     dims = (int(dims),) if isinstance(dims, (int, np.integer)) else tuple(map(int, dims))

@@ -93,7 +93,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             # A read-only broadcast made by a NumPy formula (mean's): the Tensor formula,
             # like PyTorch's, divides an expand and so returns new memory. Copied here, on
             # the way out, so the engine's hot path keeps the cheap broadcast.
-            g = Tensor(np.ascontiguousarray(g._data))
+            g = Tensor(g._data.copy())  # C order (np.ascontiguousarray would make 0-d 1-d)
         else:
             _as_no_grad_view(g)
         result.append(g)

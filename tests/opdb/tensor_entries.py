@@ -507,6 +507,9 @@ def _clone_samples(rng):
 
 _add(
     OpInfo("clone", al.clone, _clone_samples, ref=np.copy, method="clone"),
+    # a copy in C order when the input is not (the non_contiguous sample), else the input
+    OpInfo("contiguous", lambda x: x.contiguous(), _clone_samples, ref=lambda a: a.copy(),
+           method="contiguous"),
     # float64 -> float64 only: finite differences need float64 on both sides; the
     # conversions themselves are tested in tests/test_tensor.py.
     OpInfo("to", lambda x, *args, **kwargs: x.to(*args, **kwargs),
