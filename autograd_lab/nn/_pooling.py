@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from numbers import Integral
 
-
 from .._ops import nn as _rows
 from .._tensor import Tensor
 from ._conv import pair

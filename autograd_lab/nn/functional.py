@@ -14,7 +14,8 @@ from . import _activation, _conv, _dropout, _linear, _loss, _normalization, _pad
 
 __all__ = ["relu", "gelu", "silu", "softplus", "tanh", "sigmoid", "softmax", "log_softmax",
            "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy", "linear", "conv1d",
-           "conv2d", "unfold", "fold", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "dropout", "layer_norm",
+           "conv2d", "unfold", "fold", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d",
+           "dropout", "layer_norm",
            "embedding", "pad"]
 
 

@@ -108,8 +108,8 @@ def avg_pool2d(g, out, x, kernel_size, stride, padding, ceil_mode, count_include
     from .._ops.nn import avg_pool2d_divisors
 
     def pool(x4):
-        padded = _pool_pad(g, x4, x.shape[-2:], 0, kernel_size, stride, padding, (1, 1), out.shape[-2:],
-                           out.dtype)
+        padded = _pool_pad(g, x4, x.shape[-2:], 0, kernel_size, stride, padding, (1, 1),
+                           out.shape[-2:], out.dtype)
         mean = g.op("AveragePool", padded, kernel_shape_i=list(kernel_size),
                     strides_i=list(stride))
         return g.op("Mul", mean, scalar(g, kernel_size[0] * kernel_size[1], out.dtype))
