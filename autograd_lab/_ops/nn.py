@@ -385,7 +385,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None,
     """PyTorch's graph: one BinaryCrossEntropyBackward0 with edges to input and target (the
     weight is a constant: no gradient)."""
     if weight is not None and weight.shape != input.shape:
-        weight = Tensor(np.broadcast_to(weight._data, input._data.shape).copy())
+        weight = weight.expand(input.shape)  # an op, so a traced program reads its weight
     return apply_op(BINARY_CROSS_ENTROPY, (input, target), (weight, _REDUCTION[reduction]))
 
 

@@ -556,3 +556,18 @@ def test_star_args_are_named_by_position():
 
     program = make_fx(total)(al.ones(2), al.ones(2))
     assert [n.name for n in program.placeholders] == ["arg0_1", "arg1_1"]
+
+
+def test_a_tensor_passed_as_an_attribute_is_read_from_the_programs_inputs():
+    """binary_cross_entropy's weight is an attribute of its row; broadcast to the input's
+    shape by an op, a program reads it from its own input, so a new weight is used."""
+    F = al.nn.functional
+
+    def f(x, t, w):
+        return F.binary_cross_entropy(x, t, weight=w)
+
+    x, t = al.rand(2, 3) * 0.8 + 0.1, al.rand(2, 3)
+    program = make_fx(f)(x, t, al.rand(3))
+    assert "_tensor_constant" not in program.code
+    w = al.rand(3)
+    assert program(x, t, w).item() == pytest.approx(f(x, t, w).item(), rel=1e-6)
