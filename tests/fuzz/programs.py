@@ -174,8 +174,17 @@ def _category(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _zero_tensor(t) -> bool:
+    """PyTorch's ZeroTensor: a gradient its formula knows is zero (SgnBackward0's of a real
+    tensor, for one) holds no memory; reading it as NumPy needs ``force=True``."""
+    return getattr(t, "_is_zerotensor", None) is not None and t._is_zerotensor()
+
+
 def _np(t):
-    return np.array(t.detach().numpy(), copy=True)
+    t = t.detach()
+    if _zero_tensor(t):
+        return np.zeros(tuple(t.shape))
+    return np.array(t.numpy(), copy=True)
 
 
 def _name(fn) -> str:
@@ -202,7 +211,10 @@ def cut(chain, depth: int = 6):
 
 
 def _memory(t) -> np.ndarray:
-    """The tensor's memory as a NumPy array (no copy): PyTorch's strides, in bytes."""
+    """The tensor's memory as a NumPy array (no copy): PyTorch's strides, in bytes. A
+    ZeroTensor has none: a new array (sharing nothing) stands for it."""
+    if _zero_tensor(t):
+        return np.zeros(tuple(t.shape))
     return t.detach().numpy()
 
 
@@ -291,6 +303,7 @@ def run(program, L):
                         "overlap": None,
                     }
                     v = VIEWS[view](x)
+                    inplace[k]["zero_tensor"] = _zero_tensor(v)
                     if op in TAKES_Y:
                         inplace[k]["overlap"] = overlap(_memory(v), _memory(y))
                     INPLACE[op](v, y)

@@ -110,6 +110,16 @@ def _lower_version_from_formulas(s, w, a, b, c):
             and bool(graph & (_FORMULAS_WRITING_IN_PLACE | _FORMULAS_NOT_FRESH_HERE)))
 
 
+def _prod_second_order_version(s, w, a, b, c):
+    """A gradient through prod's gradient (second order): PyTorch's formula,
+    grad * result / self, reaches self twice (directly, and through prod's own node), so
+    the gradient of self is a sum made in place (version 1); ours, grad * prod_others(self)
+    (exact when self has zeros), reaches self once (version 0)."""
+    theirs, mine = c["grad_graph"], c["grad_graph_ours"]
+    return ("version" in w and a < b and theirs is not None and mine is not None
+            and {"ProdBackward0", "DivBackward0"} <= theirs and "ProdOthersBackward0" in mine)
+
+
 # Each entry: (issue item, what differs, how it is recognised). Two kinds of recognisers:
 # ``chain=(side, rewrite)`` for grad_fn chains: the chains agree once ``rewrite`` (a function
 # on a whole chain that brings the side named, "ours" or "theirs", to the other's form; it is
@@ -127,6 +137,19 @@ KNOWN = [
      "other ops than PyTorch's (e.g. PowBackward0 for MulBackward1, ViewBackward0 for "
      "DivBackward0)",
      {"match": lambda s, w, a, b, c: s[0] == "grad" and w.endswith("grad_fn")}),
+    ("pointwise/reductions (prod's second order)",
+     "a gradient through prod's gradient has a lower _version here: PyTorch's formula "
+     "grad * result / self reaches self twice (a sum made in place), ours "
+     "grad * prod_others(self) (exact with zeros) once",
+     {"match": _prod_second_order_version}),
+    ("engine (PyTorch's ZeroTensor)",
+     "an in-place op on a gradient (or a view of one) that PyTorch's autograd.grad returned "
+     "as a ZeroTensor (a formula that knows its result is zero, SgnBackward0 of a real "
+     "tensor, gives one without memory): PyTorch refuses it (\"ZeroTensors are immutable\"), "
+     "autograd_lab has no ZeroTensor and writes to the zeros",
+     {"match": lambda s, w, a, b, c: (
+         s[0] == "inplace" and a[1] == "ok" and b[1:] == ("raised", "RuntimeError")
+         and c["inplace_theirs"]["zero_tensor"] and not c["inplace"]["zero_tensor"])}),
     ("engine (versions of gradients made by formulas)",
      "a gradient autograd.grad returned (or a view of one) has a lower _version here when "
      "its graph has a node whose PyTorch formula writes its result in place (index_put_, "
@@ -170,7 +193,8 @@ def _context(program, ours, theirs, where):
     an in-place statement's record (its target's memory, the overlap of its input with the
     view written to) in each run, else None."""
     mine = ours["final"]
-    context = {"grad_graph": None, "inplace": None, "inplace_theirs": None}
+    context = {"grad_graph": None, "grad_graph_ours": None, "inplace": None,
+               "inplace_theirs": None}
     tensor = grad_statement = None
     if where.startswith("final.versions["):
         tensor = int(where[len("final.versions["):-1])
@@ -190,6 +214,7 @@ def _context(program, ours, theirs, where):
         grad_statement = mine["grad_alias"].get(tensor)
     if grad_statement is not None:
         context["grad_graph"] = theirs["final"]["grad_graphs"].get(grad_statement)
+        context["grad_graph_ours"] = mine["grad_graphs"].get(grad_statement)
     return context
 
 
