@@ -24,6 +24,15 @@ from ._ops._args import is_scalar, not_a_tensor
 from ._tensor import Tensor
 from .autograd import engine, tensor_hooks
 
+
+def _activation():
+    """nn's activations (softmax, log_softmax), imported when first used: nn builds on the
+    Tensor these methods complete."""
+    from .nn import _activation
+
+    return _activation
+
+
 __all__: list[str] = []
 
 
@@ -104,7 +113,10 @@ _METHODS = {
     "neg": pointwise.neg, "pow": pointwise.pow, "exp": pointwise.exp, "log": pointwise.log,
     "expm1": pointwise.expm1, "log1p": pointwise.log1p, "sqrt": pointwise.sqrt,
     "rsqrt": pointwise.rsqrt, "reciprocal": pointwise.reciprocal, "square": pointwise.square,
-    "abs": pointwise.abs, "sign": pointwise.sign, "sin": pointwise.sin, "cos": pointwise.cos,
+    "softmax": lambda self, dim, dtype=None: _activation().softmax(self, dim, dtype),
+    "log_softmax": lambda self, dim, dtype=None: _activation().log_softmax(self, dim, dtype),
+    "abs": pointwise.abs, "sign": pointwise.sign, "sgn": pointwise.sgn, "sin": pointwise.sin,
+    "cos": pointwise.cos,
     "tan": pointwise.tan, "sinh": pointwise.sinh, "cosh": pointwise.cosh, "asin": pointwise.asin,
     "acos": pointwise.acos, "atan": pointwise.atan, "tanh": pointwise.tanh,
     "sigmoid": pointwise.sigmoid, "relu": pointwise.relu, "clamp": pointwise.clamp,

@@ -24,7 +24,7 @@ from ._node import OpNode, node_class
 from ._promotion import promoting, result_type
 from ._table import REGISTRY, defop
 
-__all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sign",
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sign", "sgn",
            "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum", "where",
            "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not", "rsub",
            "log1p", "expm1", "rsqrt", "tan", "sinh", "cosh", "asin", "acos", "atan", "reciprocal",
@@ -940,6 +940,9 @@ reciprocal = _unary(RECIPROCAL)
 square = _unary(SQUARE)
 abs = _unary(ABS)  # noqa: A001
 sign = _unary(SIGN)
+# PyTorch's sgn: sign's twin that also takes complex numbers (x/|x|); abs's derivative reads
+# it, so a create_graph graph shows SgnBackward0.
+sgn = _unary(SGN)
 sin = _unary(SIN)
 cos = _unary(COS)
 tan = _unary(TAN)

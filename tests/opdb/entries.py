@@ -63,6 +63,7 @@ for _name, _ref, (_lo, _hi), _away, _inplace in _UNARY:
 register(
     OpInfo("sign", al.sign, unary_samples(away_from=(0.0,)), ref=np.sign, method="sign",
            inplace="sign_"),
+    OpInfo("sgn", al.sgn, unary_samples(away_from=(0.0,)), ref=np.sign, method="sgn"),
     OpInfo("clamp", al.clamp,
            lambda rng: (SampleInput(make(rng, s, away_from=(-0.5, 0.7)), (),
                                     {"min": -0.5, "max": 0.7}, name=f"shape{list(s)}")

@@ -120,8 +120,9 @@ def _softmax_errors(name):
 
 _add(
     _nn("softmax", _softmax_samples, lambda a, dim: np.exp(_log_softmax_ref(a, dim)),
-        errors=_softmax_errors("softmax")),
-    _nn("log_softmax", _softmax_samples, _log_softmax_ref, errors=_softmax_errors("log_softmax")),
+        errors=_softmax_errors("softmax"), method="softmax"),
+    _nn("log_softmax", _softmax_samples, _log_softmax_ref, errors=_softmax_errors("log_softmax"),
+        method="log_softmax"),
 )
 
 

@@ -524,3 +524,14 @@ def test_binary_cross_entropy_target_has_the_input_dtype(lib):
     message = _raises(lambda L: bce(L.tensor([0.5], dtype=L.float64), L.tensor([1.0])), lib,
                       RuntimeError)
     assert message == "Found dtype Float but expected Double"
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_sgn_and_the_softmax_methods_exist_as_in_pytorch(lib):
+    L = _lib(lib)
+    x = L.tensor([[-2.0, 0.0, 3.0]], requires_grad=True)
+    assert x.sgn().tolist() == L.sgn(x).tolist() == [[-1.0, 0.0, 1.0]]
+    assert x.sgn().grad_fn.name() == "SgnBackward0"
+    assert x.softmax(1).grad_fn.name() == "SoftmaxBackward0"
+    assert x.log_softmax(dim=-1).grad_fn.name() == "LogSoftmaxBackward0"
+    assert abs(x.softmax(1).sum().item() - 1.0) < 1e-6
