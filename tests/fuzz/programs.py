@@ -111,7 +111,7 @@ INPLACE = {
 
 TAKES_Y = ("add_t", "mul_t", "copy_")  # the in-place ops with a tensor input
 BOOKKEEPING = ("grad_made", "grad_graphs", "inplace_targets", "inplace", "grad_alias",
-               "outputs")
+               "outputs", "hook_targets")
 
 # ---- the strategies ---------------------------------------------------------------------
 _index = st.integers(0, 1000)
@@ -191,14 +191,21 @@ def _name(fn) -> str:
     return fn.name().removeprefix("torch::autograd::")  # PyTorch's C++ nodes say where they live
 
 
-def _chain(fn, depth: int = 8):
+FORMULA_GRAPH = " [create_graph]"  # marks the grad_fn of a gradient autograd.grad made
+
+
+def _chain(fn, depth: int = 8, marks=frozenset()):
     """``grad_fn`` as nested ``(name, next chains)``; a node with no next functions, or
-    one at the depth limit, is just its name. ``cut`` trims it further for comparing."""
+    one at the depth limit, is just its name. ``cut`` trims it further for comparing.
+    A node in ``marks`` (ids of the grad_fns of the gradients ``autograd.grad`` returned
+    with ``create_graph=True``: the top of a graph the derivative formulas recorded) has
+    ``FORMULA_GRAPH`` after its name."""
     if fn is None:
         return None
+    name = _name(fn) + (FORMULA_GRAPH if id(fn) in marks else "")
     if depth == 0 or not fn.next_functions:
-        return _name(fn)
-    return (_name(fn), tuple(_chain(n, depth - 1) for n, _ in fn.next_functions))
+        return name
+    return (name, tuple(_chain(n, depth - 1, marks) for n, _ in fn.next_functions))
 
 
 def cut(chain, depth: int = 6):
@@ -263,10 +270,10 @@ def overlap(a: np.ndarray, b: np.ndarray) -> str:
     return "partial" if a0 < b1 and b0 < a1 else "no"
 
 
-def _describe(t):
+def _describe(t, marks=frozenset()):
     return {"value": _np(t), "dtype": str(t.dtype).split(".")[-1], "shape": tuple(t.shape),
             "requires_grad": t.requires_grad, "version": t._version,
-            "grad_fn": _chain(t.grad_fn), "is_leaf": t.is_leaf}
+            "grad_fn": _chain(t.grad_fn, marks=marks), "is_leaf": t.is_leaf}
 
 
 def run(program, L):
@@ -277,8 +284,9 @@ def run(program, L):
            L.tensor(rng.uniform(-2, 2, (3,)), dtype=L.float64, requires_grad=True),
            L.tensor(rng.uniform(-2, 2, (2, 1)), dtype=L.float64)]
     leaves = env[:2]
-    retained, hooks, steps, targets = [], [], [], {}
+    retained, hooks, steps, targets, hook_targets = [], [], [], {}, []
     grad_made, graphs, inplace, outputs = {}, {}, {}, {}  # bookkeeping for classifying
+    formula_tops, marks = [], set()  # see _chain (the nodes are kept alive: ids stay theirs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for k, s in enumerate(stmts):
@@ -291,7 +299,7 @@ def run(program, L):
                     out = f(L, x) if arity == 1 else f(L, x, y)
                     env.append(out)
                     outputs[k] = len(env) - 1
-                    steps.append((k, "ok", _describe(out)))
+                    steps.append((k, "ok", _describe(out, marks)))
                 elif kind == "inplace":
                     _, view, op, i, j = s
                     x, y = env[i % len(env)], env[j % len(env)]
@@ -309,7 +317,7 @@ def run(program, L):
                     INPLACE[op](v, y)
                     env.append(v)
                     outputs[k] = len(env) - 1
-                    steps.append((k, "ok", _describe(v), _describe(x)))
+                    steps.append((k, "ok", _describe(v, marks), _describe(x, marks)))
                 elif kind == "retain_grad":
                     t = env[s[1] % len(env)]
                     t.retain_grad()
@@ -323,6 +331,7 @@ def run(program, L):
                     t.grad_fn  # noqa: B018
                     seen = []
                     hooks.append(seen)
+                    hook_targets.append(s[1] % len(env))
                     t.register_hook(lambda g, seen=seen: seen.append(_np(g)))
                     steps.append((k, "ok"))
                 elif kind == "backward":
@@ -338,7 +347,9 @@ def run(program, L):
                     made = [g for g in gs if g is not None]
                     grad_made.update(dict.fromkeys(range(len(env), len(env) + len(made)), k))
                     env.extend(made)
-                    steps.append((k, "ok", tuple(_describe(g) for g in made)))
+                    formula_tops.extend(g.grad_fn for g in made if g.grad_fn is not None)
+                    marks.update(id(fn) for fn in formula_tops)
+                    steps.append((k, "ok", tuple(_describe(g, marks) for g in made)))
             except Exception as exc:  # noqa: BLE001 - where and what kind is the result
                 steps.append((k, "raised", _category(exc)))
         final = {
@@ -357,6 +368,7 @@ def run(program, L):
     final["grad_alias"] = {n: k for n, t in enumerate(env) for g, k in grad_made.items()
                            if np.may_share_memory(_memory(t), _memory(env[g]))}
     final["outputs"] = outputs  # op or in-place statement -> the tensor it made
+    final["hook_targets"] = hook_targets  # the tensor each hook is on
     return {"steps": steps, "final": final}
 
 

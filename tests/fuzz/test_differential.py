@@ -120,6 +120,28 @@ def _prod_second_order_version(s, w, a, b, c):
             and {"ProdBackward0", "DivBackward0"} <= theirs and "ProdOthersBackward0" in mine)
 
 
+def _formula_graphs_alike(chain):
+    """Each graph a create_graph backward's formulas recorded (the marked grad_fn of a
+    gradient autograd.grad returned, and all below it) as one placeholder."""
+    def f(node):
+        name = node[0] if isinstance(node, tuple) else node
+        marked = name is not None and name.endswith(P.FORMULA_GRAPH)
+        return "<graph of derivative formulas>" if marked else node
+    return _map(chain, f)
+
+
+def _prod_result_reached(s, w, a, b, c):
+    """The gradient prod's result receives (retained, or seen by a hook) when a backward
+    runs through prod's gradient made with create_graph=True: PyTorch's formula reads the
+    result (grad * result / self), so the second backward reaches prod's result; ours,
+    grad * prod_others(self), reads only self."""
+    if c["made_by"] != "prod" or not c["prod_formula_graphs"]:
+        return False
+    if w.startswith("final.hooks["):
+        return isinstance(a, list) and isinstance(b, list) and len(a) < len(b)
+    return w.startswith("final.retained[")
+
+
 # Each entry: (issue item, what differs, how it is recognised). Two kinds of recognisers:
 # ``chain=(side, rewrite)`` for grad_fn chains: the chains agree once ``rewrite`` (a function
 # on a whole chain that brings the side named, "ours" or "theirs", to the other's form; it is
@@ -136,12 +158,19 @@ KNOWN = [
      "the graph autograd.grad(create_graph=True) builds: the derivative formulas record "
      "other ops than PyTorch's (e.g. PowBackward0 for MulBackward1, ViewBackward0 for "
      "DivBackward0)",
-     {"match": lambda s, w, a, b, c: s[0] == "grad" and w.endswith("grad_fn")}),
+     {"match": lambda s, w, a, b, c: s[0] == "grad" and w.endswith("grad_fn"),
+      # the same graphs met below the node of an op on such a gradient
+      "chain": ("ours", _formula_graphs_alike)}),
     ("pointwise/reductions (prod's second order)",
      "a gradient through prod's gradient has a lower _version here: PyTorch's formula "
      "grad * result / self reaches self twice (a sum made in place), ours "
      "grad * prod_others(self) (exact with zeros) once",
      {"match": _prod_second_order_version}),
+    ("pointwise/reductions (prod's second order)",
+     "the gradient prod's result receives (retained, seen by a hook) from a backward through "
+     "prod's gradient made with create_graph=True: PyTorch's formula reads the result, "
+     "ours (prod_others(self)) does not",
+     {"match": _prod_result_reached}),
     ("engine (PyTorch's ZeroTensor)",
      "an in-place op on a gradient (or a view of one) that PyTorch's autograd.grad returned "
      "as a ZeroTensor (a formula that knows its result is zero, SgnBackward0 of a real "
@@ -194,10 +223,19 @@ def _context(program, ours, theirs, where):
     view written to) in each run, else None."""
     mine = ours["final"]
     context = {"grad_graph": None, "grad_graph_ours": None, "inplace": None,
-               "inplace_theirs": None}
+               "inplace_theirs": None, "made_by": None, "prod_formula_graphs": False}
     tensor = grad_statement = None
     if where.startswith("final.versions["):
         tensor = int(where[len("final.versions["):-1])
+    elif where.startswith(("final.retained[", "final.hooks[")):
+        n = int(where.split("[", 1)[1].split("]", 1)[0])
+        tensor = (mine["retained"][n][0] if where.startswith("final.retained[")
+                  else mine["hook_targets"][n])
+        context["made_by"] = next((program[1][k][1] for k, t in mine["outputs"].items()
+                                   if t == tensor and program[1][k][0] == "op"), None)
+        context["prod_formula_graphs"] = any(
+            program[1][k][2] and "ProdBackward0" in graph
+            for k, graph in theirs["final"]["grad_graphs"].items())
     elif where.startswith("steps["):
         r = int(where[len("steps["):where.index("]")])
         k = ours["steps"][r][0]
@@ -231,7 +269,7 @@ def classify(program, ours, theirs):
     for where, a, b in P.differences(ours, theirs):
         s = _stmt(program, ours, where)
         record = where.split("]", 1)[0]
-        if where.startswith("final.versions["):
+        if where.startswith(("final.versions[", "final.retained[", "final.hooks[")):
             s = ("final",)
         hits = None
         if s is not None and where.endswith("grad_fn"):
