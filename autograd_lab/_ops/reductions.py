@@ -75,11 +75,14 @@ def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
 
 
 def _restore_dims(grad: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
-    """Re-insert the reduced axes of size 1 so that ``grad`` broadcasts against the input."""
-    if keepdim or not shape:
+    """Re-insert the reduced axes of size 1 so that ``grad`` broadcasts against the input:
+    one unsqueeze per axis, in order, as PyTorch's formulas do (a create_graph graph shows
+    UnsqueezeBackward0s); a 0-d ``grad`` (every axis reduced) broadcasts as it is."""
+    if keepdim or not shape or not grad._data.ndim:
         return grad
-    kept = tuple(1 if axis in dims else size for axis, size in enumerate(shape))
-    return reshape(grad, kept)
+    for axis in sorted(dims):
+        grad = unsqueeze(grad, axis)
+    return grad
 
 
 def _restore_dims_array(grad: np.ndarray, shape: tuple, dims: tuple, keepdim: bool):
