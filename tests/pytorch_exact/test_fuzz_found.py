@@ -1,0 +1,59 @@
+"""Issue 14: differences the differential fuzzer (tests/fuzz/) found, fixed.
+
+Each test checks a hand-written expectation, and the same program in PyTorch when it is
+installed (only that comparison is skipped without torch)."""
+import autograd_lab as al
+
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+
+def _libraries():
+    return (al,) if torch is None else (al, torch)
+
+
+# --- a view a formula makes of a gradient summed in place shares its version ---------------
+def _versions(L):
+    """``_version`` of gradients whose graph sums two fresh gradients at a 0-d tensor (the
+    engine adds the second into the first in place) and then views the sum (sum's expand,
+    a reshape's view)."""
+    x = L.ones(3, dtype=L.float64, requires_grad=True) * 1
+    s = x.sum()
+    r = s.reshape(-1)
+    out = []
+    for q in (s * s, s / s, r * r, r / r, (r + r).sum()):
+        g, = L.autograd.grad(q.sum(), x, retain_graph=True)
+        out.append(g._version)
+    return out
+
+
+def test_a_view_of_a_gradient_summed_in_place_shares_its_version():
+    """s * s sends two fresh gradients to s: the second is added into the first in place
+    (version 1), and sum's gradient, an expand of it, is a view with the same counter.
+    r + r passes one gradient to both paths: nothing is summed in place (version 0)."""
+    expected = [1, 1, 1, 1, 0]
+    assert _versions(al) == expected
+    if torch is not None:
+        assert _versions(torch) == expected
+
+
+def test_the_shared_version_moves_with_the_gradient_it_views():
+    """sum's gradient is an expand (stride 0): zero_ may write it, and that write counts
+    for the gradient it views."""
+    for L in _libraries():
+        x = L.ones(3, dtype=L.float64, requires_grad=True) * 1
+        s = x.sum()
+        g, = L.autograd.grad(s * s, x)
+        assert g.tolist() == [6.0, 6.0, 6.0]  # d(s^2)/dx = 2s, s = 3
+        assert g._version == 1, L.__name__
+        g.zero_()
+        assert g._version == 2 and g.tolist() == [0.0, 0.0, 0.0], L.__name__
+
+
+def test_a_gradient_nothing_summed_in_place_keeps_version_0():
+    for L in _libraries():
+        x = L.ones(3, dtype=L.float64, requires_grad=True) * 1
+        g, = L.autograd.grad(x.sum() * 2, x)
+        assert g._version == 0, L.__name__
