@@ -138,10 +138,11 @@ def test_every_numpy_formula_is_reached_by_the_database():
     for case in _cases(lambda i: i.differentiable):
         info, sample = case.values
         out = _one_tensor(lambda *ts, i=info, s=sample: i.call(s, *ts))(*sample.tensors())
-        stack = [out.grad_fn]
-        while stack:
+        stack, seen = [out.grad_fn], set()
+        while stack:  # every node of the graph (a kind met before may lead to a new one)
             node = stack.pop()
-            if node is not None and type(node) not in reached:
+            if node is not None and id(node) not in seen:
+                seen.add(id(node))
                 reached.add(type(node))
                 stack.extend(fn for fn, _ in node.next_functions)
     assert not {cls.__name__ for cls in with_arrays - reached}

@@ -396,7 +396,13 @@ def sum_to_size(input: Tensor, *size) -> Tensor:
         return input
     if not expands_to(size, input._data.shape):
         raise RuntimeError(f"size {list(size)} is not expandable to size {list(input.shape)}")
-    return apply_op(SUM_TO_SIZE, (input,), (size, input._data.shape))
+    lead = input._data.ndim - len(size)
+    if not lead:
+        return apply_op(SUM_TO_SIZE, (input,), (size, input._data.shape))
+    # PyTorch's sum_to: the leading dims summed with keepdim (SumBackward1), then dropped by
+    # a view (ViewBackward0)
+    kept = apply_op(SUM_TO_SIZE, (input,), ((1,) * lead + size, input._data.shape))
+    return reshape(kept, size)
 
 
 # --- prod ------------------------------------------------------------------------------

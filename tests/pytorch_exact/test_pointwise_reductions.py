@@ -220,3 +220,34 @@ def test_sign_gradient_is_a_constant(lib):
     w = m.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     g, = m.autograd.grad((m.sign(x) @ w).sum(), x, create_graph=True)
     assert not g.requires_grad and g.tolist() == [[0.0, 0.0]]
+
+
+def _reduction_graphs(lib):
+    """The graphs create_graph=True records for reductions' formulas, and sum_to_size's."""
+    def chain(fn):
+        if fn is None:
+            return None
+        name = "AccumulateGrad" if "AccumulateGrad" in fn.name() else fn.name()
+        nexts = tuple(chain(n) for n, _ in fn.next_functions)
+        return (name, nexts) if nexts else name
+
+    x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64, requires_grad=True)
+    b = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+    return [chain(lib.autograd.grad(x.logsumexp(0).sum(), x, create_graph=True)[0].grad_fn),
+           chain(lib.autograd.grad((x * b).sum(), b, create_graph=True)[0].grad_fn),
+           chain(x.sum_to_size(3).grad_fn)]
+
+
+def test_reduction_formulas_record_pytorchs_ops():
+    """A reduced axis is put back with an unsqueeze (not a view), and sum_to_size drops
+    leading dims with a view after a keepdim sum, as PyTorch's sum_to."""
+    expected = [
+        ("MulBackward0", (None, ("ExpBackward0", (("SubBackward0", (
+            "AccumulateGrad", ("UnsqueezeBackward0", (("LogsumexpBackward0",
+                                                      ("AccumulateGrad",)),)))),)))),
+        ("ViewBackward0", (("SumBackward1", (("MulBackward0", (None, "AccumulateGrad")),)),)),
+        ("ViewBackward0", (("SumBackward1", ("AccumulateGrad",)),)),
+    ]
+    assert _reduction_graphs(al) == expected
+    if torch is not None:
+        assert _reduction_graphs(torch) == expected
