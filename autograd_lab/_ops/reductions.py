@@ -77,8 +77,8 @@ def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
 def _restore_dims(grad: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
     """Re-insert the reduced axes of size 1 so that ``grad`` broadcasts against the input:
     one unsqueeze per axis, in order, as PyTorch's formulas do (a create_graph graph shows
-    UnsqueezeBackward0s); a 0-d ``grad`` (every axis reduced) broadcasts as it is."""
-    if keepdim or not shape or not grad._data.ndim:
+    UnsqueezeBackward0s)."""
+    if keepdim or not shape:
         return grad
     for axis in sorted(dims):
         grad = unsqueeze(grad, axis)
@@ -98,8 +98,15 @@ def _sum_forward(a, dims, keepdim, self_shape):
 
 @defop("sum", _sum_forward, attrs=("dim", "keepdim", "self_sym_sizes"),
        math="grad_self = grad.expand(self_sym_sizes)")
+def _sum_all_backward(grad, dim, keepdim, self_sym_sizes):
+    """Each input element contributed once to the sum of all: d sum = 1, the 0-d gradient
+    spread by expand."""
+    return expand(grad, self_sym_sizes)
+
+
 def _sum_backward(grad, dim, keepdim, self_sym_sizes):
-    """Each input element contributed once to its sum: d sum = 1, spread by expand."""
+    """Each input element contributed once to its sum over ``dim``: the reduced axes put
+    back, then expand."""
     return expand(_restore_dims(grad, self_sym_sizes, dim, keepdim), self_sym_sizes)
 
 
@@ -124,8 +131,13 @@ def _mean_forward(a, dims, keepdim, self_shape, count):
 
 @defop("mean", _mean_forward, attrs=("dim", "keepdim", "self_sym_sizes", "count"),
        math="grad_self = grad.expand(self_sym_sizes) / count")
-def _mean_backward(grad, dim, keepdim, self_sym_sizes, count):
+def _mean_all_backward(grad, dim, keepdim, self_sym_sizes, count):
     """d mean = 1/N for each of the N elements averaged."""
+    return expand(grad, self_sym_sizes) / count
+
+
+def _mean_backward(grad, dim, keepdim, self_sym_sizes, count):
+    """d mean = 1/N for each of the N elements averaged over ``dim``."""
     return expand(_restore_dims(grad, self_sym_sizes, dim, keepdim), self_sym_sizes) / count
 
 

@@ -233,15 +233,22 @@ def _reduction_graphs(lib):
 
     x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64, requires_grad=True)
     b = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
-    return [chain(lib.autograd.grad(x.logsumexp(0).sum(), x, create_graph=True)[0].grad_fn),
+    v = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+    seed = lib.tensor(1.0, dtype=lib.float64, requires_grad=True)  # a seed with a history
+    return [chain(lib.autograd.grad(v.sum(), v, seed, create_graph=True)[0].grad_fn),
+            chain(lib.autograd.grad(v.sum(0), v, seed, create_graph=True)[0].grad_fn),
+            chain(lib.autograd.grad(x.logsumexp(0).sum(), x, create_graph=True)[0].grad_fn),
            chain(lib.autograd.grad((x * b).sum(), b, create_graph=True)[0].grad_fn),
            chain(x.sum_to_size(3).grad_fn)]
 
 
 def test_reduction_formulas_record_pytorchs_ops():
-    """A reduced axis is put back with an unsqueeze (not a view), and sum_to_size drops
-    leading dims with a view after a keepdim sum, as PyTorch's sum_to."""
+    """sum() spreads its 0-d gradient with a bare expand, sum(dim) puts the reduced axis
+    back with an unsqueeze first (not a view), and sum_to_size drops leading dims with a
+    view after a keepdim sum, as PyTorch's sum_to."""
     expected = [
+        ("ExpandBackward0", ("AccumulateGrad",)),
+        ("ExpandBackward0", (("UnsqueezeBackward0", ("AccumulateGrad",)),)),
         ("MulBackward0", (None, ("ExpBackward0", (("SubBackward0", (
             "AccumulateGrad", ("UnsqueezeBackward0", (("LogsumexpBackward0",
                                                       ("AccumulateGrad",)),)))),)))),
