@@ -171,6 +171,13 @@ KNOWN = [
      "prod's gradient made with create_graph=True: PyTorch's formula reads the result, "
      "ours (prod_others(self)) does not",
      {"match": _prod_result_reached}),
+    ("pointwise/reductions (prod's second order)",
+     "a backward through prod's gradient made with create_graph=True raises in PyTorch only, "
+     "prod's result having been changed in place: PyTorch's formula saved the result, ours "
+     "(prod_others(self)) does not read it",
+     {"match": lambda s, w, a, b, c: (
+         s[0] in ("backward", "grad") and a[1] == "ok" and b[1:] == ("raised", "RuntimeError")
+         and c["prod_result_written"] and c["prod_formula_graphs"])}),
     ("engine (PyTorch's ZeroTensor)",
      "an in-place op on a gradient (or a view of one) that PyTorch's autograd.grad returned "
      "as a ZeroTensor (a formula that knows its result is zero, SgnBackward0 of a real "
@@ -223,7 +230,8 @@ def _context(program, ours, theirs, where):
     view written to) in each run, else None."""
     mine = ours["final"]
     context = {"grad_graph": None, "grad_graph_ours": None, "inplace": None,
-               "inplace_theirs": None, "made_by": None, "prod_formula_graphs": False}
+               "inplace_theirs": None, "made_by": None, "prod_formula_graphs": False,
+               "prod_result_written": False}
     tensor = grad_statement = None
     if where.startswith("final.versions["):
         tensor = int(where[len("final.versions["):-1])
@@ -250,6 +258,12 @@ def _context(program, ours, theirs, where):
             tensor = mine["outputs"].get(k)
     if grad_statement is None and tensor is not None:
         grad_statement = mine["grad_alias"].get(tensor)
+    prods = {t for k, t in mine["outputs"].items() if program[1][k][:2] == ("op", "prod")}
+    context["prod_result_written"] = any(  # in place, through any view of it
+        t in prods for t in mine["inplace_targets"].values())
+    context["prod_formula_graphs"] = context["prod_formula_graphs"] or any(
+        program[1][k][2] and "ProdBackward0" in graph
+        for k, graph in theirs["final"]["grad_graphs"].items())
     if grad_statement is not None:
         context["grad_graph"] = theirs["final"]["grad_graphs"].get(grad_statement)
         context["grad_graph_ours"] = mine["grad_graphs"].get(grad_statement)
