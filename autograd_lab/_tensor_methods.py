@@ -20,17 +20,22 @@ from ._ops import (
     special,
     views,
 )
+from ._ops import nn as nn_rows
 from ._ops._args import is_scalar, not_a_tensor
-from ._tensor import Tensor
+from ._tensor import Tensor, _wrap_dim
 from .autograd import engine, tensor_hooks
 
 
-def _activation():
-    """nn's activations (softmax, log_softmax), imported when first used: nn builds on the
-    Tensor these methods complete."""
-    from .nn import _activation
-
-    return _activation
+def _softmax_method(row, name: str):
+    """``x.softmax(dim)`` / ``x.log_softmax(dim)``: the rows F.softmax runs, with the
+    method's required ``dim`` (F's own checks live in nn, a layer above this one)."""
+    def method(self, dim, dtype=None):
+        x = self if dtype is None else conversion.to(self, dtype)
+        if x._data.dtype.kind != "f":
+            raise RuntimeError(f"{name}(): expected a floating-point tensor, got {x.dtype}")
+        return row(x, _wrap_dim(dim, x._data.ndim))
+    method.__name__ = name
+    return method
 
 
 __all__: list[str] = []
@@ -113,8 +118,8 @@ _METHODS = {
     "neg": pointwise.neg, "pow": pointwise.pow, "exp": pointwise.exp, "log": pointwise.log,
     "expm1": pointwise.expm1, "log1p": pointwise.log1p, "sqrt": pointwise.sqrt,
     "rsqrt": pointwise.rsqrt, "reciprocal": pointwise.reciprocal, "square": pointwise.square,
-    "softmax": lambda self, dim, dtype=None: _activation().softmax(self, dim, dtype),
-    "log_softmax": lambda self, dim, dtype=None: _activation().log_softmax(self, dim, dtype),
+    "softmax": _softmax_method(nn_rows.softmax, "softmax"),
+    "log_softmax": _softmax_method(nn_rows.log_softmax, "log_softmax"),
     "abs": pointwise.abs, "sign": pointwise.sign, "sgn": pointwise.sgn, "sin": pointwise.sin,
     "cos": pointwise.cos,
     "tan": pointwise.tan, "sinh": pointwise.sinh, "cosh": pointwise.cosh, "asin": pointwise.asin,

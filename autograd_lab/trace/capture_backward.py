@@ -57,8 +57,7 @@ def capture_backward(loss: Tensor, inputs=None, params: dict | None = None,
     >>> print(program.code)
     def forward(self, tangents_1, w, x):
         # SumBackward0
-        view = ops.view(tangents_1, size=(1,), self_sym_sizes=());  tangents_1 = None
-        expand = ops.expand(view, size=(2,), self_sym_sizes=(1,));  view = None
+        expand = ops.expand(tangents_1, size=(2,), self_sym_sizes=());  tangents_1 = None
         # MulBackward0
         mul = ops.mul(expand, w);  w = None
         mul_1 = ops.mul(expand, x);  expand = x = None
