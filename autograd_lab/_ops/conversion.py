@@ -14,7 +14,14 @@ from ._table import REGISTRY, defop
 __all__ = ["clone", "contiguous", "to", "detach"]
 
 
-@defop("clone", np.copy,
+def _clone_forward(a: np.ndarray) -> np.ndarray:
+    """A copy laid out as ``a`` (PyTorch's preserve_format); an expanded ``a`` (a stride 0
+    over a dim of size > 1) is not dense, and is copied in C order, as PyTorch does."""
+    expanded = any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape, strict=True))
+    return np.copy(a, order="C" if expanded else "K")
+
+
+@defop("clone", _clone_forward,
        math="grad_self = grad")
 def _clone_backward(grad):
     """A copy passes the gradient through unchanged."""

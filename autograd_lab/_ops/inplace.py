@@ -29,7 +29,7 @@ from ..autograd.grad_mode import state
 from ..autograd.inplace import bump_version, check_inplace, rebase_history
 from ..autograd.saved import SavedTensor
 from . import indexing, pointwise
-from ._apply import run_forward
+from ._apply import _saved_when_needed, run_forward
 from ._args import as_tensor_arg, is_scalar, python_scalar
 from ._table import REGISTRY, defop
 from .indexing import getitem, normalize_index
@@ -87,6 +87,8 @@ def apply_inplace(spec, self: Tensor, others: tuple = (), attrs: tuple = (), *,
                 if self._base is not None:
                     saved[k].follow_view(self)
         node._saved = tuple(saved)
+        if spec.save_needs is not None:  # Note [Saved only when needed] in _table.py
+            node._saved = _saved_when_needed(node, spec.save_needs)
         node._attrs = attrs
         rebase_history(self, node)
     if recording._active:  # Note [Recording ops]; a view's node: its base's CopySlices

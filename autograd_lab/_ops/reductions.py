@@ -743,7 +743,8 @@ def _scan(np_fn):
 def _reverse_cumsum_forward(a, dim):
     if a.ndim == 0:
         return a.copy()
-    return np.flip(np.cumsum(np.flip(a, axis=dim), axis=dim), axis=dim)
+    # new memory in C order, as PyTorch's (not a flipped view)
+    return np.ascontiguousarray(np.flip(np.cumsum(np.flip(a, axis=dim), axis=dim), axis=dim))
 
 
 @defop("cumsum", in_c_order(_scan(np.cumsum)), attrs=("dim",),

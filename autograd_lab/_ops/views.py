@@ -183,7 +183,17 @@ SQUEEZE_DIM = _squeeze_row("squeeze_dim", "SqueezeBackward1")
 SQUEEZE_DIMS = _squeeze_row("squeeze_dims", "SqueezeBackward2")
 
 
-@defop("unsqueeze", np.expand_dims, attrs=("dim",), view=True,
+def _unsqueeze_forward(a: np.ndarray, dim: int) -> np.ndarray:
+    """``np.expand_dims`` with PyTorch's stride for the new axis (the size times the stride
+    of the axis it goes before; one element at the end), which the overlap rule of the
+    in-place ops compares."""
+    stride = a.shape[dim] * a.strides[dim] if dim < a.ndim else a.itemsize
+    return np.lib.stride_tricks.as_strided(a, a.shape[:dim] + (1,) + a.shape[dim:],
+                                           a.strides[:dim] + (stride,) + a.strides[dim:],
+                                           writeable=a.flags.writeable)
+
+
+@defop("unsqueeze", _unsqueeze_forward, attrs=("dim",), view=True,
        math="grad_self = grad.squeeze(dim)")
 def _unsqueeze_backward(grad, dim):
     return squeeze(grad, dim)

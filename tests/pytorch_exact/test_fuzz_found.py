@@ -57,3 +57,36 @@ def test_a_gradient_nothing_summed_in_place_keeps_version_0():
         x = L.ones(3, dtype=L.float64, requires_grad=True) * 1
         g, = L.autograd.grad(x.sum() * 2, x)
         assert g._version == 0, L.__name__
+
+
+def _mul_into_a_constant(L):
+    a = L.ones(3, requires_grad=True)
+    s = a.sum() * 1
+    c = L.ones(2, 1)
+    c.mul_(s)  # c does not require grad: only s's gradient is needed, which reads c, not s
+    with L.no_grad():
+        s.add_(1)
+    c.sum().backward()
+    return a.grad.tolist()
+
+
+def test_an_in_place_product_saves_only_what_its_gradients_need():
+    for L in _libraries():
+        assert _mul_into_a_constant(L) == [2.0, 2.0, 2.0], L.__name__
+
+
+def _layouts(L):
+    a = L.ones(2, 1)
+    a.t().unsqueeze(0)[0].add_(a.t())  # the same memory, laid out alike: allowed
+    x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    g, = L.autograd.grad(x.cumsum(0).sum(), x)
+    e = L.ones(3).expand(2, 3).clone()
+    return a.tolist(), g.is_contiguous(), g.view(-1).tolist(), e.is_contiguous()
+
+
+def test_layouts_of_unsqueeze_cumsums_gradient_and_a_clone_of_an_expand():
+    """unsqueeze's new axis has PyTorch's stride, cumsum's gradient is new memory in C order,
+    and a clone of an expanded tensor is in C order: each as PyTorch, so the same in-place
+    ops and views work."""
+    for L in _libraries():
+        assert _layouts(L) == ([[2.0], [2.0]], True, [3.0, 2.0, 1.0], True), L.__name__
