@@ -94,8 +94,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             # like PyTorch's, divides an expand and so returns new memory. Copied here, on
             # the way out, so the engine's hot path keeps the cheap broadcast.
             g = Tensor(g._data.copy())  # C order (np.ascontiguousarray would make 0-d 1-d)
-        else:
-            _as_no_grad_view(g)
+        elif not create_graph:  # with create_graph the formulas ran in grad mode: views
+            _as_no_grad_view(g)  # made there are ordinary ones, as in PyTorch
         result.append(g)
     return tuple(result)
 

@@ -90,3 +90,20 @@ def test_layouts_of_unsqueeze_cumsums_gradient_and_a_clone_of_an_expand():
     ops and views work."""
     for L in _libraries():
         assert _layouts(L) == ([[2.0], [2.0]], True, [3.0, 2.0, 1.0], True), L.__name__
+
+
+def _write_into_a_create_graph_gradient(L):
+    x = L.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    c = x.clone()
+    c[:2].sigmoid_()
+    g, = L.autograd.grad(c.sum(), x, create_graph=True)
+    g.view(-1).add_(L.tensor([1.0, 1.0, 1.0], requires_grad=True))
+    return g.requires_grad, [round(v, 4) for v in g.tolist()]
+
+
+def test_a_gradient_made_with_create_graph_is_no_no_grad_view():
+    """With create_graph=True the formulas run in grad mode, so a gradient that is a view in
+    memory is an ordinary one: writing into it with an input that requires grad is allowed,
+    as in PyTorch (only a gradient made without create_graph is a no_grad view)."""
+    for L in _libraries():
+        assert _write_into_a_create_graph_gradient(L) == (True, [1.235, 1.1966, 2.0]), L.__name__
