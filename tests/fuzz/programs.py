@@ -111,7 +111,7 @@ INPLACE = {
 
 TAKES_Y = ("add_t", "mul_t", "copy_")  # the in-place ops with a tensor input
 BOOKKEEPING = ("grad_made", "grad_graphs", "inplace_targets", "inplace", "grad_alias",
-               "outputs", "hook_targets")
+               "outputs", "hook_targets", "stale_views")
 
 # ---- the strategies ---------------------------------------------------------------------
 _index = st.integers(0, 1000)
@@ -192,17 +192,23 @@ def _name(fn) -> str:
 
 
 FORMULA_GRAPH = " [create_graph]"  # marks the grad_fn of a gradient autograd.grad made
+# marks the grad_fn of a stale view: a view whose shared version counter changed after the
+# view was made (through it, its base or another view of its base). That is exactly when
+# PyTorch regenerates the view's grad_fn, as one AsStridedBackward0 over the base's current
+# grad_fn; autograd_lab replays the view's own ops there instead (docs/fuzzing.md).
+STALE_VIEW = " [stale view]"
 
 
-def _chain(fn, depth: int = 8, marks=frozenset()):
+def _chain(fn, depth: int = 8, marks=None):
     """``grad_fn`` as nested ``(name, next chains)``; a node with no next functions, or
     one at the depth limit, is just its name. ``cut`` trims it further for comparing.
-    A node in ``marks`` (ids of the grad_fns of the gradients ``autograd.grad`` returned
-    with ``create_graph=True``: the top of a graph the derivative formulas recorded) has
-    ``FORMULA_GRAPH`` after its name."""
+    ``marks`` maps node ids to a suffix for the node's name: ``FORMULA_GRAPH`` for the
+    grad_fns of the gradients ``autograd.grad`` returned with ``create_graph=True`` (the
+    top of a graph the derivative formulas recorded), ``STALE_VIEW`` for the grad_fn a
+    stale view had when the interpreter (or the statement) read it."""
     if fn is None:
         return None
-    name = _name(fn) + (FORMULA_GRAPH if id(fn) in marks else "")
+    name = _name(fn) + (marks or {}).get(id(fn), "")
     if depth == 0 or not fn.next_functions:
         return name
     return (name, tuple(_chain(n, depth - 1, marks) for n, _ in fn.next_functions))
@@ -270,7 +276,7 @@ def overlap(a: np.ndarray, b: np.ndarray) -> str:
     return "partial" if a0 < b1 and b0 < a1 else "no"
 
 
-def _describe(t, marks=frozenset()):
+def _describe(t, marks=None):
     return {"value": _np(t), "dtype": str(t.dtype).split(".")[-1], "shape": tuple(t.shape),
             "requires_grad": t.requires_grad, "version": t._version,
             "grad_fn": _chain(t.grad_fn, marks=marks), "is_leaf": t.is_leaf}
@@ -286,7 +292,33 @@ def run(program, L):
     leaves = env[:2]
     retained, hooks, steps, targets, hook_targets = [], [], [], {}, []
     grad_made, graphs, inplace, outputs = {}, {}, {}, {}  # bookkeeping for classifying
-    formula_tops, marks = [], set()  # see _chain (the nodes are kept alive: ids stay theirs)
+    marked, marks = [], {}  # see _chain (the nodes are kept alive: ids stay theirs)
+    view_made = {}  # id of a view -> (the view, kept alive: its id stays its own, the
+    #                  value of its version counter when it was made)
+
+    def made(t):
+        if t._base is not None:  # a view: when is its grad_fn regenerated (STALE_VIEW)?
+            view_made.setdefault(id(t), (t, t._version))  # "self" views: the same tensor
+
+    def stale(t) -> bool:
+        return id(t) in view_made and t._version != view_made[id(t)][1]
+
+    def mark_stale(*ts):
+        """Mark the grad_fn of each stale view among ``ts``, read before the statement
+        reads it (the same node: its version does not change in between)."""
+        for t in ts:
+            if stale(t):
+                try:
+                    fn = t.grad_fn
+                except Exception:  # noqa: BLE001 - a view PyTorch will not regenerate
+                    continue
+                if fn is not None and STALE_VIEW not in marks.get(id(fn), ""):
+                    marked.append(fn)
+                    marks[id(fn)] = marks.get(id(fn), "") + STALE_VIEW
+
+    def describe(t):
+        mark_stale(t)
+        return _describe(t, marks)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for k, s in enumerate(stmts):
@@ -296,10 +328,12 @@ def run(program, L):
                     _, name, i, j = s
                     arity, f = OPS[name]
                     x, y = env[i % len(env)], env[j % len(env)]
+                    mark_stale(x, y)
                     out = f(L, x) if arity == 1 else f(L, x, y)
+                    made(out)
                     env.append(out)
                     outputs[k] = len(env) - 1
-                    steps.append((k, "ok", _describe(out, marks)))
+                    steps.append((k, "ok", describe(out)))
                 elif kind == "inplace":
                     _, view, op, i, j = s
                     x, y = env[i % len(env)], env[j % len(env)]
@@ -310,21 +344,25 @@ def run(program, L):
                         "broadcast": _broadcast(_memory(x)),
                         "overlap": None,
                     }
+                    mark_stale(x, y)
                     v = VIEWS[view](x)
+                    made(v)
                     inplace[k]["zero_tensor"] = _zero_tensor(v)
                     if op in TAKES_Y:
                         inplace[k]["overlap"] = overlap(_memory(v), _memory(y))
                     INPLACE[op](v, y)
                     env.append(v)
                     outputs[k] = len(env) - 1
-                    steps.append((k, "ok", _describe(v, marks), _describe(x, marks)))
+                    steps.append((k, "ok", describe(v), describe(x)))
                 elif kind == "retain_grad":
                     t = env[s[1] % len(env)]
+                    mark_stale(t)
                     t.retain_grad()
                     retained.append(s[1] % len(env))
                     steps.append((k, "ok"))
                 elif kind == "hook":
                     t = env[s[1] % len(env)]
+                    mark_stale(t)
                     # PyTorch 2.x crashes (segfault) in register_hook on a view that is stale
                     # since a sibling view changed their base in place; reading grad_fn first
                     # regenerates the view's history, as register_hook would (both libraries)
@@ -336,20 +374,25 @@ def run(program, L):
                     steps.append((k, "ok"))
                 elif kind == "backward":
                     _, i, keep = s
+                    mark_stale(env[i % len(env)])
                     env[i % len(env)].sum().backward(retain_graph=keep)
                     steps.append((k, "ok"))
                 elif kind == "grad":
                     _, i, cg = s
+                    mark_stale(env[i % len(env)])
                     out = env[i % len(env)].sum()
                     graphs[k] = node_names(out.grad_fn)
                     gs = L.autograd.grad(out, leaves, create_graph=cg,
                                          allow_unused=True, retain_graph=True)
-                    made = [g for g in gs if g is not None]
-                    grad_made.update(dict.fromkeys(range(len(env), len(env) + len(made)), k))
-                    env.extend(made)
-                    formula_tops.extend(g.grad_fn for g in made if g.grad_fn is not None)
-                    marks.update(id(fn) for fn in formula_tops)
-                    steps.append((k, "ok", tuple(_describe(g, marks) for g in made)))
+                    new = [g for g in gs if g is not None]
+                    grad_made.update(dict.fromkeys(range(len(env), len(env) + len(new)), k))
+                    env.extend(new)
+                    for g in new:
+                        made(g)
+                        if g.grad_fn is not None:
+                            marked.append(g.grad_fn)
+                            marks[id(g.grad_fn)] = FORMULA_GRAPH
+                    steps.append((k, "ok", tuple(describe(g) for g in new)))
             except Exception as exc:  # noqa: BLE001 - where and what kind is the result
                 steps.append((k, "raised", _category(exc)))
         final = {
@@ -369,6 +412,7 @@ def run(program, L):
                            if np.may_share_memory(_memory(t), _memory(env[g]))}
     final["outputs"] = outputs  # op or in-place statement -> the tensor it made
     final["hook_targets"] = hook_targets  # the tensor each hook is on
+    final["stale_views"] = {n for n, t in enumerate(env) if stale(t)}  # see STALE_VIEW
     return {"steps": steps, "final": final}
 
 

@@ -68,27 +68,39 @@ def _map(chain, f):
     return f((name, tuple(_map(n, f) for n in nexts)))
 
 
-def _rename(old, new):
-    def f(node):
-        if node == old:
-            return new
-        if isinstance(node, tuple) and node[0] == old:
-            return (new, node[1])
-        return node
-    return f
+def _name(node):
+    return node[0] if isinstance(node, tuple) else node
 
 
-def _view_over_copyslices(node):
-    """A view node whose base was changed in place (its next node is CopySlices): PyTorch
-    regenerates it as AsStridedBackward0 (one, for a view of a view)."""
-    if (isinstance(node, tuple) and node[0] in _VIEW_NODES and node[1]
-            and isinstance(node[1][0], tuple) and node[1][0][0] == "AsStridedBackward0"):
-        return node[1][0]
-    if (isinstance(node, tuple) and node[0] in _VIEW_NODES and node[1]
-            and (node[1][0] == "CopySlices"
-                 or isinstance(node[1][0], tuple) and node[1][0][0] == "CopySlices")):
-        return ("AsStridedBackward0", node[1])
-    return node
+def _view_nodes_below(node):
+    """The nodes under a stack of view nodes topped by ``node``: its next node, that one's
+    next if ``node``'s next is a view node too, and so on (autograd_lab regenerates a view
+    of a view by replaying each view op from the root base)."""
+    while isinstance(node, tuple) and len(node[1]) == 1:
+        node = node[1][0]
+        yield node
+        if _name(node) not in _VIEW_NODES:
+            return
+
+
+def _regenerated_views_agree(a, b) -> bool:
+    """Chains ``a`` (ours) and ``b`` (PyTorch's) agree but where PyTorch's node is the
+    AsStridedBackward0 it regenerated for a stale view (``P.STALE_VIEW``: the view's version
+    counter changed after the view was made) and ours, marked as that same view's grad_fn,
+    is the view's own nodes replayed over the base's grad_fn: there the node under PyTorch's
+    must agree (by the same rule) with the node under one of our view nodes. Elsewhere the
+    names agree, and the next nodes do where both were recorded (a stack of view nodes in
+    place of one brings nodes up that the recording cut to their name)."""
+    if (_name(b) == "AsStridedBackward0" + P.STALE_VIEW and _name(a).endswith(P.STALE_VIEW)
+            and _name(a).removesuffix(P.STALE_VIEW) in _VIEW_NODES):
+        if not isinstance(b, tuple):  # cut to its name: nothing below to compare
+            return True
+        return len(b[1]) == 1 and any(_regenerated_views_agree(below, b[1][0])
+                                      for below in _view_nodes_below(a))
+    if not (isinstance(a, tuple) and isinstance(b, tuple)):
+        return _name(a) == _name(b)  # a node cut to its name
+    return (a[0] == b[0] and len(a[1]) == len(b[1])
+            and all(_regenerated_views_agree(x, y) for x, y in zip(a[1], b[1], strict=True)))
 
 
 # PyTorch backward formulas whose result has a version of its own: they write it in place
@@ -125,7 +137,7 @@ def _formula_graphs_alike(chain):
     gradient autograd.grad returned, and all below it) as one placeholder."""
     def f(node):
         name = node[0] if isinstance(node, tuple) else node
-        marked = name is not None and name.endswith(P.FORMULA_GRAPH)
+        marked = name is not None and P.FORMULA_GRAPH in name
         return "<graph of derivative formulas>" if marked else node
     return _map(chain, f)
 
@@ -142,18 +154,21 @@ def _prod_result_reached(s, w, a, b, c):
     return w.startswith("final.retained[")
 
 
-# Each entry: (issue item, what differs, how it is recognised). Two kinds of recognisers:
-# ``chain=(side, rewrite)`` for grad_fn chains: the chains agree once ``rewrite`` (a function
-# on a whole chain that brings the side named, "ours" or "theirs", to the other's form; it is
-# applied to both, so that it keeps working once the difference is fixed) and the other
-# chain rewrites are applied; ``match=predicate(statement, where, ours, theirs, context)``
-# for anything else, ``context`` being what the interpreter's bookkeeping says about the
-# statement (``_context``).
+# Each entry: (issue item, what differs, how it is recognised). Three kinds of recognisers,
+# for grad_fn chains: ``chain=(side, rewrite)``: the chains agree once ``rewrite`` (a
+# function on a whole chain that brings the side named, "ours" or "theirs", to the other's
+# form; it is applied to both, so that it keeps working once the difference is fixed) and
+# the other chain rewrites are applied; ``relate=agree(ours, theirs)``: the (rewritten)
+# chains agree by this relation (which allows one kind of difference, node by node);
+# ``match=predicate(statement, where, ours, theirs, context)`` for anything else,
+# ``context`` being what the interpreter's bookkeeping says about the statement
+# (``_context``).
 KNOWN = [
     ("views/indexing/in-place",
-     "a view whose base was changed in place (through it or another view): PyTorch's "
-     "grad_fn is AsStridedBackward0 over CopySlices, autograd_lab keeps the view's own node",
-     {"chain": ("ours", lambda c: _map(c, _view_over_copyslices))}),
+     "a stale view (its version counter changed after it was made: through it, its base or "
+     "another view): PyTorch regenerates its grad_fn as AsStridedBackward0 over the base's "
+     "grad_fn, autograd_lab replays the view's own nodes",
+     {"relate": _regenerated_views_agree}),
     ("pointwise/reductions",
      "the graph autograd.grad(create_graph=True) builds: the derivative formulas record "
      "other ops than PyTorch's (e.g. PowBackward0 for MulBackward1, ViewBackward0 for "
@@ -198,8 +213,8 @@ KNOWN = [
 
 
 def _known_chain(s, a, b):
-    """The KNOWN entries whose rewrites make chains ``a`` (ours) and ``b`` (PyTorch) agree,
-    or None when they do not agree."""
+    """The KNOWN entries whose rewrites and relations make chains ``a`` (ours) and ``b``
+    (PyTorch) agree, or None when they do not agree."""
     used = []
     for n, (_, _, how) in enumerate(KNOWN):
         if "chain" not in how:
@@ -209,17 +224,11 @@ def _known_chain(s, a, b):
         if (a2, b2) != (a, b):
             used.append(n)
             a, b = a2, b2
-    return used if used and _same_down_to_cuts(P.cut(a), P.cut(b)) else None
-
-
-def _same_down_to_cuts(a, b) -> bool:
-    """Chains equal where both were recorded: a rewrite that folds two view nodes into one
-    (``_view_over_copyslices``) brings nodes up that the recording cut to their name, so a
-    name-only node matches a node of that name."""
-    if not (isinstance(a, tuple) and isinstance(b, tuple)):
-        return (a[0] if isinstance(a, tuple) else a) == (b[0] if isinstance(b, tuple) else b)
-    return (a[0] == b[0] and len(a[1]) == len(b[1])
-            and all(_same_down_to_cuts(x, y) for x, y in zip(a[1], b[1], strict=True)))
+    a, b = P.cut(a), P.cut(b)
+    if a == b:
+        return used or None
+    return next((used + [n] for n, (_, _, how) in enumerate(KNOWN)
+                 if "relate" in how and how["relate"](a, b)), None)
 
 
 def _context(program, ours, theirs, where):
