@@ -23,8 +23,8 @@ from ._apply import apply_op, wrap_unrowed
 from ._args import ALL_DIMS, ints_arg, no_none_dim, not_a_tensor
 from ._kernels import BLAS_DTYPES, partial_sum, sum_to_forward
 from ._table import REGISTRY, defop
-from .indexing import in_c_order, index_arrays, saves_index
-from .views import expand, movedim, reshape, unsqueeze
+from .indexing import cat, in_c_order, index_arrays, masked_fill, saves_index
+from .views import expand, flip, movedim, narrow, reshape, unsqueeze, view
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "sum_to_size",
            "normalize_dims", "prod", "var", "std", "logsumexp", "norm", "cumsum", "cumprod"]
@@ -419,47 +419,27 @@ def sum_to_size(input: Tensor, *size) -> Tensor:
 
 # --- prod ------------------------------------------------------------------------------
 # Note [prod with zeros]
-# d prod(x) / dx_i is the product of the *other* elements. Computing it as prod(x) / x_i
-# breaks at a zero (0/0), which is why PyTorch treats "one zero" and "several zeros"
-# apart. Here it is computed as it is defined: ``prod_others`` multiplies, for each
-# element, the exclusive products to its left and to its right (two cumprods, no
-# division), so one zero, two zeros or none all come out exact. prod_others is an op of
-# its own, and its backward (the products of all elements but two) reuses prod_others
-# on an N x N layout, so every order of derivative stays exact too.
-def _prod_others_forward(a):
-    """For each element along the last axis, the product of the other elements there."""
-    n = a.shape[-1]
-    if n == 0:
-        return a.copy()
-    ones = np.ones(a.shape[:-1] + (1,), dtype=a.dtype)
-    with np.errstate(all="ignore"):  # overflow is inf, silently, as in PyTorch
-        left = np.cumprod(np.concatenate([ones, a[..., :-1]], axis=-1), axis=-1)
-        right = np.cumprod(np.concatenate([ones, a[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-        return left * right
-
-
-@defop("prod_others", _prod_others_forward, save=("self",), node_name="ProdOthersBackward0",
-       math="grad_self[k] = ∑_{i≠k} grad[i] · ∏_{j∉{i,k}} self[j]  (along the last dim)")
-def _prod_others_backward(grad, self):
-    """out_i = prod_{j != i} x_j along the last axis, so d out_i / d x_k (k != i) is the
-    product of all elements but i and k, and 0 for k = i:
-    grad_k = sum_{i != k} grad_i * prod_{j not in {i, k}} x_j.
-    Row k of an N x N layout holds x with x_k replaced by 1; prod_others of that row is
-    prod_{j not in {i, k}} x_j at column i (the diagonal is masked out)."""
-    n = self.shape[-1]
-    eye = Tensor(np.eye(n, dtype=np.bool_))
-    rows = expand(unsqueeze(self, -2), (*self.shape[:-1], n, n))
-    pair = prod_others(pointwise.where(eye, 1.0, rows))
-    pair = pointwise.where(eye, 0.0, pair)
-    return (pair * unsqueeze(grad, -2)).sum(-1)
-
-
-PROD_OTHERS = REGISTRY["prod_others"]
-
-
-def prod_others(input: Tensor) -> Tensor:
-    """For each element along the last dim, the product of the other elements there."""
-    return apply_op(PROD_OTHERS, (input,))
+# d prod(x) / dx_i is the product of the *other* elements. Without a zero in the input that
+# is ``result / x_i``, and PyTorch's prod_backward (followed here op for op) takes that
+# branch: ``grad * (result / self)``. With a zero the division fails (0/0 at the zero),
+# so the formula switches, on the data, to ``prod_safe_zeros_backward``: for each element
+# the exclusive products to its left and to its right, two cumprods of the input shifted
+# by one (a cat of ones and a narrow), no division. One zero, two zeros or none: every
+# gradient is exact, and so is the second order, since cumprod's own gradient is exact
+# with zeros. Which branch ran shows in the create_graph graph (DivBackward0 or the
+# cumprods), as in PyTorch.
+def _prod_safe_zeros_backward(grad, input, dim):
+    """grad * (the product of the elements before each one) * (the product of those
+    after it), along ``dim``: exact with zeros."""
+    n = input.shape[dim]
+    if input.numel() == 0:
+        return expand(grad, input.shape)
+    ones_shape = list(input.shape)
+    ones_shape[dim] = 1
+    ones = Tensor(np.ones(ones_shape, dtype=grad._data.dtype))
+    before = cumprod(cat([ones, narrow(input, dim, 0, n - 1)], dim), dim)
+    after = flip(cumprod(cat([ones, flip(narrow(input, dim, 1, n - 1), dim)], dim), dim), dim)
+    return grad * (before * after)
 
 
 def _prod_forward(a, dim, keepdim):
@@ -468,13 +448,17 @@ def _prod_forward(a, dim, keepdim):
 
 
 @defop("prod", lambda a: _prod_forward(a, None, False), save=("self", "result"),
-       math=("grad_self = grad * prod_others(self)  (each element: ∏ of the others; exact with "
-             "zeros)"))
+       math=("grad_self = grad * (result / self)  (with zeros in self: grad * (∏ before) * "
+             "(∏ after), two cumprods)"))
 def _prod_backward(grad, self, result):
-    """d prod(x) / dx_i = prod_{j != i} x_j (exact with zeros: see Note [prod with zeros])."""
+    """d prod(x) / dx_i = prod_{j != i} x_j: result / x_i, or with zeros the exclusive
+    products (see Note [prod with zeros])."""
     if self.ndim == 0:
         return grad  # the product of one element is that element
-    return grad * reshape(prod_others(reshape(self, (-1,))), self.shape)
+    if not np.any(self._data == 0):
+        return grad * (result / self)
+    flat = view(self.contiguous(), (-1,))
+    return view(_prod_safe_zeros_backward(grad, flat, 0), self.shape)
 
 
 PROD = REGISTRY["prod"]
@@ -482,15 +466,19 @@ PROD = REGISTRY["prod"]
 
 @defop("prod_dim", in_c_order(_prod_forward), save=("self", "result"), attrs=("dim", "keepdim"),
        node_name="ProdBackward1",
-       math=("grad_self = grad * (∏ of the other elements of self's slice along dim)  (exact with "
-             "zeros)"))
+       math=("grad_self = grad * (result / self)  (with zeros in self: grad * (∏ before) * "
+             "(∏ after) along dim)"))
 def _prod_dim_backward(grad, self, result, dim, keepdim):
     """prod over one dim: each element's gradient is the product of the other elements of
     its slice (see Note [prod with zeros]), times the slice's incoming gradient."""
     if self.ndim == 0:
         return grad  # the product of one element is that element
-    others = movedim(prod_others(movedim(self, dim, -1)), -1, dim)
-    return _restore_dims(grad, self.shape, (dim,), keepdim) * others
+    if not keepdim:
+        grad = unsqueeze(grad, dim)
+        result = unsqueeze(result, dim)
+    if not np.any(self._data == 0):
+        return grad * (result / self)
+    return _prod_safe_zeros_backward(grad, self, dim)
 
 
 PROD_DIM = REGISTRY["prod_dim"]
@@ -544,15 +532,45 @@ def _std_forward(a, dims, correction, keepdim):
     return np.sqrt(_var_forward(a, dims, correction, keepdim))
 
 
+class _AllDims(tuple):
+    """The dims of a ``var``/``std``/``norm`` called without ``dim`` (all of them). PyTorch's
+    formulas take a different branch then: ``self.mean()`` (MeanBackward0) rather than
+    ``self.mean(dim, keepdim=True)``, and no unsqueeze of the gradient."""
+
+    __slots__ = ()
+
+
+def _unsqueeze_multiple(t: Tensor, shape: tuple, dim: tuple, keepdim: bool) -> Tensor:
+    """PyTorch's ``unsqueeze_multiple`` as its var/std/norm formulas call it: the reduced
+    axes put back unless keepdim, a call without ``dim`` (a 0-d gradient broadcasts as it
+    is) or a 0-d/1-d input."""
+    if keepdim or isinstance(dim, _AllDims) or len(shape) <= 1:
+        return t
+    return _restore_dims(t, shape, dim, False)
+
+
+def _var_formula(grad, self, dim, correction, keepdim):
+    """PyTorch's var_backward: ``(2 / (N - correction)) * grad * (self - mean)``."""
+    shape = self.shape
+    n = int(np.prod([shape[d] for d in dim])) if shape else 1
+    dof = float(n - correction)
+    with np.errstate(divide="ignore"):  # N - correction = 0: inf, as PyTorch's 2.0 / 0.0
+        two_over_dof = float(np.float64(2.0) / np.float64(dof))
+    if isinstance(dim, _AllDims) or not shape:
+        if dof <= 0:  # (the forward floors N - correction at 0; so does this)
+            two_over_dof = float("inf")
+        return pointwise.scale(grad, two_over_dof) * (self - self.mean())
+    grad = _unsqueeze_multiple(grad, shape, dim, keepdim)
+    return pointwise.scale(grad, two_over_dof) * (self - self.mean(dim, keepdim=True))
+
+
 @defop("var", in_c_order(_var_forward), save=("self",), attrs=("dim", "correction", "keepdim"),
-       math=("grad_self = grad * 2 * (self - self.mean(dim)) / (N - correction)  (N: the elements "
-             "reduced)"))
+       math=("grad_self = (2 / (N - correction)) * grad * (self - self.mean(dim, keepdim=True))"
+             "  (N: the elements reduced)"))
 def _var_backward(grad, self, dim, correction, keepdim):
     """var = sum_i (x_i - mean)^2 / (N - correction), so
     d var / dx_i = 2 (x_i - mean) / (N - correction) (the terms through mean sum to 0)."""
-    scale = np.float64(2.0) / np.float64(_dof(self.shape, dim, correction))  # inf at dof 0
-    centred = self - self.mean(dim, keepdim=True)
-    return _restore_dims(grad, self.shape, dim, keepdim) * centred * float(scale)
+    return _var_formula(grad, self, dim, correction, keepdim)
 
 
 VAR = REGISTRY["var"]
@@ -560,18 +578,13 @@ VAR = REGISTRY["var"]
 
 @defop("std", in_c_order(_std_forward), save=("self", "result"),
        attrs=("dim", "correction", "keepdim"),
-       math=("grad_self = grad * (self - self.mean(dim)) / ((N - correction) * result)  (0 where "
-             "result = 0)"))
+       math=("grad_self = var_backward((grad / (result * 2)).masked_fill(result == 0, 0), self, "
+             "dim, correction)"))
 def _std_backward(grad, self, result, dim, correction, keepdim):
-    """std = sqrt(var), so d std = d var / (2 std) = (x_i - mean) / ((N - correction) std);
-    where std is 0 the gradient is 0 (PyTorch's masked_fill in std_backward)."""
-    shape = self.shape
-    g = _restore_dims(grad, shape, dim, keepdim)
-    r = _restore_dims(result, shape, dim, keepdim)
-    zero = r == 0
-    # the second where keeps a nan out of double backward (0 * inf in the unused branch)
-    g = pointwise.where(zero, 0.0, g / (2 * pointwise.where(zero, 1.0, r)))
-    return _var_backward(g, self, dim, correction, True)
+    """std = sqrt(var), so d std = d var / (2 std): var's gradient, fed grad / (2 std).
+    Where std is 0 that is taken as 0 (PyTorch's masked_fill in std_backward)."""
+    grad_var = masked_fill(grad / pointwise.scale(result, 2), result == 0, 0)
+    return _var_formula(grad_var, self, dim, correction, keepdim)
 
 
 STD = REGISTRY["std"]
@@ -588,6 +601,8 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
         raise RuntimeError("std and var only support floating point and complex dtypes "
                            f"(got {input.dtype}; convert first, e.g. t.float().{name}())")
     dims = normalize_dims(dim, input._data.ndim)
+    if dim is None:
+        dims = _AllDims(dims)
     if _dof(input._data.shape, dims, correction) <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
                       "less than the reduction factor (input numel divided by output numel).",
@@ -665,36 +680,36 @@ def _norm_forward(a, ord, dims, keepdim):  # noqa: A002 - PyTorch's argument nam
 
 @defop("linalg_vector_norm", in_c_order(_norm_forward), save=("self", "result"),
        attrs=("ord", "dim", "keepdim"),
-       math=("grad_self = grad·sgn(self)·|self|^(ord-1) / result^(ord-1)  (0 where result=0; ord "
-             "0: 0; ±inf: ties share)"))
+       math=("grad_self = grad * sgn(self)·|self|^(ord-1) / result^(ord-1)  (0 where result = 0; "
+             "ord 0: 0; ±inf: ties share)"))
 def _norm_backward(grad, self, result, ord, dim, keepdim):  # noqa: A002
     """||x||_p = (sum |x_i|^p)^(1/p), so d||x||_p / dx_i = sgn(x_i) |x_i|^(p-1) / ||x||^(p-1):
     p = 2: x_i / ||x||; p = 1: sgn(x_i); p = 0: 0 (a count); p = +-inf: sgn(x_i) at the
     elements where |x_i| = ||x||, shared among ties. Where ||x|| = 0 the gradient is 0, and
-    for p < 1 also where x_i = 0 (PyTorch's norm_backward)."""
-    shape = self.shape
-    g = _restore_dims(grad, shape, dim, keepdim)
-    r = _restore_dims(result, shape, dim, keepdim)
+    for p < 1 also where x_i = 0. Written as PyTorch's norm_backward, op for op (its
+    masked_fill_ are out-of-place masked_fill here: the same nodes)."""
+    norm = result
+    if not keepdim and self.ndim != 0 and not isinstance(dim, _AllDims):
+        grad = _restore_dims(grad, self.shape, dim, False)
+        norm = _restore_dims(norm, self.shape, dim, False)
     if ord == 0:
         return Tensor(np.zeros_like(self._data))
     if ord == 1:
-        return self.sign() * g
+        return self.sgn() * grad
+    if ord == 2:
+        return grad * masked_fill(self / norm, norm == 0, 0)
     if ord in (np.inf, -np.inf):
         a = self.abs()
-        hit = (a == r) | (a != a)  # nan elements take part, as in amax's backward
-        return self.sign() * (g / hit.sum(dim, keepdim=True)) * hit
-    zero = r == 0
-    safe_r = pointwise.where(zero, 1.0, r)  # the double where: no nan in double backward
-    if ord == 2:
-        return self * pointwise.where(zero, 0.0, g / safe_r)
-    scale = pointwise.where(zero, 0.0, g / safe_r ** (ord - 1))
+        mask = (a == norm) | (a != a)  # nan elements take part, as in amax's backward
+        return self.sgn() * ((grad / mask.sum(dim, keepdim=True)) * mask)
     if ord < 1:  # |x_i|^(p-1) is infinite at x_i = 0: PyTorch takes 0 there
-        x0 = self == 0
-        powered = pointwise.where(x0, 0.0, pointwise.where(x0, 1.0, self.abs()) ** (ord - 1))
-        return self.sign() * powered * scale
+        self_scaled = self.sgn() * masked_fill(self.abs() ** (ord - 1), self == 0, 0)
+        return self_scaled * grad * norm ** (1 - ord)
     if ord < 2:
-        return self.sign() * self.abs() ** (ord - 1) * scale
-    return self * self.abs() ** (ord - 2) * scale
+        self_scaled = self.sgn() * self.abs() ** (ord - 1)
+    else:
+        self_scaled = self * self.abs() ** (ord - 2)
+    return self_scaled * masked_fill(grad / norm ** (ord - 1), norm == 0, 0)
 
 
 LINALG_VECTOR_NORM = REGISTRY["linalg_vector_norm"]
@@ -722,6 +737,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         p = 2
     ord = float(p)  # noqa: A001
     dims = normalize_dims(dim, input._data.ndim)
+    if dim is None:
+        dims = _AllDims(dims)
     if np.isinf(ord) and input._data.size == 0:
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
                            "because the operation does not have an identity")
