@@ -14,6 +14,7 @@ import numpy as np
 from .._tensor import Tensor
 from ._apply import apply_op
 from ._table import REGISTRY, defop
+from .pointwise import exp, scale
 
 __all__ = ["erf", "erfinv"]
 
@@ -49,20 +50,23 @@ def _erfinv_forward(a: np.ndarray) -> np.ndarray:
 
 
 @defop("erf", _erf_forward, save=("self",),
-       math="grad_self = grad * 2/√π * exp(-self²)")
+       math="grad_self = 2/√π * exp(-self.pow(2)) * grad")
 def _erf_backward(grad, self):
-    """d erf(x) = 2/sqrt(pi) * exp(-x**2)."""
-    return grad * _TWO_OVER_SQRT_PI * (-(self * self)).exp()
+    """d erf(x) = 2/sqrt(pi) * exp(-x**2), written as PyTorch's formula (so that a
+    create_graph graph shows its ops: PowBackward0, NegBackward0, ExpBackward0,
+    MulBackward1 for the number, MulBackward0)."""
+    return scale(exp(-(self ** 2)), _TWO_OVER_SQRT_PI) * grad
 
 
 ERF = REGISTRY["erf"]
 
 
-@defop("erfinv", _erfinv_forward, save=("result",),
-       math="grad_self = grad * √π/2 * exp(result²)")
-def _erfinv_backward(grad, result):
-    """d erfinv(y) = sqrt(pi)/2 * exp(erfinv(y)**2)."""
-    return grad / _TWO_OVER_SQRT_PI * (result * result).exp()
+@defop("erfinv", _erfinv_forward, save=("self",),
+       math="grad_self = √π/2 * exp(self.erfinv().pow(2)) * grad")
+def _erfinv_backward(grad, self):
+    """d erfinv(y) = sqrt(pi)/2 * exp(erfinv(y)**2). As in PyTorch, the formula saves the
+    input and computes erfinv again (an ErfinvBackward0 in a create_graph graph)."""
+    return scale(exp(erfinv(self) ** 2), 0.5 * math.sqrt(math.pi)) * grad
 
 
 ERFINV = REGISTRY["erfinv"]
