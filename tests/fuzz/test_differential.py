@@ -326,6 +326,7 @@ def _safe(pred, *args):
 TALLY = collections.Counter()
 UNKNOWN = collections.Counter()
 UNKNOWN_EXAMPLE = {}
+KNOWN_SEEN = collections.defaultdict(collections.Counter)  # entry -> its kinds (COLLECT)
 COLLECT = os.environ.get("AL_FUZZ_COLLECT") == "1"
 
 
@@ -352,7 +353,13 @@ def test_autograd_lab_runs_programs_as_pytorch_does(program):
             pytest.fail(f"autograd_lab and PyTorch differ at {where}:\n"
                         f"  autograd_lab: {a!r}\n  PyTorch:      {b!r}\n"
                         f"program:\n{P.source(program)}", pytrace=False)
-        TALLY.update(hits)
+        else:
+            if COLLECT:
+                s = _stmt(program, ours, where)
+                for n in hits:
+                    KNOWN_SEEN[n][(s[:2] if s else None, where.split(".", 1)[-1].split("[")[0],
+                                   _short(a), _short(b))] += 1
+            TALLY.update(hits)
 
 
 def test_report_known_differences():
@@ -362,6 +369,8 @@ def test_report_known_differences():
     print(f"\ndifferential fuzzing: {TALLY['programs']} programs")
     for n, (item, what, _) in enumerate(KNOWN):
         print(f"  [{item}] {TALLY[n]:6d}x  {what}")
+        for key, count in KNOWN_SEEN[n].most_common(3):  # with AL_FUZZ_COLLECT=1
+            print(f"      {count:6d}x  {key}")
     if UNKNOWN:
         print(f"unknown differences ({sum(UNKNOWN.values())}):")
         for key, count in UNKNOWN.most_common():
