@@ -62,21 +62,84 @@ def _log_softmax_forward(a: np.ndarray, dim: int) -> np.ndarray:
     return shifted
 
 
+# Note [softmax's backward as one op]
+# PyTorch's softmax and log_softmax call their backward as one op (_softmax_backward_data,
+# _log_softmax_backward_data), so under create_graph the gradient is one node,
+# SoftmaxBackwardDataBackward0 / LogSoftmaxBackwardDataBackward0, as tanh_backward is
+# TanhBackwardBackward0. The rows below are those ops: their forward is the first-order
+# formula, their backward PyTorch's double-backward formula.
+def _sum_keep(a: np.ndarray, dim: int) -> np.ndarray:
+    return partial_sum(a, (dim % a.ndim,), True) if a.ndim else a
+
+
+def _softmax_backward_data_forward(grad_output, output, dim):
+    return output * (grad_output - _sum_keep(grad_output * output, dim))
+
+
+@defop("softmax_backward_data", _softmax_backward_data_forward,
+       inputs=("grad_output", "output"), save=("grad_output", "output"), attrs=("dim",),
+       node_name="SoftmaxBackwardDataBackward0",
+       math=("grad_grad_output = softmax_backward_data(grad, output);  grad_output = "
+             "go·grad - Σ(output·go)·grad - go·Σ(output·grad)"))
+def _softmax_backward_data_backward(grad, grad_output, output, dim):
+    """f = y * (go - Σ y go) is linear in go and symmetric (its own adjoint); in y:
+    df/dy_k . grad = go_k grad_k - Σ(y go) grad_k - go_k Σ(y grad) (PyTorch's
+    softmax_double_backward)."""
+    go = grad_output
+    return (softmax_backward_data(grad, output, dim),
+            go * grad - (output * go).sum(dim, keepdim=True) * grad
+            - go * (output * grad).sum(dim, keepdim=True))
+
+
+SOFTMAX_BACKWARD_DATA = REGISTRY["softmax_backward_data"]
+
+
+def softmax_backward_data(grad_output: Tensor, output: Tensor, dim: int) -> Tensor:
+    """softmax's gradient ``output * (grad_output - Σ grad_output·output)`` as one op."""
+    return apply_op(SOFTMAX_BACKWARD_DATA, (grad_output, output), (dim,))
+
+
+def _log_softmax_backward_data_forward(grad_output, output, dim):
+    return grad_output - np.exp(output) * _sum_keep(grad_output, dim)
+
+
+@defop("log_softmax_backward_data", _log_softmax_backward_data_forward,
+       inputs=("grad_output", "output"), save=("grad_output", "output"), attrs=("dim",),
+       node_name="LogSoftmaxBackwardDataBackward0",
+       math=("grad_grad_output = grad - Σ(grad·exp(output));  grad_output = "
+             "-Σ(grad_output)·exp(output)·grad"))
+def _log_softmax_backward_data_backward(grad, grad_output, output, dim):
+    """f = go - exp(y) Σ go: in go its adjoint is grad - Σ(grad exp(y)); in y,
+    df_i/dy_i = -exp(y_i) Σ go (PyTorch's formulas, op for op)."""
+    return (grad - (grad * exp(output)).sum(dim, keepdim=True),
+            -grad_output.sum(dim, keepdim=True) * exp(output) * grad)
+
+
+LOG_SOFTMAX_BACKWARD_DATA = REGISTRY["log_softmax_backward_data"]
+
+
+def log_softmax_backward_data(grad_output: Tensor, output: Tensor, dim: int) -> Tensor:
+    """log_softmax's gradient ``grad_output - exp(output) * Σ grad_output`` as one op."""
+    return apply_op(LOG_SOFTMAX_BACKWARD_DATA, (grad_output, output), (dim,))
+
+
 @defop("softmax", _softmax_forward, save=("result",), attrs=("dim",),
-       math="grad_self = result * (grad - (grad * result).sum(dim, keepdim=True))")
+       math="grad_self = softmax_backward_data(grad, result) = result * (grad - Σ(grad * result))")
 def _softmax_backward(grad, result, dim):
-    """y = softmax(x): dx = y * (g - sum(g * y)) along ``dim``."""
-    return result * (grad - (grad * result).sum(dim, keepdim=True))
+    """y = softmax(x): dx = y * (g - sum(g * y)) along ``dim``, one op (Note [softmax's
+    backward as one op])."""
+    return softmax_backward_data(grad, result, dim)
 
 
 SOFTMAX = REGISTRY["softmax"]
 
 
 @defop("log_softmax", _log_softmax_forward, save=("result",), attrs=("dim",),
-       math="grad_self = grad - exp(result) * grad.sum(dim, keepdim=True)")
+       math="grad_self = log_softmax_backward_data(grad, result) = grad - exp(result) * Σ grad")
 def _log_softmax_backward(grad, result, dim):
-    """y = log_softmax(x): dx = g - exp(y) * sum(g) along ``dim``."""
-    return grad - exp(result) * grad.sum(dim, keepdim=True)
+    """y = log_softmax(x): dx = g - exp(y) * sum(g) along ``dim``, one op (Note
+    [softmax's backward as one op])."""
+    return log_softmax_backward_data(grad, result, dim)
 
 
 LOG_SOFTMAX = REGISTRY["log_softmax"]

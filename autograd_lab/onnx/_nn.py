@@ -138,6 +138,20 @@ def softmax(op_type: str):
     return mapping
 
 
+def softmax_backward_data(g, out, grad_output, output, dim):
+    """softmax's gradient as one op: ``output * (grad_output - Σ grad_output·output)``."""
+    go, y = cast(g, grad_output, out.dtype), cast(g, output, out.dtype)
+    total = reduce(g, "ReduceSum", g.op("Mul", go, y), [axis(dim, len(y.shape))], True)
+    return g.op("Mul", y, g.op("Sub", go, total))
+
+
+def log_softmax_backward_data(g, out, grad_output, output, dim):
+    """log_softmax's gradient as one op: ``grad_output - exp(output) * Σ grad_output``."""
+    go, y = cast(g, grad_output, out.dtype), cast(g, output, out.dtype)
+    total = reduce(g, "ReduceSum", go, [axis(dim, len(y.shape))], True)
+    return g.op("Sub", go, g.op("Mul", g.op("Exp", y), total))
+
+
 def im2col(g, out, x, kernel_size, dilation, stride, self_sym_sizes):
     """``(..., H, W) -> (..., kh, kw, OH, OW)``: window element (i, j) of every window is
     one strided ``Slice``; the ``kh * kw`` slices are stacked, then shaped."""
@@ -160,6 +174,8 @@ ROWS = {
     "mse_loss": mse_loss, "binary_cross_entropy": binary_cross_entropy, "layer_norm": layer_norm,
     "convolution": convolution, "convolution_nobias": convolution,
     "softmax": softmax("Softmax"), "log_softmax": softmax("LogSoftmax"),
+    "softmax_backward_data": softmax_backward_data,
+    "log_softmax_backward_data": log_softmax_backward_data,
     "im2col": im2col, "max_pool2d_with_indices": max_pool2d, "avg_pool2d": avg_pool2d,
     "reflection_pad1d": reflection_pad, "reflection_pad2d": reflection_pad,
 }
