@@ -48,7 +48,8 @@ EXAMPLES = int(os.environ.get("AL_FUZZ_EXAMPLES", "150"))
 SEED = int(os.environ.get("AL_FUZZ_SEED", "0"))
 
 _VIEW_NODES = {"TBackward0", "TransposeBackward0", "SliceBackward0", "SelectBackward0",
-               "ViewBackward0", "UnsqueezeBackward0", "DiagonalBackward0", "ExpandBackward0",
+               "ViewBackward0", "ReshapeAliasBackward0", "AliasBackward0",
+               "UnsqueezeBackward0", "DiagonalBackward0", "ExpandBackward0",
                "PermuteBackward0", "SqueezeBackward0", "SqueezeBackward1"}
 
 
@@ -95,8 +96,9 @@ def _regenerated_views_agree(a, b) -> bool:
             and _name(a).removesuffix(P.STALE_VIEW) in _VIEW_NODES):
         if not isinstance(b, tuple):  # cut to its name: nothing below to compare
             return True
-        return len(b[1]) == 1 and any(_regenerated_views_agree(below, b[1][0])
-                                      for below in _view_nodes_below(a))
+        return len(b[1]) == 1 and any(
+            _name(below) in _VIEW_NODES and not isinstance(below, tuple)  # cut: unseen
+            or _regenerated_views_agree(below, b[1][0]) for below in _view_nodes_below(a))
     if not (isinstance(a, tuple) and isinstance(b, tuple)):
         return _name(a) == _name(b)  # a node cut to its name
     return (a[0] == b[0] and len(a[1]) == len(b[1])
@@ -212,23 +214,35 @@ KNOWN = [
 ]
 
 
-def _known_chain(s, a, b):
-    """The KNOWN entries whose rewrites and relations make chains ``a`` (ours) and ``b``
-    (PyTorch) agree, or None when they do not agree."""
-    used = []
-    for n, (_, _, how) in enumerate(KNOWN):
-        if "chain" not in how:
-            continue
-        _, rewrite = how["chain"]
-        a2, b2 = rewrite(a), rewrite(b)  # normalizations: either spelling -> one
-        if (a2, b2) != (a, b):
-            used.append(n)
-            a, b = a2, b2
+def _chains_agree(entries, a, b) -> bool:
+    """Whether chains ``a`` (ours) and ``b`` (PyTorch's) agree once the rewrites of the
+    KNOWN ``entries`` are applied (to both) and, if one of them is a relation, by it."""
+    relate = None
+    for n in entries:
+        how = KNOWN[n][2]
+        if "chain" in how:
+            a, b = how["chain"][1](a), how["chain"][1](b)  # either spelling -> one
+        else:
+            relate = how["relate"]
     a, b = P.cut(a), P.cut(b)
-    if a == b:
-        return used or None
-    return next((used + [n] for n, (_, _, how) in enumerate(KNOWN)
-                 if "relate" in how and how["relate"](a, b)), None)
+    return a == b if relate is None else relate(a, b)
+
+
+def _known_chain(s, a, b):
+    """The fewest KNOWN entries whose rewrites and relations make chains ``a`` (ours) and
+    ``b`` (PyTorch) agree (each one needed: a rewrite that changes both chains alike is not
+    counted), or None when they do not agree."""
+    entries = [n for n, (_, _, how) in enumerate(KNOWN) if "chain" in how or "relate" in how]
+    for used in ([e] for e in entries):
+        if _chains_agree(used, a, b):
+            return used
+    rewrites = [n for n in entries if "chain" in KNOWN[n][2]]
+    relations = [n for n in entries if "relate" in KNOWN[n][2]]
+    for used in [rewrites] + [rewrites + [r] for r in relations]:
+        if used and _chains_agree(used, a, b):
+            return [n for n in used
+                    if not _chains_agree([m for m in used if m != n], a, b)] or used
+    return None
 
 
 def _context(program, ours, theirs, where):
