@@ -210,7 +210,9 @@ KNOWN = [
      "whose PyTorch result is new memory, which a second gradient is added into in place, "
      "but a broadcast or a view in our NumPy formula ("
      + ", ".join(sorted(_FORMULAS_NOT_FRESH_HERE)) + ")",
-     {"match": _lower_version_from_formulas}),
+     {"match": _lower_version_from_formulas,
+      "why": lambda c: tuple(sorted(
+          (c["grad_graph"] or set()) & (_FORMULAS_WRITING_IN_PLACE | _FORMULAS_NOT_FRESH_HERE)))}),
 ]
 
 
@@ -341,6 +343,7 @@ TALLY = collections.Counter()
 UNKNOWN = collections.Counter()
 UNKNOWN_EXAMPLE = {}
 KNOWN_SEEN = collections.defaultdict(collections.Counter)  # entry -> its kinds (COLLECT)
+KNOWN_WHY = collections.defaultdict(collections.Counter)  # entry -> what it rests on
 COLLECT = os.environ.get("AL_FUZZ_COLLECT") == "1"
 
 
@@ -373,6 +376,9 @@ def test_autograd_lab_runs_programs_as_pytorch_does(program):
                 for n in hits:
                     KNOWN_SEEN[n][(s[:2] if s else None, where.split(".", 1)[-1].split("[")[0],
                                    _short(a), _short(b))] += 1
+                    why = KNOWN[n][2].get("why")  # what in the context the match rests on
+                    if why:
+                        KNOWN_WHY[n][why(_context(program, ours, theirs, where))] += 1
             TALLY.update(hits)
 
 
@@ -385,6 +391,8 @@ def test_report_known_differences():
         print(f"  [{item}] {TALLY[n]:6d}x  {what}")
         for key, count in KNOWN_SEEN[n].most_common(3):  # with AL_FUZZ_COLLECT=1
             print(f"      {count:6d}x  {key}")
+        for why, count in KNOWN_WHY[n].most_common():
+            print(f"      {count:6d}x  because of {why}")
     if UNKNOWN:
         print(f"unknown differences ({sum(UNKNOWN.values())}):")
         for key, count in UNKNOWN.most_common():
