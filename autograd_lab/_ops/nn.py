@@ -16,13 +16,13 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
+from . import pointwise
 from ._apply import apply_op
 from ._kernels import add_reduce, partial_sum
 from ._table import REGISTRY, defop
 from .indexing import gather, index_put_zeros
-from .pointwise import exp, sigmoid, tanh, where
+from .pointwise import _sigmoid_forward, exp, sigmoid, sigmoid_backward, tanh, where
 from .sorting import take_along_dim
-from .special import erf
 from .views import reshape, unsqueeze
 
 __all__ = ["softmax", "log_softmax", "nll_loss", "mse_loss", "binary_cross_entropy", "layer_norm",
@@ -332,19 +332,47 @@ def _mse_loss_forward(a, target, reduction):
     return total / diff.size if reduction == "mean" else total
 
 
+def _mse_loss_backward_forward(grad_output, a, target, reduction):
+    diff = a - target
+    scale = 2.0 / diff.size if reduction == "mean" else 2.0
+    return (scale * diff * grad_output).astype(diff.dtype, copy=False)
+
+
+@defop("mse_loss_backward", _mse_loss_backward_forward,
+       inputs=("grad_output", "self", "target"), save=("grad_output", "self", "target"),
+       attrs=("reduction",), node_name="MseLossBackwardBackward0",
+       math=("grad_grad_output = mse_loss_backward(grad, self, target);  grad_self = 2·grad·gO "
+             "(÷ n: mean);  grad_target = -grad_self"))
+def _mse_loss_double_backward(grad, grad_output, self, target, reduction, *,
+                              needs_input_grad=(True, True, True)):
+    """2 (x - y) go (÷ n) is linear in go, x and y apart: its derivatives are itself at
+    grad, and 2 grad go (÷ n) with a sign (PyTorch's mse_loss_double_backward)."""
+    both = pointwise.scale(grad * grad_output, 2)
+    if reduction == "mean":
+        both = pointwise.divided(both, both._data.size)
+    return (mse_loss_backward(grad, self, target, reduction) if needs_input_grad[0] else None,
+            both if needs_input_grad[1] else None,
+            -both if needs_input_grad[2] else None)
+
+
+MSE_LOSS_BACKWARD = REGISTRY["mse_loss_backward"]
+
+
+def mse_loss_backward(grad_output: Tensor, input: Tensor, target: Tensor, reduction) -> Tensor:
+    """mse_loss's gradient for ``input``, ``2 (input - target) grad_output`` (÷ numel for
+    mean), as one op (PyTorch's mse_loss_backward)."""
+    return apply_op(MSE_LOSS_BACKWARD, (grad_output, input, target), (reduction,))
+
+
 @defop("mse_loss", _mse_loss_forward, inputs=("self", "target"), save=("self", "target"),
        attrs=("reduction",),
-       math=("grad_self = 2 * (self - target) * grad  (÷ numel for mean);  "
-             "grad_target = -grad_self"))
+       math=("grad_self = mse_loss_backward(grad, self, target);  grad_target = "
+             "mse_loss_backward(grad, target, self)"))
 def _mse_loss_backward(grad, self, target, reduction, *, needs_input_grad=(True, True)):
-    """(x - y)**2 gives 2 (x - y) for x and its negative for y; "mean" divides by the
-    number of elements (of the broadcast pair)."""
-    diff = (self - target) * 2
-    if reduction == "mean":
-        diff = diff / diff._data.size
-    grad_self = grad * diff
-    return (grad_self if needs_input_grad[0] else None,
-            -grad_self if needs_input_grad[1] else None)
+    """(x - y)**2 gives 2 (x - y) for x and 2 (y - x) for y; "mean" divides by the
+    number of elements (of the broadcast pair). Each is one op, as PyTorch's."""
+    return (mse_loss_backward(grad, self, target, reduction) if needs_input_grad[0] else None,
+            mse_loss_backward(grad, target, self, reduction) if needs_input_grad[1] else None)
 
 
 MSE_LOSS = REGISTRY["mse_loss"]
@@ -490,14 +518,55 @@ def _gelu_forward(a: np.ndarray) -> np.ndarray:
     return a * cdf
 
 
+def _gelu_backward_forward(grad_output, a, approximate):
+    if approximate == "tanh":
+        x2 = a * a
+        t = np.tanh(_K_TANH * (a + _C_TANH * x2 * a))
+        du = _K_TANH * (1 + 3 * _C_TANH * x2)
+        d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * du
+    else:
+        cdf = 0.5 * (1.0 + _erf_elementwise(a * _SQRT1_2))
+        d = cdf + a * np.exp(-0.5 * a * a) * _INV_SQRT_2PI
+    return (grad_output * d).astype(np.result_type(grad_output, a), copy=False)
+
+
+@defop("gelu_backward", _gelu_backward_forward, inputs=("grad_output", "self"),
+       save=("grad_output", "self"), attrs=("approximate",), node_name="GeluBackwardBackward0",
+       math=("grad_grad_output = gelu_backward(grad, self);  grad_self = grad·gO·gelu''(self)  "
+             "(none: 2φ - self²·φ)"))
+def _gelu_double_backward(grad, grad_output, self, approximate):
+    """gelu_backward(go, x) = go * gelu'(x) is linear in go; in x its derivative is
+    go * gelu''(x). Exact: gelu'' = 2 phi(x) - x**2 phi(x) (phi: the normal pdf), as
+    PyTorch's gelu_double_backward. tanh: with t = tanh(u), u = k(x + c x**3),
+    gelu'' = (1 - t**2) (u' + x/2 (u'' - 2 t u'**2)) (written out here; PyTorch's own
+    tanh formula records more ops)."""
+    first = gelu_backward(grad, self, approximate)
+    if approximate == "tanh":
+        x2 = self * self
+        t = tanh(pointwise.scale(self + pointwise.scale(x2 * self, _C_TANH), _K_TANH))
+        du = pointwise.scale(pointwise.shift(pointwise.scale(x2, 3 * _C_TANH), 1), _K_TANH)
+        ddu = pointwise.scale(self, 6 * _K_TANH * _C_TANH)
+        inner = du + pointwise.scale(self, 0.5) * (ddu - pointwise.scale(t * du * du, 2))
+        return first, grad * grad_output * ((1 - t * t) * inner)
+    x2 = self * self
+    pdf = pointwise.scale(exp(pointwise.scale(x2, -0.5)), _INV_SQRT_2PI)
+    return first, grad * grad_output * (pointwise.scale(pdf, 2) - x2 * pdf)
+
+
+GELU_BACKWARD = REGISTRY["gelu_backward"]
+
+
+def gelu_backward(grad_output: Tensor, input: Tensor, approximate: str = "none") -> Tensor:
+    """gelu's gradient ``grad_output * gelu'(input)`` as one op (PyTorch's gelu_backward)."""
+    return apply_op(GELU_BACKWARD, (grad_output, input), (approximate,))
+
+
 @defop("gelu", _gelu_forward, save=("self",),
-       math=("grad_self = grad * (Φ(self) + self * φ(self))  (Φ, φ: the standard normal cdf and "
-             "pdf)"))
+       math=("grad_self = gelu_backward(grad, self) = grad * (Φ(self) + self * φ(self))  (Φ, φ: "
+             "normal cdf, pdf)"))
 def _gelu_backward(grad, self):
-    """gelu(x) = x Phi(x): d/dx = Phi(x) + x phi(x) (normal cdf and pdf)."""
-    cdf = 0.5 * (1 + erf(self * _SQRT1_2))
-    pdf = exp(self * self * -0.5) * _INV_SQRT_2PI
-    return grad * (cdf + self * pdf)
+    """gelu(x) = x Phi(x): d/dx = Phi(x) + x phi(x) (normal cdf and pdf), one op."""
+    return gelu_backward(grad, self, "none")
 
 
 GELU = REGISTRY["gelu"]
@@ -508,15 +577,12 @@ def _gelu_tanh_forward(a: np.ndarray) -> np.ndarray:
 
 
 @defop("gelu_tanh", _gelu_tanh_forward, save=("self",), node_name="GeluBackward0",
-       math=("grad_self = grad·((1+t)/2 + self·(1-t²)·k(1+3c·self²)/2),  t = "
-             "tanh(k(self+c·self³)), k = √(2/π), c = 0.044715"))
+       math=("grad_self = gelu_backward(grad, self, 'tanh') = grad·((1+t)/2 + self·(1-t²)·u'/2)"
+             ", t = tanh(u)"))
 def _gelu_tanh_backward(grad, self):
     """y = x/2 (1 + t), t = tanh(u), u = k(x + c x**3):
-    dy/dx = (1 + t)/2 + x/2 (1 - t**2) k (1 + 3c x**2)."""
-    x2 = self * self
-    t = tanh((self + x2 * self * _C_TANH) * _K_TANH)
-    du = (x2 * (3 * _C_TANH) + 1) * _K_TANH
-    return grad * ((t + 1) * 0.5 + self * 0.5 * (1 - t * t) * du)
+    dy/dx = (1 + t)/2 + x/2 (1 - t**2) k (1 + 3c x**2), one op."""
+    return gelu_backward(grad, self, "tanh")
 
 
 GELU_TANH = REGISTRY["gelu_tanh"]
@@ -544,12 +610,43 @@ def _softplus_forward(a: np.ndarray, beta, threshold) -> np.ndarray:
     return np.where(z > threshold, a, np.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
 
 
+def _softplus_backward_forward(grad_output, a, beta, threshold):
+    z = a * beta
+    return np.where(z > threshold, grad_output,
+                    grad_output * _sigmoid_forward(z)).astype(np.result_type(grad_output, a),
+                                                             copy=False)
+
+
+@defop("softplus_backward", _softplus_backward_forward, inputs=("grad_output", "self"),
+       save=("grad_output", "self"), attrs=("beta", "threshold"),
+       node_name="SoftplusBackwardBackward0",
+       math=("grad_grad_output = softplus_backward(grad, self);  grad_self = "
+             "sigmoid_backward(grad·gO, sigmoid(beta·self))·beta"))
+def _softplus_double_backward(grad, grad_output, self, beta, threshold):
+    """go * sigmoid(beta x) is linear in go; in x its derivative is go * beta * s (1 - s)
+    below the threshold, 0 above (PyTorch's softplus_double_backward)."""
+    x = pointwise.scale(self, beta)
+    below = Tensor((x._data < threshold).astype(grad._data.dtype))
+    second = pointwise.scale(sigmoid_backward(grad * grad_output, sigmoid(x)) * below, beta)
+    return softplus_backward(grad, self, beta, threshold), second
+
+
+SOFTPLUS_BACKWARD = REGISTRY["softplus_backward"]
+
+
+def softplus_backward(grad_output: Tensor, input: Tensor, beta, threshold) -> Tensor:
+    """softplus's gradient ``grad_output * sigmoid(beta input)`` (``grad_output`` above the
+    threshold) as one op (PyTorch's softplus_backward)."""
+    return apply_op(SOFTPLUS_BACKWARD, (grad_output, input), (beta, threshold))
+
+
 @defop("softplus", _softplus_forward, save=("self",), attrs=("beta", "threshold"),
-       math="grad_self = grad * sigmoid(beta * self)  (just grad where beta * self > threshold)")
+       math=("grad_self = softplus_backward(grad, self) = grad * sigmoid(beta * self)  (grad "
+             "above threshold)"))
 def _softplus_backward(grad, self, beta, threshold):
-    """softplus(x) = log(1 + exp(beta x)) / beta: d/dx = sigmoid(beta x) (1 above threshold)."""
-    z = self * beta
-    return where(z > threshold, grad, grad * sigmoid(z))
+    """softplus(x) = log(1 + exp(beta x)) / beta: d/dx = sigmoid(beta x) (1 above
+    threshold), one op."""
+    return softplus_backward(grad, self, beta, threshold)
 
 
 SOFTPLUS = REGISTRY["softplus"]

@@ -152,6 +152,48 @@ def log_softmax_backward_data(g, out, grad_output, output, dim):
     return g.op("Sub", go, g.op("Mul", g.op("Exp", y), total))
 
 
+def mse_loss_backward(g, out, grad_output, x, target, reduction):
+    """mse_loss's gradient as one op: ``2 (x - target) grad_output`` (÷ numel for mean)."""
+    diff = g.op("Sub", cast(g, x, out.dtype), cast(g, target, out.dtype))
+    n = int(np.prod(out.shape)) if reduction == "mean" else 1
+    return g.op("Mul", g.op("Mul", diff, scalar(g, 2.0 / n, out.dtype)),
+                cast(g, grad_output, out.dtype))
+
+
+def gelu_backward(g, out, grad_output, x, approximate):
+    """gelu's gradient as one op: ``grad_output * gelu'(x)``."""
+    x, go = cast(g, x, out.dtype), cast(g, grad_output, out.dtype)
+
+    def num(v):
+        return scalar(g, v, out.dtype)
+
+    def mul(a, b):
+        return g.op("Mul", a, b)
+
+    half = num(0.5)
+    if approximate == "tanh":
+        k, c = float(np.sqrt(2 / np.pi)), 0.044715
+        x2 = mul(x, x)
+        t = g.op("Tanh", mul(num(k), g.op("Add", x, mul(num(c), mul(x2, x)))))
+        du = mul(num(k), g.op("Add", num(1.0), mul(num(3 * c), x2)))
+        slope = mul(mul(mul(half, x), g.op("Sub", num(1.0), mul(t, t))), du)
+        d = g.op("Add", mul(half, g.op("Add", num(1.0), t)), slope)
+    else:
+        cdf = mul(half, g.op("Add", num(1.0), g.op("Erf", mul(x, num(float(np.sqrt(0.5)))))))
+        pdf = mul(g.op("Exp", mul(num(-0.5), mul(x, x))), num(float(1 / np.sqrt(2 * np.pi))))
+        d = g.op("Add", cdf, mul(x, pdf))
+    return mul(go, d)
+
+
+def softplus_backward(g, out, grad_output, x, beta, threshold):
+    """softplus's gradient as one op: ``grad_output * sigmoid(beta x)``, or ``grad_output``
+    where ``beta x > threshold``."""
+    x, go = cast(g, x, out.dtype), cast(g, grad_output, out.dtype)
+    z = g.op("Mul", x, scalar(g, beta, out.dtype))
+    above = g.op("Greater", z, scalar(g, threshold, out.dtype))
+    return g.op("Where", above, go, g.op("Mul", go, g.op("Sigmoid", z)))
+
+
 def im2col(g, out, x, kernel_size, dilation, stride, self_sym_sizes):
     """``(..., H, W) -> (..., kh, kw, OH, OW)``: window element (i, j) of every window is
     one strided ``Slice``; the ``kh * kw`` slices are stacked, then shaped."""
@@ -176,6 +218,8 @@ ROWS = {
     "softmax": softmax("Softmax"), "log_softmax": softmax("LogSoftmax"),
     "softmax_backward_data": softmax_backward_data,
     "log_softmax_backward_data": log_softmax_backward_data,
+    "mse_loss_backward": mse_loss_backward, "gelu_backward": gelu_backward,
+    "softplus_backward": softplus_backward,
     "im2col": im2col, "max_pool2d_with_indices": max_pool2d, "avg_pool2d": avg_pool2d,
     "reflection_pad1d": reflection_pad, "reflection_pad2d": reflection_pad,
 }

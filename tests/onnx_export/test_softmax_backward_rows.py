@@ -1,5 +1,6 @@
-"""``softmax_backward_data`` and ``log_softmax_backward_data`` (the one-op gradients of
-softmax and log_softmax, Note [softmax's backward as one op]) exported to ONNX: in a
+"""The one-op gradients PyTorch's formulas call (``softmax_backward_data``,
+``log_softmax_backward_data``, ``gelu_backward`` both ways, ``softplus_backward``,
+``mse_loss_backward``; Note [softmax's backward as one op]) exported to ONNX: in a
 forward program that takes a gradient with create_graph, and in a captured backward
 program. Each is run by onnxruntime and compared with autograd_lab."""
 
@@ -11,7 +12,8 @@ from autograd_lab.trace import capture_backward, make_fx
 from .roundtrip import assert_same, roundtrip, run
 
 F = al.nn.functional
-ROWS = {"softmax_backward_data", "log_softmax_backward_data"}
+ROWS = {"softmax_backward_data", "log_softmax_backward_data", "gelu_backward",
+        "softplus_backward", "mse_loss_backward"}
 
 
 def _rows_in(program) -> set:
@@ -19,9 +21,16 @@ def _rows_in(program) -> set:
             if node.op == "call_function" and hasattr(node.target, "spec")}
 
 
+def _loss(x, y):
+    return ((F.softmax(x, 1) * y).sum() + (F.log_softmax(x, 0) * y).sum()
+            + (F.gelu(x) * y).sum() + (F.gelu(x, approximate="tanh") * y).sum()
+            + (F.softplus(x, beta=2.0, threshold=1.0) * y).sum() + F.mse_loss(x, y)
+            + F.mse_loss(x, y, reduction="sum"))
+
+
 def _forward(x, y):
     x = x.detach().requires_grad_()
-    out = (F.softmax(x, 1) * y).sum() + (F.log_softmax(x, 0) * y).sum()
+    out = _loss(x, y)
     (g,) = al.autograd.grad(out, x, create_graph=True)
     return (g,)
 
@@ -44,8 +53,7 @@ def _captured():
     al.manual_seed(3)
     x = al.randn(2, 3, requires_grad=True)
     y = al.rand(2, 3)
-    loss = (F.softmax(x, -1) * y).sum() + (F.log_softmax(x, 0) * y).sum()
-    return capture_backward(loss, params={"x": x}), x, y
+    return capture_backward(_loss(x, y), params={"x": x}), x, y
 
 
 def test_captured_backward_program_with_the_rows_roundtrips():
@@ -55,5 +63,5 @@ def test_captured_backward_program_with_the_rows_roundtrips():
     proto = roundtrip(program, args, also=[tuple(a * 0.5 + 0.1 for a in args)], atol=1e-5)
     got = run(proto, *args)
     _, x, y = _captured()
-    ((F.softmax(x, -1) * y).sum() + (F.log_softmax(x, 0) * y).sum()).backward()
+    _loss(x, y).backward()
     assert_same(got, [x.grad.numpy()], atol=1e-5)
