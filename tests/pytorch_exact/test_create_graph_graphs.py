@@ -2,10 +2,11 @@
 
 Under create_graph a derivative formula runs as recorded ops, so the gradient's graph shows
 how the formula is written. var, std, norm, prod, erf and erfinv are written as PyTorch's
-derivatives.yaml / FunctionsManual formulas, op for op. Each case has a hand-written name
-chain (from PyTorch 2.13, checked against torch when it is installed) and second-order
-values checked by finite differences; prod with one and two zeros takes PyTorch's
-zeros branch (two cumprods), exact."""
+derivatives.yaml / FunctionsManual formulas, op for op; softmax, log_softmax, gelu,
+softplus and mse_loss call their backward as one op (one ...BackwardBackward0 node).
+Each case has a hand-written name chain (from PyTorch 2.13, checked against torch when it
+is installed) and second-order values checked by finite differences; prod with one and
+two zeros takes PyTorch's zeros branch (two cumprods), exact."""
 import numpy as np
 import pytest
 from helpers import check_gradgrad
@@ -15,6 +16,15 @@ import autograd_lab as al
 X = [[1.0, 2.0, -3.0], [0.5, -1.5, 2.5]]
 X_ONE_ZERO = [[1.0, 0.0, -3.0], [0.5, -1.5, 2.5]]
 X_TWO_ZEROS = [[1.0, 0.0, -3.0], [0.0, -1.5, 2.5]]
+
+def _F(x):
+    """``nn.functional`` of the library ``x`` comes from."""
+    if isinstance(x, al.Tensor):
+        return al.nn.functional
+    import torch
+
+    return torch.nn.functional
+
 
 # name: (f, input, the grad_fn names of the create_graph gradient of f(x).sum(), breadth
 # first from its grad_fn, each node once)
@@ -75,6 +85,20 @@ CASES = {
     "erfinv": (lambda x: (x * 0.2).erfinv(), X,
                ["MulBackward0", "MulBackward0", "MulBackward1", "ExpBackward0", "PowBackward0",
                 "ErfinvBackward0", "MulBackward0", "AccumulateGrad"]),
+    # one op, as PyTorch's (its backward is the row's own double-backward formula)
+    "softmax": (lambda x: x.softmax(1), X,
+                ["SoftmaxBackwardDataBackward0", "SoftmaxBackward0", "AccumulateGrad"]),
+    "log_softmax": (lambda x: x.log_softmax(0), X,
+                    ["LogSoftmaxBackwardDataBackward0", "LogSoftmaxBackward0", "AccumulateGrad"]),
+    "gelu": (lambda x: _F(x).gelu(x), X, ["GeluBackwardBackward0", "AccumulateGrad"]),
+    "gelu_tanh": (lambda x: _F(x).gelu(x, approximate="tanh"), X,
+                  ["GeluBackwardBackward0", "AccumulateGrad"]),
+    "softplus": (lambda x: _F(x).softplus(x, beta=2.0, threshold=3.0), X,
+                 ["SoftplusBackwardBackward0", "AccumulateGrad"]),
+    "mse_loss": (lambda x: _F(x).mse_loss(x, x.detach() * 0.0 + 0.25), X,
+                 ["MseLossBackwardBackward0", "AccumulateGrad"]),
+    "mse_loss_none": (lambda x: _F(x).mse_loss(x, x.detach() * 0.0 + 0.25, reduction="none"), X,
+                      ["MseLossBackwardBackward0", "AccumulateGrad"]),
 }
 
 
@@ -148,3 +172,35 @@ def test_second_order_at_a_zero_norm_and_std_is_pytorchs_nan():
     assert g.tolist() == [[0.0] * 3] * 2
     (h,) = al.autograd.grad(g.sum(), x)
     assert h.tolist() == [[0.0] * 3] * 2  # (no path through the masked division here)
+
+
+def _double_backward_graph(L, fn, data):
+    """Second derivatives through each one-op gradient, everything requiring grad: the
+    gradients w.r.t. x and w.r.t. the incoming gradient v, and their node chains."""
+    x = L.tensor(data, dtype=L.float64, requires_grad=True)
+    y = fn(x)
+    v = L.tensor(np.linspace(0.5, 2.0, y.numel()).reshape(tuple(y.shape)), dtype=L.float64,
+                 requires_grad=True)
+    (g,) = L.autograd.grad(y, x, v, create_graph=True)
+    w = L.tensor([[0.3, 0.1, -0.2], [0.5, 0.7, 0.11]], dtype=L.float64)
+    hx, hv = L.autograd.grad(g, (x, v), w, create_graph=True)
+    return hx, hv
+
+
+ONE_OP = ["softmax", "log_softmax", "gelu", "gelu_tanh", "softplus", "mse_loss",
+          "mse_loss_none"]
+
+
+@pytest.mark.parametrize("case", ONE_OP)
+def test_one_op_double_backward_as_pytorch(case):
+    torch = pytest.importorskip("torch")
+    f, data, _ = CASES[case]
+    ours = _double_backward_graph(al, f, data)
+    theirs = _double_backward_graph(torch, f, data)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12,
+                                   atol=1e-12)
+    if case != "gelu_tanh":  # its second derivative is written out here, not as PyTorch's
+        assert _names(ours[0]) == _names(theirs[0], lambda node: type(node).__name__)
+    if not case.startswith("mse_loss"):  # (the engine sums mse's 0-d grad_output its own way)
+        assert _names(ours[1]) == _names(theirs[1], lambda node: type(node).__name__)
