@@ -149,9 +149,13 @@ def _select_dim_backward_arrays(grad, dim, keepdim, indices, self_sym_sizes):
 
 @arrays_for("mean")
 def _mean_backward_arrays(grad, dim, keepdim, self_sym_sizes, count):
-    # divide the small gradient, then broadcast it (read-only, no copy)
-    return np.broadcast_to(_restore_dims_array(grad / count, self_sym_sizes, dim, keepdim),
-                           self_sym_sizes)
+    # Divide the small gradient, then spread it into new memory: the Tensor formula's
+    # division of an expand gives new memory too, which the engine may sum a second
+    # gradient into in place (Note [Summing in place]), as PyTorch does.
+    small = grad / count
+    out = np.empty(self_sym_sizes, small.dtype)
+    out[...] = _restore_dims_array(small, self_sym_sizes, dim, keepdim)
+    return out
 
 
 arrays_for("mean_dim")(_mean_backward_arrays)

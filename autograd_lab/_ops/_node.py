@@ -86,6 +86,8 @@ class OpNode(Node):
             grads = formula(data, *_arrays(self, saved), *attrs)
         if grads is data:  # a formula that hands its gradient on unchanged
             return (grad,)
+        if spec.result_writes:  # Note [Formulas that write their result in place]
+            return _written(spec.result_writes, grads)
         if type(grads) is np.ndarray:
             return (Tensor(grads),)
         if type(grads) is tuple:
@@ -131,6 +133,17 @@ def _as_tensor(g) -> Tensor | None:
     if g is None:
         return None
     return Tensor(g if type(g) is np.ndarray else np.asarray(g))
+
+
+def _written(writes: int, grads) -> tuple:
+    """A NumPy formula's results as Tensors at the version their row's Tensor formula
+    leaves them at: ``writes`` in-place writes each (Note [Formulas that write their
+    result in place] in _table.py)."""
+    out = tuple([_as_tensor(g) for g in grads]) if type(grads) is tuple else (_as_tensor(grads),)
+    for t in out:
+        if t is not None:
+            t._version_counter().value = writes
+    return out
 
 
 class MultiOutputOpNode(OpNode):

@@ -56,6 +56,18 @@ REGISTRY: dict[str, OpSpec] = {}
 # not ``x``, so changing ``x`` in place afterwards is allowed, and ``y``'s graph does not
 # keep ``x``'s memory alive. A row states this with ``defop(..., save_when=...)``;
 # ``apply_op`` then saves None in that slot (``node._saved_self`` is None, as in PyTorch).
+# Note [Formulas that write their result in place]
+# Some of PyTorch's formulas build their result by writing into new memory in place:
+# maximum's ``where(...).masked_fill_(self < other, 0)``, max()'s
+# ``zeros.masked_fill_(mask, grad / count)``, max(dim)'s ``zeros.scatter_(...)``. Each
+# write bumps the result's version, so the gradient autograd.grad returns has version 1
+# (or 2), and so has every view of it. The row's Tensor formula makes the same writes,
+# so its version follows from what runs, and under create_graph it records the same nodes
+# (MaskedFillBackward0, ScatterBackward0). A NumPy formula computes the values without
+# writing twice; the row states how many writes its definition makes (``defop(...,
+# result_writes=n)``), and ``OpNode._apply_arrays`` gives each result it wraps that
+# version, so that both roads give the same tensors (tests/pytorch_exact/
+# test_formula_versions.py runs each in both settings of ``fast_formulas``).
 _SCALAR_MATH = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul}
 
 
@@ -66,7 +78,7 @@ class OpSpec:
                  "save_plan", "view", "exact_dtype", "wants_needs_input_grad", "wrapped_number",
                  "double_backward", "output_view", "array_backward",
                  "array_wants_needs_input_grad", "array_keywords", "scalar_forward",
-                 "passes_gradient", "math", "save_needs")
+                 "passes_gradient", "math", "save_needs", "result_writes")
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:
@@ -100,6 +112,7 @@ class OpSpec:
         # Note [Saved only when needed]: per saved value, the input whose gradient needs it
         # (-1: always saved); None when the row saves everything always.
         self.save_needs = None
+        self.result_writes = 0  # Note [Formulas that write their result in place]
         self.node_cls = node_class(node_name, OpNode, self)
 
     def on_arrays(self, formula: Callable) -> Callable:
@@ -129,7 +142,7 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
           view: bool = False, exact_dtype: bool = False, wrapped_number: bool = False,
           double_backward: bool = True, output_view: Callable | None = None,
           runs_on_arrays: bool = False, passes_gradient: bool = False, math: str | None = None,
-          save_when: dict | None = None):
+          save_when: dict | None = None, result_writes: int = 0):
     """Decorator for a backward formula: registers the row ``name`` with its forward, and
     returns the formula unchanged (the row is ``REGISTRY[name]``).
 
@@ -157,6 +170,10 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
     input's gradient will be computed (its edge leads somewhere), as PyTorch's generated
     code saves ``other`` for ``mm`` only if ``self`` requires grad (Note [Saved only when
     needed]); the formula then gets None for a value it was not given, and must not read it;
+    ``result_writes=n``: the Tensor formula (as PyTorch's) writes each gradient it returns
+    in place ``n`` times (``masked_fill_``, ``scatter_``), so each has version ``n``; the
+    NumPy formula gives its results the same version (Note [Formulas that write their
+    result in place]);
     ``output_view`` makes a *multi-output* row (run it with ``apply_multi_op``): the
     forward returns a tuple of arrays, the formula gets ``grads`` (one per output, None
     where unused) instead of ``grad``; with ``view=True`` every output is a view, and
@@ -178,6 +195,7 @@ def defop(name: str, forward: Callable, *, inputs: Sequence[str] = ("self",),
             spec.on_arrays(backward)
         spec.passes_gradient = passes_gradient
         spec.math = math
+        spec.result_writes = result_writes
         if save_when:
             spec.save_needs = tuple(spec.inputs.index(save_when[s]) if s in save_when else -1
                                     for s in spec.save)

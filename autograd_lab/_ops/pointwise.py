@@ -748,28 +748,36 @@ CLAMP_MAX_TENSOR.node_cls = _with_edges(CLAMP_MAX_TENSOR, 2, lambda e: (e[0], (N
 
 # --- two-tensor selections -------------------------------------------------------------
 @defop("maximum", promoting(np.maximum), inputs=("self", "other"), save=("self", "other"),
-       math=("grad_self = grad·¬(self < other)·t;  "
-             "grad_other = grad·¬(self > other)·t  (t = ½ where self = other, else 1)"))
+       result_writes=1,
+       math=("grad_self = t.masked_fill_(self < other, 0);  grad_other = t.masked_fill_(self > "
+             "other, 0)  (t: grad, halved on ties)"))
 def _maximum_backward(grad, self, other):
     """The larger input gets the gradient; on ties each gets half (as PyTorch).
 
-    Written as "all of it unless the other one wins" so that a nan (no winner) passes
-    its gradient to both, exactly as PyTorch's formula does.
+    PyTorch's formula: half on ties, then zero written in place where the other one wins
+    (so each gradient has version 1: Note [Formulas that write their result in place] in
+    _table.py). A nan (no winner, no tie) passes its gradient to both.
     """
-    tie = 1 - (self == other) * 0.5
-    return grad * (~(self < other) * tie), grad * (~(self > other) * tie)
+    return _selected(grad, self, other, self < other), _selected(grad, self, other, self > other)
+
+
+def _selected(grad, self, other, loses):
+    """maximum's and minimum's gradient of one input: half of ``grad`` on ties, all of it
+    elsewhere, then zero written in place where that input ``loses``."""
+    shared = where(self == other, divided(grad, 2), grad)
+    return shared.masked_fill_(loses, 0)
 
 
 MAXIMUM = REGISTRY["maximum"]
 
 
 @defop("minimum", promoting(np.minimum), inputs=("self", "other"), save=("self", "other"),
-       math=("grad_self = grad·¬(self > other)·t;  "
-             "grad_other = grad·¬(self < other)·t  (t = ½ where self = other, else 1)"))
+       result_writes=1,
+       math=("grad_self = t.masked_fill_(self > other, 0);  grad_other = t.masked_fill_(self < "
+             "other, 0)  (t: grad, halved on ties)"))
 def _minimum_backward(grad, self, other):
     """The smaller input gets the gradient; on ties each gets half."""
-    tie = 1 - (self == other) * 0.5
-    return grad * (~(self > other) * tie), grad * (~(self < other) * tie)
+    return _selected(grad, self, other, self > other), _selected(grad, self, other, self < other)
 
 
 MINIMUM = REGISTRY["minimum"]

@@ -189,24 +189,27 @@ AMIN = REGISTRY["amin"]
 
 def _evenly_distribute_backward(grad, self, result, dim, keepdim):
     """max()/min() of everything: ties share the gradient; if the result is nan, the nan
-    elements share it (PyTorch's evenly_distribute_backward)."""
-    hit = (self == result) | ((self != self) & (result != result))
-    return grad * hit / hit.sum()
+    elements share it. PyTorch's evenly_distribute_backward: zeros, then the share written
+    in place where the mask holds (version 1: Note [Formulas that write their result in
+    place] in _table.py)."""
+    hit = (self != self) if bool((result != result)._data) else (self == result)
+    zeros = Tensor(np.zeros(self._data.shape, grad._data.dtype))
+    return zeros.masked_fill_(hit, grad / hit.sum())
 
 
 defop("max", _amax_forward, save=("self", "result"), attrs=("dim", "keepdim"),
-                      node_name="MaxBackward1",
-      math=("grad_self = grad * [self == result] / (number of ties)  (if result is nan: the nan "
-            "elements share it)"))(_evenly_distribute_backward)
+                      node_name="MaxBackward1", result_writes=1,
+      math=("grad_self = zeros_like(self).masked_fill_(mask, grad / mask.sum())  "
+            "(mask: self == result, or self is nan if result is)"))(_evenly_distribute_backward)
 
 
 MAX = REGISTRY["max"]
 
 
 defop("min", _amin_forward, save=("self", "result"), attrs=("dim", "keepdim"),
-                      node_name="MinBackward1",
-      math=("grad_self = grad * [self == result] / (number of ties)  (if result is nan: the nan "
-            "elements share it)"))(_evenly_distribute_backward)
+                      node_name="MinBackward1", result_writes=1,
+      math=("grad_self = zeros_like(self).masked_fill_(mask, grad / mask.sum())  "
+            "(mask: self == result, or self is nan if result is)"))(_evenly_distribute_backward)
 
 
 MIN = REGISTRY["min"]
@@ -227,15 +230,24 @@ def _take_forward(a, dim, keepdim, indices):
 
 
 def _select_dim_backward(grad, dim, keepdim, indices, self_sym_sizes):
-    """Only the selected element of each slice received the gradient."""
-    return scatter_along_dim(grad, indices, dim, keepdim, self_sym_sizes)
+    """Only the selected element of each slice received the gradient. PyTorch's
+    value_selecting_reduction_backward: zeros, then ``grad`` scattered in place at
+    ``indices``. Its zeros are ``at::zeros``, empty memory then ``zero_``, a write of its
+    own: the result has version 2 (Note [Formulas that write their result in place] in
+    _table.py)."""
+    out = Tensor(np.empty(self_sym_sizes, grad._data.dtype))
+    out.zero_()
+    if not keepdim and self_sym_sizes:
+        grad, indices = unsqueeze(grad, dim), unsqueeze(indices, dim)
+    return out.scatter_(dim, indices, grad)
 
 
 defop("max_dim", in_c_order(lambda a, d, k, i, s: _take_forward(a, d, k, i)),
                       attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
-                      node_name="MaxBackward0",
-      math=("grad_self = zeros(self_sym_sizes).scatter(dim, indices, grad)  (only each slice's max "
-            "gets it)"))(_select_dim_backward)
+                      node_name="MaxBackward0", result_writes=2,
+      math=("grad_self = zeros(self_sym_sizes).scatter_(dim, indices, grad)  (each slice's max; "
+            "grad, indices unsqueezed at dim)"))(
+    _select_dim_backward)
 
 
 MAX_DIM = REGISTRY["max_dim"]
@@ -244,9 +256,10 @@ saves_index(MAX_DIM, "indices")  # MaxBackward0._saved_indices: the indices max 
 
 defop("min_dim", in_c_order(lambda a, d, k, i, s: _take_forward(a, d, k, i)),
                       attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
-                      node_name="MinBackward0",
-      math=("grad_self = zeros(self_sym_sizes).scatter(dim, indices, grad)  (only each slice's min "
-            "gets it)"))(_select_dim_backward)
+                      node_name="MinBackward0", result_writes=2,
+      math=("grad_self = zeros(self_sym_sizes).scatter_(dim, indices, grad)  (each slice's min; "
+            "grad, indices unsqueezed at dim)"))(
+    _select_dim_backward)
 
 
 MIN_DIM = REGISTRY["min_dim"]
@@ -254,28 +267,13 @@ saves_index(MIN_DIM, "indices")
 
 
 def _scatter_forward(g, dim, keepdim, indices, shape):
+    """max(dim)'s gradient on arrays (its NumPy formula): ``g`` placed at ``indices``."""
     if len(shape) == 0:  # the gradient of max(dim) of a 0-d tensor
         return np.array(g)
     out = np.zeros(shape, dtype=g.dtype)
     values = g if keepdim else np.expand_dims(g, dim)
     np.put_along_axis(out, _kept(indices, dim, len(shape)), values, axis=dim)
     return out
-
-
-@defop("scatter_along_dim", _scatter_forward, attrs=("dim", "keepdim", "indices", "self_sym_sizes"),
-       node_name="ScatterBackward0",
-       math="grad_self = grad.take_along_dim(indices, dim)  (squeezed over dim unless keepdim)")
-def _scatter_backward(grad, dim, keepdim, indices, self_sym_sizes):
-    """The adjoint of picking one element per slice: pick the same elements back."""
-    return apply_op(MAX_DIM, (grad,), (dim, keepdim, indices, None))
-
-
-SCATTER_ALONG_DIM = REGISTRY["scatter_along_dim"]
-
-
-def scatter_along_dim(grad, indices, dim, keepdim, shape):
-    """Place ``grad`` at ``indices`` along ``dim`` of a zero tensor of ``shape``."""
-    return apply_op(SCATTER_ALONG_DIM, (grad,), (dim, keepdim, indices, shape))
 
 
 # --- public functions ------------------------------------------------------------------

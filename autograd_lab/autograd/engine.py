@@ -383,8 +383,10 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
             own = False
         grad_inputs = _apply(node, grad_outputs, keep_graph, on_arrays,
                              own and node._post_hooks is None)
-        if sole and not own:  # Note [Views of a gradient summed in place]
-            _share_versions(grad_outputs, grad_inputs)
+        if sole is not None and not own:  # Note [Views of a gradient summed in place]
+            for go in grad_outputs:
+                if go is not None and go._vc is not None and go._vc.value:
+                    _share_versions(go, grad_inputs)
         _route(node, grad_outputs, grad_inputs, buffers, deps, ready, needed, targets, owned,
                sole)
         if recorder is not None:  # backward_steps: the state after this node (steps.py)
@@ -446,25 +448,23 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
 
 # Note [Views of a gradient summed in place]
 # A gradient the engine summed in place has a version of its own (Note [Summing in
-# place]). A formula whose result is a view of its incoming gradient (sum's expand, a
-# reshape) gives, in PyTorch, a tensor that shares that gradient's version counter, as
-# every view does: ``autograd.grad(s * s, x)[0]._version`` is 1 for ``s = x.sum()``. Our
-# NumPy formulas return plain arrays, so the engine links such a result to the counter
-# of the gradient it views. Only gradients with a version are looked at, and only in a
-# pass where a sum may be in place at all (``sole`` not empty), so most passes pay one
-# test per node.
+# place]), and so has one a formula wrote in place (Note [Formulas that write their
+# result in place] in _ops/_table.py). A formula whose result is a view of its incoming
+# gradient (sum's expand, a reshape) gives, in PyTorch, a tensor that shares that
+# gradient's version counter, as every view does: ``autograd.grad(s * s, x)[0]._version``
+# is 1 for ``s = x.sum()``. Our NumPy formulas return plain arrays, so the engine links
+# such a result to the counter of the gradient it views. Only gradients with a version
+# are looked at (one test per incoming gradient), and only when no step is shown and
+# nothing records (under create_graph the formulas' views are real views already).
 
 
-def _share_versions(grad_outputs, grad_inputs) -> None:
-    """Give each of ``grad_inputs`` that views a summed-in-place ``grad_outputs`` entry
-    that gradient's version counter."""
-    for go in grad_outputs:
-        if go is None or go._vc is None or not go._vc.value:
-            continue
-        for gi in grad_inputs:
-            if (gi is not None and gi is not go and gi._vc is None
-                    and np.may_share_memory(gi._data, go._data)):
-                gi._vc = go._vc
+def _share_versions(go: Tensor, grad_inputs) -> None:
+    """Give each of ``grad_inputs`` that views ``go``, a gradient with a version, that
+    gradient's version counter."""
+    for gi in grad_inputs:
+        if (gi is not None and gi is not go and gi._vc is None
+                and np.may_share_memory(gi._data, go._data)):
+            gi._vc = go._vc
 
 
 def _apply(node: Node, grad_outputs, keep_graph: bool, on_arrays: bool, owned: bool) -> tuple:
