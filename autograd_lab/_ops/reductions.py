@@ -432,6 +432,8 @@ def _prod_safe_zeros_backward(grad, input, dim):
     n = input.shape[dim]
     if input.numel() == 0:
         return expand(grad, input.shape)
+    if n == 1:
+        return grad  # the product of one element is that element
     ones_shape = list(input.shape)
     ones_shape[dim] = 1
     ones = Tensor(np.ones(ones_shape, dtype=grad._data.dtype))

@@ -204,3 +204,14 @@ def test_one_op_double_backward_as_pytorch(case):
         assert _names(ours[0]) == _names(theirs[0], lambda node: type(node).__name__)
     if not case.startswith("mse_loss"):  # (the engine sums mse's 0-d grad_output its own way)
         assert _names(ours[1]) == _names(theirs[1], lambda node: type(node).__name__)
+
+
+@pytest.mark.parametrize("data, dim", [([0.0], None), ([0.0], 0), ([[0.0], [2.0]], 1)])
+def test_prod_over_one_element_with_a_zero_passes_grad_through(data, dim):
+    """PyTorch's prod_safe_zeros_backward returns grad as it is for a slice of one element:
+    nothing is recorded (the gradient does not require grad), as in PyTorch."""
+    x = al.tensor(data, dtype=al.float64, requires_grad=True)
+    y = x.prod() if dim is None else x.prod(dim)
+    (g,) = al.autograd.grad(y.sum(), x, create_graph=True)
+    assert np.array(g.tolist()).reshape(-1).tolist() == [1.0] * x.numel()
+    assert not g.requires_grad
