@@ -105,33 +105,17 @@ def _regenerated_views_agree(a, b) -> bool:
             and all(_regenerated_views_agree(x, y) for x, y in zip(a[1], b[1], strict=True)))
 
 
-# PyTorch backward formulas whose result has a version of its own: they write it in place
-# (index backward's index_put_ into zeros, maximum/minimum's masked_fill_, max/min(dim)'s
-# scatter into zeros, CopySlices' copy_ into a clone of the gradient), seen also through
-# the views later formulas make of it (sum's expand). Ours are NumPy formulas whose results
-# are new arrays (version 0), or views that do not share a version counter.
-_FORMULAS_WRITING_IN_PLACE = frozenset({"IndexBackward0", "MaximumBackward0",
-                                        "MinimumBackward0", "MaxBackward0", "MinBackward0",
-                                        "CopySlices"})
-# Formulas whose gradient is new memory in PyTorch (so a second gradient is summed into it
-# in place: version 1) but a broadcast (mean) or a view (cumsum) in our NumPy formulas.
-_FORMULAS_NOT_FRESH_HERE = frozenset({"MeanBackward0", "MeanBackward1", "CumsumBackward0"})
+# PyTorch backward formulas whose result has a version of its own, which ours do not have
+# yet: index backward writes its result in place (index_put_ into zeros), seen also through
+# the views later formulas make of it (sum's expand); ours is a NumPy formula whose result
+# is new memory (version 0).
+_FORMULAS_WRITING_IN_PLACE = frozenset({"IndexBackward0"})
 
 
 def _lower_version_from_formulas(s, w, a, b, c):
     graph = c["grad_graph"]
     return ("version" in w and a < b and graph is not None
-            and bool(graph & (_FORMULAS_WRITING_IN_PLACE | _FORMULAS_NOT_FRESH_HERE)))
-
-
-def _prod_second_order_version(s, w, a, b, c):
-    """A gradient through prod's gradient (second order): PyTorch's formula,
-    grad * result / self, reaches self twice (directly, and through prod's own node), so
-    the gradient of self is a sum made in place (version 1); ours, grad * prod_others(self)
-    (exact when self has zeros), reaches self once (version 0)."""
-    theirs, mine = c["grad_graph"], c["grad_graph_ours"]
-    return ("version" in w and a < b and theirs is not None and mine is not None
-            and {"ProdBackward0", "DivBackward0"} <= theirs and "ProdOthersBackward0" in mine)
+            and bool(graph & _FORMULAS_WRITING_IN_PLACE))
 
 
 def _formula_graphs_alike(chain):
@@ -142,18 +126,6 @@ def _formula_graphs_alike(chain):
         marked = name is not None and P.FORMULA_GRAPH in name
         return "<graph of derivative formulas>" if marked else node
     return _map(chain, f)
-
-
-def _prod_result_reached(s, w, a, b, c):
-    """The gradient prod's result receives (retained, or seen by a hook) when a backward
-    runs through prod's gradient made with create_graph=True: PyTorch's formula reads the
-    result (grad * result / self), so the second backward reaches prod's result; ours,
-    grad * prod_others(self), reads only self."""
-    if c["made_by"] != "prod" or not c["prod_formula_graphs"]:
-        return False
-    if w.startswith("final.hooks["):
-        return isinstance(a, list) and isinstance(b, list) and len(a) < len(b)
-    return w.startswith("final.retained[")
 
 
 # Each entry: (issue item, what differs, how it is recognised). Three kinds of recognisers,
@@ -173,28 +145,12 @@ KNOWN = [
      {"relate": _regenerated_views_agree}),
     ("pointwise/reductions",
      "the graph autograd.grad(create_graph=True) builds: the derivative formulas record "
-     "other ops than PyTorch's (e.g. PowBackward0 for MulBackward1, ViewBackward0 for "
-     "DivBackward0)",
+     "other ops than PyTorch's (seen in the last campaigns: ViewBackward0 over "
+     "SumBackward1 where PyTorch records SumBackward0, div's and prod's formulas with "
+     "their MulBackward0/DivBackward0 in another order)",
      {"match": lambda s, w, a, b, c: s[0] == "grad" and w.endswith("grad_fn"),
       # the same graphs met below the node of an op on such a gradient
       "chain": ("ours", _formula_graphs_alike)}),
-    ("pointwise/reductions (prod's second order)",
-     "a gradient through prod's gradient has a lower _version here: PyTorch's formula "
-     "grad * result / self reaches self twice (a sum made in place), ours "
-     "grad * prod_others(self) (exact with zeros) once",
-     {"match": _prod_second_order_version}),
-    ("pointwise/reductions (prod's second order)",
-     "the gradient prod's result receives (retained, seen by a hook) from a backward through "
-     "prod's gradient made with create_graph=True: PyTorch's formula reads the result, "
-     "ours (prod_others(self)) does not",
-     {"match": _prod_result_reached}),
-    ("pointwise/reductions (prod's second order)",
-     "a backward through prod's gradient made with create_graph=True raises in PyTorch only, "
-     "prod's result having been changed in place: PyTorch's formula saved the result, ours "
-     "(prod_others(self)) does not read it",
-     {"match": lambda s, w, a, b, c: (
-         s[0] in ("backward", "grad") and a[1] == "ok" and b[1:] == ("raised", "RuntimeError")
-         and c["prod_result_written"] and c["prod_formula_graphs"])}),
     ("engine (PyTorch's ZeroTensor)",
      "an in-place op on a gradient (or a view of one) that PyTorch's autograd.grad returned "
      "as a ZeroTensor (a formula that knows its result is zero, SgnBackward0 of a real "
@@ -205,14 +161,11 @@ KNOWN = [
          and c["inplace_theirs"]["zero_tensor"] and not c["inplace"]["zero_tensor"])}),
     ("engine (versions of gradients made by formulas)",
      "a gradient autograd.grad returned (or a view of one) has a lower _version here when "
-     "its graph has a node whose PyTorch formula writes its result in place (index_put_, "
-     "masked_fill_, scatter: " + ", ".join(sorted(_FORMULAS_WRITING_IN_PLACE)) + ") or "
-     "whose PyTorch result is new memory, which a second gradient is added into in place, "
-     "but a broadcast or a view in our NumPy formula ("
-     + ", ".join(sorted(_FORMULAS_NOT_FRESH_HERE)) + ")",
+     "its graph has a node whose PyTorch formula writes its result in place and ours does "
+     "not yet (index backward's index_put_: " + ", ".join(sorted(_FORMULAS_WRITING_IN_PLACE))
+     + ")",
      {"match": _lower_version_from_formulas,
-      "why": lambda c: tuple(sorted(
-          (c["grad_graph"] or set()) & (_FORMULAS_WRITING_IN_PLACE | _FORMULAS_NOT_FRESH_HERE)))}),
+      "why": lambda c: tuple(sorted((c["grad_graph"] or set()) & _FORMULAS_WRITING_IN_PLACE))}),
 ]
 
 
@@ -254,9 +207,7 @@ def _context(program, ours, theirs, where):
     an in-place statement's record (its target's memory, the overlap of its input with the
     view written to) in each run, else None."""
     mine = ours["final"]
-    context = {"grad_graph": None, "grad_graph_ours": None, "inplace": None,
-               "inplace_theirs": None, "made_by": None, "prod_formula_graphs": False,
-               "prod_result_written": False}
+    context = {"grad_graph": None, "inplace": None, "inplace_theirs": None}
     tensor = grad_statement = None
     if where.startswith("final.versions["):
         tensor = int(where[len("final.versions["):-1])
@@ -264,11 +215,6 @@ def _context(program, ours, theirs, where):
         n = int(where.split("[", 1)[1].split("]", 1)[0])
         tensor = (mine["retained"][n][0] if where.startswith("final.retained[")
                   else mine["hook_targets"][n])
-        context["made_by"] = next((program[1][k][1] for k, t in mine["outputs"].items()
-                                   if t == tensor and program[1][k][0] == "op"), None)
-        context["prod_formula_graphs"] = any(
-            program[1][k][2] and "ProdBackward0" in graph
-            for k, graph in theirs["final"]["grad_graphs"].items())
     elif where.startswith("steps["):
         r = int(where[len("steps["):where.index("]")])
         k = ours["steps"][r][0]
@@ -283,15 +229,8 @@ def _context(program, ours, theirs, where):
             tensor = mine["outputs"].get(k)
     if grad_statement is None and tensor is not None:
         grad_statement = mine["grad_alias"].get(tensor)
-    prods = {t for k, t in mine["outputs"].items() if program[1][k][:2] == ("op", "prod")}
-    context["prod_result_written"] = any(  # in place, through any view of it
-        t in prods for t in mine["inplace_targets"].values())
-    context["prod_formula_graphs"] = context["prod_formula_graphs"] or any(
-        program[1][k][2] and "ProdBackward0" in graph
-        for k, graph in theirs["final"]["grad_graphs"].items())
     if grad_statement is not None:
         context["grad_graph"] = theirs["final"]["grad_graphs"].get(grad_statement)
-        context["grad_graph_ours"] = mine["grad_graphs"].get(grad_statement)
     return context
 
 
