@@ -248,7 +248,8 @@ def _var_std_gradient_cases():
         for fn, name in ((R.var, "var"), (R.std, "std")):
             for case, case_id in zip(MULTI_DIMS, MULTI_IDS, strict=True):
                 shape, dim, keepdim = case
-                if shape != () and dof(shape, dim, correction) > 0:
+                if shape != () and dof(shape, dim, correction) > 0 and not (
+                        name == "std" and dof(shape, dim, 0) == 1):  # std = 0: see below
                     yield pytest.param(fn, shape, dim, keepdim, correction,
                                        id=f"{name}-{case_id}-correction{correction}")
 
@@ -400,11 +401,26 @@ def test_norm_gradient_at_zero_is_zero(p):
     assert np.all(np.isfinite(y.grad.numpy()))
 
 
-def test_norm_second_derivative_at_zero_is_finite():
+def test_norm_second_derivative_at_zero_is_nan_as_in_pytorch():
+    # PyTorch's formula grad * (self / norm).masked_fill_(norm == 0, 0): the masked_fill
+    # zeroes the first derivative, but the division's own derivative is 0/0 at a zero norm
     x = al.zeros(3, dtype=al.float64, requires_grad=True)
     (g,) = al.autograd.grad(R.norm(x), [x], create_graph=True)
+    assert g.tolist() == [0.0, 0.0, 0.0]
     (h,) = al.autograd.grad(g.sum(), [x])
-    assert h.tolist() == [0.0, 0.0, 0.0]
+    assert np.isnan(h.numpy()).all()
+
+
+def test_std_of_one_element_groups_second_derivative_is_nan_as_in_pytorch():
+    # std = 0 in every group: (grad / (2 * result)).masked_fill_(result == 0, 0) gives a
+    # first derivative of 0, and its derivative w.r.t. grad is 0/0, as in PyTorch
+    x = rand64(2, 1, 3, seed=2)
+    y = R.std(x, 1, correction=0)
+    v = al.ones(2, 3, dtype=al.float64, requires_grad=True)
+    (g,) = al.autograd.grad(y, [x], v, create_graph=True)
+    assert g.tolist() == [[[0.0] * 3]] * 2
+    (h,) = al.autograd.grad(g.sum(), [v])
+    assert np.isnan(h.numpy()).all()
 
 
 def test_norm_inf_ties_share_the_gradient():
