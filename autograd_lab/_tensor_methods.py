@@ -167,6 +167,7 @@ _METHODS = {
     "pow_": inplace.pow_, "neg_": inplace.neg_, "clamp_": inplace.clamp_, "clip_": inplace.clamp_,
     "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_,
     "scatter_": inplace.scatter_, "masked_fill_": inplace.masked_fill_,
+    "index_put_": inplace.index_put_, "_index_put_impl_": inplace._index_put_impl_,
     "triu_": inplace.triu_, "tril_": inplace.tril_,
     **inplace.UNARY_INPLACE,
     # autograd

@@ -22,6 +22,7 @@ from . import linalg as _linalg  # noqa: F401 - defines rows registered below
 from ._kernels import matmul_forward, mT_array, partial_sum, sum_to_forward
 from ._table import REGISTRY
 from .conv import _bias_grad, _grads_on_arrays
+from .indexing import _put_forward
 from .nn import (
     _C_TANH,
     _INV_SQRT_2PI,
@@ -259,6 +260,11 @@ def _narrow_backward_arrays(grad, dim, start, end, step, self_sym_sizes):
     out = np.zeros(self_sym_sizes, grad.dtype)
     out[_along(dim, slice(start, end, step))] = grad
     return out
+
+
+@arrays_for("index")
+def _index_backward_arrays(grad, index, self_sym_sizes):
+    return _put_forward(grad, index, self_sym_sizes)  # zeros, grad added at index
 
 
 @arrays_for("select_int")

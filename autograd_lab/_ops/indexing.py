@@ -184,10 +184,18 @@ defop("slice", _basic_index_forward, attrs=("index", "self_sym_sizes"),
 SLICE = REGISTRY["slice"]
 
 
-defop("index", in_c_order(_index_forward), attrs=("index", "self_sym_sizes"),
-                    node_name="IndexBackward0",
-      math=("grad_self = zeros(self_sym_sizes);  "
-            "grad_self[index] += grad  (a repeated index adds up)"))(_getitem_backward)
+@defop("index", in_c_order(_index_forward), attrs=("index", "self_sym_sizes"),
+       node_name="IndexBackward0", result_writes=1,
+       math=("grad_self = zeros(self_sym_sizes)._index_put_impl_(index, grad)  "
+             "(a repeated index adds up)"))
+def _index_backward(grad, index, self_sym_sizes):
+    """The picked elements send their gradients back to where they came from, added up
+    where an index repeats. PyTorch's index_backward: new zeros, then ``grad`` added in
+    place at ``index`` (``index_put_(index, grad, accumulate=True)``, which is PyTorch's
+    ``_index_put_impl_``), so the result has version 1 (Note [Formulas that write their
+    result in place] in _table.py) and create_graph records IndexPutImplBackward0."""
+    zeros = Tensor(np.zeros(self_sym_sizes, grad._data.dtype))
+    return zeros._index_put_impl_(index, grad)  # in _ops/inplace.py
 
 
 INDEX = REGISTRY["index"]
@@ -242,6 +250,33 @@ def _index_put_backward(grad, indices):
 
 
 INDEX_PUT = REGISTRY["index_put"]
+
+
+def _index_put_impl_forward(a, values, indices):
+    out = a.copy()
+    index = index_arrays(indices)
+    try:
+        np.add.at(out, index, values)  # a repeated index adds up
+    except ValueError:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
+            f"indexing result of shape {list(a[index].shape)}"
+        ) from None
+    return out
+
+
+@defop("index_put_impl", _index_put_impl_forward, inputs=("self", "values"),
+       attrs=("indices",), node_name="IndexPutImplBackward0",
+       math="grad_self = grad;  grad_values = grad[indices]  (summed to values' shape)")
+def _index_put_impl_backward(grad, indices):
+    """``self`` with ``values`` added at ``indices`` (``index_put_(..., accumulate=True)``,
+    PyTorch's ``_index_put_impl_``): self's elements all stay, so self gets ``grad``;
+    values get the gradient of the places they were added to."""
+    return grad, apply_op(INDEX, (grad,), (indices, grad._data.shape))
+
+
+INDEX_PUT_IMPL = REGISTRY["index_put_impl"]
+saves_index(INDEX_PUT_IMPL, "indices")  # IndexPutImplBackward0._saved_indices
 
 
 def _skips(part: slice, size: int) -> bool:

@@ -388,6 +388,53 @@ def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
     return apply_inplace(REGISTRY["tril"], self, (), (int(diagonal),))
 
 
+# --- index_put_ ----------------------------------------------------------------------------
+_TYPE_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+               "int8": "Char", "uint8": "Byte", "int16": "Short", "int32": "Int", "int64": "Long",
+               "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def index_put_(self: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
+    """``self[indices] = values`` in place, or ``+=`` with ``accumulate=True`` (a repeated
+    index then adds up rather than the last write winning). ``indices`` is a tuple of
+    index tensors (``None`` takes a whole dimension), as PyTorch's.
+
+    accumulate=False is ``x[i] = v`` (node IndexPutBackward0); accumulate=True records
+    IndexPutImplBackward0, the node PyTorch's index formula records (index's backward is
+    ``zeros.index_put_(index, grad, accumulate=True)``; PyTorch's own Python
+    ``index_put_(..., accumulate=True)`` names its node IndexPutBackward0).
+    """
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError("index_put_(): argument 'indices' (position 1) must be tuple of Tensors, "
+                        f"not {type(indices).__name__}")
+    if not isinstance(values, Tensor):
+        raise TypeError("index_put_(): argument 'values' (position 2) must be Tensor, not "
+                        f"{type(values).__name__}")
+    if values._data.dtype != self._data.dtype:
+        mine, theirs = (_TYPE_NAMES.get(t.dtype.name, t.dtype.name) for t in (self, values))
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{mine} for the destination and {theirs} for the source.")
+    for k, part in enumerate(indices):
+        if not isinstance(part, Tensor):
+            raise TypeError(f"expected Tensor as element {k} in argument 0, but got "
+                            f"{type(part).__name__}")
+    parts, _ = normalize_index(tuple(indices))
+    if len(parts) > self._data.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {self._data.ndim} "
+                         f"(got {len(parts)})")
+    if accumulate:
+        return _index_put_impl_(self, parts, values)
+    return apply_inplace(REGISTRY["index_put"], self, (values,), (parts,), casting="unsafe")
+
+
+def _index_put_impl_(self: Tensor, index: tuple, values: Tensor) -> Tensor:
+    """``values`` added into ``self`` at ``index`` (a tuple of index parts, as ``x[...]``
+    takes), in place: PyTorch's ``_index_put_impl_`` (node IndexPutImplBackward0), which
+    index's backward formula calls on new zeros (_ops/indexing.py)."""
+    return apply_inplace(REGISTRY["index_put_impl"], self, (values,), (index,),
+                         casting="unsafe")
+
+
 # --- t[index] = value ----------------------------------------------------------------------
 def setitem(self: Tensor, index, value) -> None:
     """``self[index] = value``: a number, a tensor or anything ``tensor()`` accepts.

@@ -132,13 +132,15 @@ def _mean_forward(a, dims, keepdim, self_shape, count):
 @defop("mean", _mean_forward, attrs=("dim", "keepdim", "self_sym_sizes", "count"),
        math="grad_self = grad.expand(self_sym_sizes) / count")
 def _mean_all_backward(grad, dim, keepdim, self_sym_sizes, count):
-    """d mean = 1/N for each of the N elements averaged."""
-    return expand(grad, self_sym_sizes) / count
+    """d mean = 1/N for each of the N elements averaged (a division by a number:
+    DivBackward1 under create_graph, as PyTorch's)."""
+    return pointwise.divided(expand(grad, self_sym_sizes), count)
 
 
 def _mean_backward(grad, dim, keepdim, self_sym_sizes, count):
     """d mean = 1/N for each of the N elements averaged over ``dim``."""
-    return expand(_restore_dims(grad, self_sym_sizes, dim, keepdim), self_sym_sizes) / count
+    return pointwise.divided(expand(_restore_dims(grad, self_sym_sizes, dim, keepdim),
+                                    self_sym_sizes), count)
 
 
 MEAN = REGISTRY["mean"]

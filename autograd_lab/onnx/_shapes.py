@@ -107,6 +107,30 @@ def advanced_index(g, out, x, index, self_sym_sizes=None):
     return g.op("Gather", x, _index_value(g, last), axis_i=len(lead))
 
 
+def index_put_impl(g, out, x, values, indices):
+    """``x.index_put_(indices, values, accumulate=True)`` (index's backward formula adds
+    the gradient into zeros this way): ``ScatterND`` with ``reduction="add"``, so a
+    repeated index adds up. The index tensors are the leading parts, of one shape S;
+    ``values`` is expanded to S + x's remaining dimensions (the updates ScatterND reads)."""
+    items = list(indices if isinstance(indices, tuple) else (indices,))
+    while items and isinstance(items[-1], slice) and items[-1] == slice(None):
+        items.pop()
+    if not items or any(isinstance(p, (slice, int, bool, type(None))) or p is Ellipsis
+                        for p in items):
+        raise CannotMap("only index tensors in the leading dimensions (x[i], x[i, j]) are "
+                        "exported for index_put_ with accumulate=True")
+    picks = [_index_value(g, p) for p in items]
+    shapes = {tuple(p.shape) for p in picks}
+    if len(shapes) != 1 or None in shapes:
+        raise CannotMap("index tensors of different shapes are not exported for index_put_")
+    (shape,) = shapes
+    k = len(picks)
+    stacked = g.op("Concat", *[g.op("Unsqueeze", p, g.ints([-1], "axes")) for p in picks],
+                   axis_i=-1)
+    updates = g.op("Expand", values, g.ints(shape + tuple(x.shape[k:]), "shape"))
+    return g.op("ScatterND", x, stacked, updates, reduction_s="add")
+
+
 def select_int(g, out, x, dim, index, self_sym_sizes):
     """``x.select(dim, i)``: ``Gather`` with a 0-d index drops the dimension."""
     return g.op("Gather", x, g.constant(np.asarray(index, np.int64), name="index"),
@@ -215,7 +239,8 @@ ROWS = {
     "squeeze_dims": to_shape, "expand": expand, "t": transpose_t, "transpose": transpose,
     "permute": permute, "unsqueeze": unsqueeze, "narrow": narrow,
     "select": basic_index, "slice": basic_index, "index": advanced_index,
-    "select_int": select_int, "index_select": index_select, "gather": gather,
+    "select_int": select_int, "index_put_impl": index_put_impl,
+    "index_select": index_select, "gather": gather,
     "take_along_dim": take_along_dim, "cat": cat, "stack": stack,
     "split": split, "split_with_sizes": split, "unbind": split,
     "flip": flip, "roll": roll, "repeat": repeat, "tril": trilu(False), "triu": trilu(True),

@@ -302,6 +302,9 @@ def _inplace_problem(node: Node) -> str | None:
     """An in-place op is exported as the value it computes, which is right unless a view
     shares the memory it writes: then the view would not see the change."""
     base = node.args[0]
+    if base.op == "get_attr":
+        return (f"it writes in place into {base.name}, a constant the trace captured (a "
+                "formula's zeros, say): the captured value is the one after the write")
     order = {n: i for i, n in enumerate(node.graph.nodes)}
     if base.meta.get("kind") == "view":
         return f"it writes in place into {base.name}, a view"

@@ -15,7 +15,8 @@ gives ``dim=(0,)``). Families live in their own modules:
 
 A row missing here cannot be exported (``UnsupportedOperatorError``, or a fallthrough node):
 ``erfinv`` (ONNX has no such op), most losses, ``masked_select`` (a size known only at
-run time), scatters and in-place index writes, ``col2im``, ``diagonal``, ``cumprod``.
+run time), scatters and in-place index writes (but ``index_put_impl``, an accumulating
+write: ``ScatterND``), ``col2im``, ``diagonal``, ``cumprod``.
 
 >>> sorted(ROWS)[:5]
 ['abs', 'acos', 'add', 'add_Scalar', 'add_alpha']
