@@ -163,14 +163,49 @@ def _basic_index_forward(a, index, self_shape):
     return a[index]
 
 
+def _one_dim_part(index: tuple, ndim: int):
+    """``(dim, part)`` when ``index`` applies one int or one forward slice to one
+    dimension (the rest ``...`` and whole slices): ``x[0]``, ``x[:, 1:3]``; else None."""
+    explicit = sum(1 for p in index if p is not Ellipsis)
+    found, dim = None, 0
+    for part in index:
+        if part is Ellipsis:
+            dim += ndim - explicit
+            continue
+        if part is None or not isinstance(part, (slice, int, np.integer)) \
+                or isinstance(part, bool):
+            return None
+        if part != slice(None):
+            if found is not None:
+                return None
+            found = (dim, part)
+        dim += 1
+    return found
+
+
 def _getitem_backward(grad, index, self_sym_sizes):
-    """The picked elements send their gradients back to where they came from."""
+    """The picked elements send their gradients back to where they came from: PyTorch's
+    select_backward / slice_backward (rows in views.py) for one int or one slice, else
+    zeros with grad placed at ``index``."""
+    one = _one_dim_part(index, len(self_sym_sizes))
+    if one is not None:
+        dim, part = one
+        size = self_sym_sizes[dim]
+        if isinstance(part, slice):
+            start, end, step = part.indices(size)
+            if step > 0:
+                return apply_op(REGISTRY["slice_backward"], (grad,),
+                                (tuple(self_sym_sizes), dim, start, max(end, start), step))
+        else:
+            i = int(part)
+            return apply_op(REGISTRY["select_backward"], (grad,),
+                            (tuple(self_sym_sizes), dim, i + size if i < 0 else i))
     return index_put_zeros(grad, index, self_sym_sizes)
 
 
 defop("select", _basic_index_forward, attrs=("index", "self_sym_sizes"),
                      node_name="SelectBackward0", view=True,
-      math="grad_self = zeros(self_sym_sizes);  grad_self[index] = grad")(_getitem_backward)
+      math="grad_self = select_backward(grad, self_sym_sizes, dim, index)")(_getitem_backward)
 
 
 SELECT = REGISTRY["select"]
@@ -178,7 +213,8 @@ SELECT = REGISTRY["select"]
 
 defop("slice", _basic_index_forward, attrs=("index", "self_sym_sizes"),
                     node_name="SliceBackward0", view=True,
-      math="grad_self = zeros(self_sym_sizes);  grad_self[index] = grad")(_getitem_backward)
+      math=("grad_self = slice_backward(grad, self_sym_sizes, dim, start, end, step)  "
+            "(a negative step: zeros with grad_self[index] = grad)"))(_getitem_backward)
 
 
 SLICE = REGISTRY["slice"]

@@ -17,7 +17,7 @@ from .._tensor import Tensor, _wrap_dim
 from ._apply import apply_multi_op, apply_op
 from ._args import ALL_DIMS, int_arg, ints_arg, not_a_tensor
 from ._table import REGISTRY, defop
-from .indexing import cat, in_c_order, index_put_zeros, stack
+from .indexing import cat, in_c_order, stack
 
 __all__ = ["reshape", "view", "transpose", "permute", "t", "expand", "expand_as", "squeeze",
            "unsqueeze", "flatten", "broadcast_to", "movedim", "mT", "narrow", "select",
@@ -371,11 +371,35 @@ def _narrow_forward(a, dim, start, end, step, self_shape):
        math="grad_self = zeros(self_sym_sizes);  grad_self[start:end:step along dim] = grad")
 def _narrow_backward(grad, dim, start, end, step, self_sym_sizes):
     """out = self[..., start:end:step, ...] along dim: d out / d self places grad back
-    into those positions of a zero tensor of self's shape."""
-    return index_put_zeros(grad, _along(dim, slice(start, end, step)), self_sym_sizes)
+    into those positions of a zero tensor of self's shape (PyTorch's slice_backward)."""
+    return slice_backward(grad, self_sym_sizes, dim, start, end, step)
 
 
 NARROW = REGISTRY["narrow"]
+
+
+def _slice_backward_forward(g, input_sizes, dim, start, end, step):
+    out = np.zeros(input_sizes, dtype=g.dtype)
+    out[_along(dim, slice(start, end, step))] = g
+    return out
+
+
+@defop("slice_backward", _slice_backward_forward,
+       attrs=("input_sizes", "dim", "start", "end", "step"),
+       math="grad_self = grad.slice(dim, start, end, step)")
+def _slice_backward_backward(grad, input_sizes, dim, start, end, step):
+    """Placing values in a slice of zeros is undone by reading that slice back."""
+    return apply_op(NARROW, (grad,), (dim, start, end, step, grad._data.shape))
+
+
+SLICE_BACKWARD = REGISTRY["slice_backward"]
+
+
+def slice_backward(grad: Tensor, input_sizes, dim: int, start: int, end: int,
+                   step: int) -> Tensor:
+    """Zeros of ``input_sizes`` with ``grad`` in ``start:end:step`` along ``dim``
+    (SliceBackwardBackward0 under create_graph, as PyTorch's)."""
+    return apply_op(SLICE_BACKWARD, (grad,), (tuple(input_sizes), dim, start, end, step))
 
 
 def _select_forward(a, dim, index, self_shape):
@@ -386,11 +410,34 @@ def _select_forward(a, dim, index, self_shape):
        node_name="SelectBackward0", view=True,
        math="grad_self = zeros(self_sym_sizes);  grad_self.select(dim, index) = grad")
 def _select_int_backward(grad, dim, index, self_sym_sizes):
-    """out = self.select(dim, index): grad goes back to that slice, zeros elsewhere."""
-    return index_put_zeros(grad, _along(dim, index), self_sym_sizes)
+    """out = self.select(dim, index): grad goes back to that slice, zeros elsewhere
+    (PyTorch's select_backward)."""
+    return select_backward(grad, self_sym_sizes, dim, index)
 
 
 SELECT_INT = REGISTRY["select_int"]
+
+
+def _select_backward_forward(g, input_sizes, dim, index):
+    out = np.zeros(input_sizes, dtype=g.dtype)
+    out[_along(dim, index)] = g
+    return out
+
+
+@defop("select_backward", _select_backward_forward, attrs=("input_sizes", "dim", "index"),
+       math="grad_self = grad.select(dim, index)")
+def _select_backward_backward(grad, input_sizes, dim, index):
+    """Placing values in one slice of zeros is undone by selecting that slice back."""
+    return apply_op(SELECT_INT, (grad,), (dim, index, grad._data.shape))
+
+
+SELECT_BACKWARD = REGISTRY["select_backward"]
+
+
+def select_backward(grad: Tensor, input_sizes, dim: int, index: int) -> Tensor:
+    """Zeros of ``input_sizes`` with ``grad`` at ``index`` along ``dim``
+    (SelectBackwardBackward0 under create_graph, as PyTorch's)."""
+    return apply_op(SELECT_BACKWARD, (grad,), (tuple(input_sizes), dim, index))
 
 
 def _diagonal_view(a: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:

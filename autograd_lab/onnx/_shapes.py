@@ -107,6 +107,40 @@ def advanced_index(g, out, x, index, self_sym_sizes=None):
     return g.op("Gather", x, _index_value(g, last), axis_i=len(lead))
 
 
+def _pad_along(g, x, ndim, dim, before, after):
+    """``x`` (``ndim`` dims) with ``before`` zeros ahead of it and ``after`` behind it
+    along ``dim``."""
+    pads = [0] * (2 * ndim)
+    pads[dim], pads[ndim + dim] = before, after
+    return g.op("Pad", x, g.ints(pads, "pads"))
+
+
+def select_backward(g, out, grad, input_sizes, dim, index):
+    """Zeros with ``grad`` at ``index`` along ``dim``: grad unsqueezed there, then padded."""
+    dim = axis(dim, len(input_sizes))
+    grad = g.op("Unsqueeze", grad, g.ints([dim], "axes"))
+    return _pad_along(g, grad, len(input_sizes), dim, index, input_sizes[dim] - index - 1)
+
+
+def slice_backward(g, out, grad, input_sizes, dim, start, end, step):
+    """Zeros with ``grad`` in ``start:end:step`` along ``dim``. A step > 1 spreads grad
+    out first: each element followed by step - 1 zeros (a new axis padded, then merged),
+    cut where the dimension ends; then padded to place."""
+    dim = axis(dim, len(input_sizes))
+    size, shape = input_sizes[dim], list(grad.shape)
+    n = shape[dim]
+    if step > 1 and n:
+        spread = _pad_along(g, g.op("Unsqueeze", grad, g.ints([dim + 1], "axes")),
+                            len(shape) + 1, dim + 1, 0, step - 1)
+        shape[dim] = n * step
+        grad = reshape(g, spread, shape)
+        length = min(n * step, size - start)
+        if length < n * step:
+            grad = slice_(g, grad, [0], [length], [dim])
+        n = length
+    return _pad_along(g, grad, len(shape), dim, start, size - start - n)
+
+
 def index_put_impl(g, out, x, values, indices):
     """``x.index_put_(indices, values, accumulate=True)`` (index's backward formula adds
     the gradient into zeros this way): ``ScatterND`` with ``reduction="add"``, so a
@@ -240,6 +274,7 @@ ROWS = {
     "permute": permute, "unsqueeze": unsqueeze, "narrow": narrow,
     "select": basic_index, "slice": basic_index, "index": advanced_index,
     "select_int": select_int, "index_put_impl": index_put_impl,
+    "select_backward": select_backward, "slice_backward": slice_backward,
     "index_select": index_select, "gather": gather,
     "take_along_dim": take_along_dim, "cat": cat, "stack": stack,
     "split": split, "split_with_sizes": split, "unbind": split,

@@ -171,6 +171,20 @@ GRAPHS = {
                      "IndexPutImplBackward0(None, AccumulateGrad)", 1),
     "x[i, j]": (lambda L, x: x[L.tensor([0, 1]), L.tensor([2, 2])],
                 "IndexPutImplBackward0(None, AccumulateGrad)", 1),
+    "x[0]": (lambda L, x: x[0], "SelectBackwardBackward0(AccumulateGrad)", 0),
+    "x[:, -1]": (lambda L, x: x[:, -1], "SelectBackwardBackward0(AccumulateGrad)", 0),
+    "x.select(1, 2)": (lambda L, x: x.select(1, 2), "SelectBackwardBackward0(AccumulateGrad)", 0),
+    "x[1:]": (lambda L, x: x[1:], "SliceBackwardBackward0(AccumulateGrad)", 0),
+    "x[:, ::2]": (lambda L, x: x[:, ::2], "SliceBackwardBackward0(AccumulateGrad)", 0),
+    "x.narrow(1, 1, 2)": (lambda L, x: x.narrow(1, 1, 2),
+                          "SliceBackwardBackward0(AccumulateGrad)", 0),
+    "x[1, 0]": (lambda L, x: x[1, 0],
+                "SelectBackwardBackward0(SelectBackwardBackward0(AccumulateGrad))", 0),
+    "x[:, 1:][0]": (lambda L, x: x[:, 1:][0],
+                    "SliceBackwardBackward0(SelectBackwardBackward0(AccumulateGrad))", 0),
+    "x.chunk(3, 1)[1]": (lambda L, x: x.chunk(3, 1)[1],
+                         "CatBackward0(None, AccumulateGrad, None)", 0),
+    "x.unbind()[1]": (lambda L, x: x.unbind()[1], "StackBackward0(None, AccumulateGrad)", 0),
     "mean()": (lambda L, x: x.mean(), "DivBackward1(ExpandBackward0(AccumulateGrad))", 0),
     "mean(1)": (lambda L, x: x.mean(1),
                 "DivBackward1(ExpandBackward0(UnsqueezeBackward0(AccumulateGrad)))", 0),
@@ -283,3 +297,33 @@ def test_index_put_refuses_bad_input_as_pytorch(name):
     assert kind in (TypeError, IndexError, RuntimeError)
     torch = pytest.importorskip("torch")
     assert (kind, message) == _error(BAD_INDEX_PUT[name], torch)
+
+
+# program on x (2, 3) -> the gradient of gradient of sum(w * g) with respect to v, by hand
+SECOND_ORDER = {
+    "x[1]": (lambda x: x[1], [4.0, 5.0, 6.0]),
+    "x[:, 1:]": (lambda x: x[:, 1:], [[2.0, 3.0], [5.0, 6.0]]),
+    "x[:, ::2]": (lambda x: x[:, ::2], [[1.0, 3.0], [4.0, 6.0]]),
+    "x.select(1, -1)": (lambda x: x.select(1, -1), [3.0, 6.0]),
+}
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
+def test_select_and_slice_backward_send_back_what_they_placed(name):
+    """SelectBackwardBackward0 / SliceBackwardBackward0 pick out again the elements their
+    formula placed: d/dv sum(w * select_backward(v)) = w.select(...)."""
+    pick, want = SECOND_ORDER[name]
+    x = al.tensor(X, requires_grad=True)
+    w = al.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    v = al.ones_like(pick(x)).requires_grad_()
+    (g,) = al.autograd.grad(pick(x), [x], grad_outputs=v, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), _placed(pick))  # v is ones
+    (gv,) = al.autograd.grad((g * w).sum(), [v])
+    np.testing.assert_allclose(gv.numpy(), want)
+
+
+def _placed(pick):
+    """Ones where ``pick`` reads x (2, 3), zeros elsewhere."""
+    marks = al.zeros(2, 3)
+    pick(marks).fill_(1.0)
+    return marks.numpy()
