@@ -214,7 +214,7 @@ SELECT = REGISTRY["select"]
 defop("slice", _basic_index_forward, attrs=("index", "self_sym_sizes"),
                     node_name="SliceBackward0", view=True,
       math=("grad_self = slice_backward(grad, self_sym_sizes, dim, start, end, step)  "
-            "(a negative step: zeros with grad_self[index] = grad)"))(_getitem_backward)
+            "(step < 0: grad_self[index] = grad)"))(_getitem_backward)
 
 
 SLICE = REGISTRY["slice"]
