@@ -18,7 +18,7 @@ from ._errors import broadcast_mismatch
 from ._kernels import matmul_forward
 from ._table import REGISTRY, defop
 from .conversion import clone
-from .views import expand, reshape, transpose, unsqueeze
+from .views import expand, reshape, t, transpose, unsqueeze
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm"]
 
@@ -75,6 +75,12 @@ def _mT(x: Tensor) -> Tensor:  # noqa: N802
     return transpose(x, -2, -1)
 
 
+def _transposed(x: Tensor) -> Tensor:
+    """The transpose PyTorch's matrix formulas take: ``t()`` of a matrix (TBackward0 under
+    create_graph), ``transpose(-2, -1)`` of a batch of them (TransposeBackward0)."""
+    return t(x) if x.ndim == 2 else transpose(x, -2, -1)
+
+
 # --- the rows ---------------------------------------------------------------------------
 # The 2-D row keeps the name "matmul" (programs show ``ops.matmul``; al.onnx maps it).
 @defop("matmul", matmul_forward, inputs=("self", "mat2"), save=("self", "mat2"),
@@ -87,8 +93,8 @@ def _mm_backward(grad, self, mat2, *, needs_input_grad=(True, True)):
     a gradient nobody needs is not computed at all.
     """
     want_self, want_mat2 = needs_input_grad
-    return (grad @ _mT(mat2) if want_self else None,
-            _mT(self) @ grad if want_mat2 else None)
+    return (grad @ _transposed(mat2) if want_self else None,
+            _transposed(self) @ grad if want_mat2 else None)
 
 
 MM = REGISTRY["matmul"]
@@ -106,8 +112,8 @@ BMM = REGISTRY["bmm"]
 def _mv_backward(grad, self, vec, *, needs_input_grad=(True, True)):
     """y = A v gives dA = dy vᵀ (an outer product) and dv = Aᵀ dy."""
     want_self, want_vec = needs_input_grad
-    return (unsqueeze(grad, -1) * unsqueeze(vec, 0) if want_self else None,
-            mv(_mT(self), grad) if want_vec else None)
+    return (unsqueeze(grad, -1) * vec if want_self else None,
+            mv(t(self), grad) if want_vec else None)
 
 
 MV = REGISTRY["mv"]
@@ -165,8 +171,8 @@ def _addmm_backward(grad, mat1, mat2, *, needs_input_grad=(True, True, True)):
     back), the product's operands as in ``mm``."""
     _, want_mat1, want_mat2 = needs_input_grad
     return (grad,
-            grad @ _mT(mat2) if want_mat1 else None,
-            _mT(mat1) @ grad if want_mat2 else None)
+            grad @ _transposed(mat2) if want_mat1 else None,
+            _transposed(mat1) @ grad if want_mat2 else None)
 
 
 ADDMM = REGISTRY["addmm"]
@@ -325,7 +331,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """``input[i] * vec2[j]``: PyTorch's graph, a ``MulBackward0`` of two views."""
     _check_tensors("outer", input=input, vec2=vec2)
-    for name, t in (("self", input), ("vec2", vec2)):
-        if t.ndim != 1:
-            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+    for name, tensor in (("self", input), ("vec2", vec2)):
+        if tensor.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {tensor.ndim}-D")
     return reshape(input, input.shape[0], 1) * vec2

@@ -208,11 +208,12 @@ _saving_its_number(MUL_SCALAR)
 @defop("div", quiet(promoting(np.true_divide, int_to_float=True), "true_divide"),
        inputs=("self", "other"), save=("self", "other"), save_when={"self": "other"},
        runs_on_arrays=True,
-       math="grad_self = grad / other;  grad_other = -grad * self / other²")
+       math="grad_self = grad / other;  grad_other = -grad * ((self / other) / other)")
 def _div_backward(grad, self, other, *, needs_input_grad=(True, True)):
-    """d(self/other)/dself = 1/other, d(self/other)/dother = -self/other**2."""
+    """d(self/other)/dself = 1/other, d(self/other)/dother = -self/other**2, written as
+    PyTorch's formula (-grad * ((self / other) / other)), so create_graph records its ops."""
     return (grad / other if needs_input_grad[0] else None,
-            -grad * self / (other * other) if needs_input_grad[1] else None)
+            -grad * ((self / other) / other) if needs_input_grad[1] else None)
 
 
 DIV = REGISTRY["div"]
@@ -595,10 +596,10 @@ ATAN = REGISTRY["atan"]
        inputs=("grad_output", "output"), save=("grad_output", "output"),
        node_name="TanhBackwardBackward0",
        math=("grad_grad_output = tanh_backward(grad, output);  "
-             "grad_output = -2 * output * grad * grad_output"))
+             "grad_output = grad * (-2 * output * grad_output)"))
 def _tanh_backward_backward(grad, grad_output, output):
     """``grad_output * (1 - output²)`` is linear in grad_output; d/doutput = -2 output."""
-    return tanh_backward(grad, output), scale(output, -2) * grad * grad_output
+    return tanh_backward(grad, output), grad * (scale(output, -2) * grad_output)
 
 
 TANH_BACKWARD = REGISTRY["tanh_backward"]
