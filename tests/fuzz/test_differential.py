@@ -159,6 +159,21 @@ KNOWN = [
      {"match": lambda s, w, a, b, c: (
          s[0] == "inplace" and a[1] == "ok" and b[1:] == ("raised", "RuntimeError")
          and c["inplace_theirs"]["zero_tensor"] and not c["inplace"]["zero_tensor"])}),
+    ("engine (PyTorch's ZeroTensor)",
+     "the _version of a gradient one of whose paths brings a ZeroTensor (a second "
+     "derivative through SgnBackward0, abs's formula): PyTorch's engine takes the other "
+     "path's gradient as the sum (version 0), ours sums it into ordinary zeros in place "
+     "(version 1); seen also through the views and in-place ops of that gradient",
+     {"match": lambda s, w, a, b, c: (
+         "version" in w and a > b and "SgnBackward0" in (c["grad_graph"] or set()))}),
+    ("in-place ops (undefined in PyTorch)",
+     "the value an in-place op writes when its input overlaps the view written to in a "
+     "way PyTorch's overlap check calls \"too hard\" (x.t().mul_(x.diagonal())): PyTorch "
+     "does not refuse it and reads elements it has already written, in its loop's order "
+     "(its docs leave such writes undefined); ours reads the values from before the op",
+     {"match": lambda s, w, a, b, c: (
+         s[0] == "inplace" and "value" in w
+         and (c["inplace_theirs"] or {}).get("overlap") == "too hard")}),
     ("engine (versions of gradients made by formulas)",
      "a gradient autograd.grad returned (or a view of one) has a lower _version here when "
      "its graph has a node whose PyTorch formula writes its result in place and ours does "
