@@ -34,6 +34,7 @@ from .nn import (
 )
 from .pointwise import _sigmoid_forward
 from .reductions import (
+    _AllDims,
     _dof,
     _mean_forward,
     _restore_dims_array,
@@ -185,8 +186,14 @@ def _sum_to_size_backward_arrays(grad, size, self_sym_sizes):
     return _expand_forward(grad, self_sym_sizes, grad.shape)
 
 
+def _all_dims(dim) -> bool:
+    return isinstance(dim, _AllDims)
+
+
 @arrays_for("var")
 def _var_backward_arrays(grad, self, dim, correction, keepdim):
+    if _dof(self.shape, dim, correction) <= 0 and (_all_dims(dim) or not self.shape):
+        return grad * np.where(self == self.mean(), np.nan, np.inf)  # as the Tensor formula
     scale = float(np.float64(2.0) / np.float64(_dof(self.shape, dim, correction)))
     count = int(np.prod([self.shape[d] for d in dim])) if self.shape else 1
     centred = self - _mean_forward(self, dim, True, None, count)

@@ -408,6 +408,8 @@ def sum_to_size(input: Tensor, *size) -> Tensor:
         return input
     if not expands_to(size, input._data.shape):
         raise RuntimeError(f"size {list(size)} is not expandable to size {list(input.shape)}")
+    if size == ():  # PyTorch's sum_to: a plain sum (SumBackward0) down to a 0-d tensor
+        return sum(input)
     lead = input._data.ndim - len(size)
     if not lead:
         return apply_op(SUM_TO_SIZE, (input,), (size, input._data.shape))
@@ -559,8 +561,9 @@ def _var_formula(grad, self, dim, correction, keepdim):
     with np.errstate(divide="ignore"):  # N - correction = 0: inf, as PyTorch's 2.0 / 0.0
         two_over_dof = float(np.float64(2.0) / np.float64(dof))
     if isinstance(dim, _AllDims) or not shape:
-        if dof <= 0:  # (the forward floors N - correction at 0; so does this)
-            two_over_dof = float("inf")
+        if dof <= 0:  # 2 / (N - correction) is inf: PyTorch's formula says so outright,
+            # inf everywhere, nan where self is the mean (inf * 0), without recording self
+            return grad * pointwise.where(self == self.mean(), float("nan"), float("inf"))
         return pointwise.scale(grad, two_over_dof) * (self - self.mean())
     grad = _unsqueeze_multiple(grad, shape, dim, keepdim)
     return pointwise.scale(grad, two_over_dof) * (self - self.mean(dim, keepdim=True))

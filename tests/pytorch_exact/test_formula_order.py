@@ -49,7 +49,21 @@ def _tanh_second(L):
     return L.autograd.grad(g.sum(), [x], create_graph=True)
 
 
+def _mul_by_0d(L):
+    x, c = _leaves(L, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], 0.5)
+    return L.autograd.grad((x * c).sum(), [c], create_graph=True)
+
+
+def _var_no_dof(L):
+    (x,) = _leaves(L, [1.0, 2.0])
+    return L.autograd.grad(x.var(correction=2), [x], create_graph=True)
+
+
 CASES = {
+    # a gradient summed back to a 0-d input: PyTorch's sum_to is a plain sum() then
+    "mul_by_0d": (_mul_by_0d, [("SumBackward0", (("MulBackward0", (None, ACC)),))]),
+    # N - correction <= 0 over all dims: grad * where(self == mean, nan, inf), nothing recorded
+    "var_no_dof": (_var_no_dof, [None]),
     # mv: grad_self = grad.unsqueeze(-1) * vec (the vector as it is), grad_vec = self.t() @ grad
     "mv": (_mv_grads, [("MulBackward0", (None, ACC)),
                        ("MvBackward0", (("TBackward0", (ACC,)), None))]),
@@ -83,3 +97,13 @@ def test_formula_matches_torch(name):
     assert [chain(g.grad_fn) for g in theirs] == expected
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12)
+
+
+def test_var_without_degrees_of_freedom_is_inf_or_nan_as_pytorch():
+    """2 / (N - correction) is inf: every element's gradient is inf (not -inf below the
+    mean), nan where an element is the mean; in both formula settings."""
+    for fast in (True, False):
+        with al.autograd.fast_formulas(fast):
+            x = al.tensor([1.0, 2.0, 1.5], dtype=al.float64, requires_grad=True)
+            x.var(correction=3).backward()
+            assert x.grad.tolist()[:2] == [float("inf")] * 2 and np.isnan(x.grad.tolist()[2])
