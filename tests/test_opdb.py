@@ -215,6 +215,10 @@ NOT_OP_METHODS = {
     "double", "float", "long", "type_as", "cpu",
     # a question about the memory layout, not an op
     "is_contiguous",
+    # private: the in-place add index's backward formula makes (PyTorch's
+    # _index_put_impl_); tested in tests/pytorch_exact/test_formula_versions.py and
+    # through index's entries (their gradients and second order run it)
+    "_index_put_impl_",
 }
 # ``al.special`` and ``al.nn.functional`` entries are named by their path.
 NAMESPACES = {"special": al.special, "nn.functional": al.nn.functional}

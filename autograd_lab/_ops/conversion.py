@@ -7,7 +7,7 @@ import numpy as np
 from .. import _dtypes
 from .._tensor import Tensor
 from ..autograd import recording
-from ._apply import apply_op
+from ._apply import apply_op, wrap_unrowed
 from ._args import not_a_tensor
 from ._table import REGISTRY, defop
 
@@ -89,6 +89,20 @@ def to(input: Tensor, *args, **kwargs) -> Tensor:
     if np_dtype == input._data.dtype:
         return input
     return apply_op(TO, (input,), (np_dtype, input._data.dtype))
+
+
+def new_zeros(like: Tensor, size: tuple) -> Tensor:
+    """Zeros of ``like``'s dtype, as PyTorch's ``like.new_zeros(size)``: the memory a
+    formula writes its result into (index's, max's). An op, not a bare array, so a traced
+    program makes the zeros itself on each run (Note [Recording ops])."""
+    return wrap_unrowed("new_zeros", np.zeros(size, like._data.dtype), (like,), (tuple(size),))
+
+
+def new_empty(like: Tensor, size: tuple) -> Tensor:
+    """Memory of ``like``'s dtype with any values in it, as PyTorch's ``new_empty``: for a
+    formula that writes every element before reading (max(dim)'s ``zero_`` then
+    ``scatter_``, PyTorch's ``at::zeros``)."""
+    return wrap_unrowed("new_empty", np.empty(size, like._data.dtype), (like,), (tuple(size),))
 
 
 def detach(input: Tensor) -> Tensor:

@@ -22,6 +22,7 @@ from ._errors import broadcast_mismatch
 from ._node import OpNode, node_class
 from ._promotion import result_type
 from ._table import REGISTRY, defop
+from .conversion import new_zeros
 
 __all__ = ["getitem", "cat", "stack", "index_put_zeros", "normalize_index", "gather", "scatter",
            "index_select", "masked_fill", "masked_select", "triu", "tril", "SCATTER_SPECS",
@@ -230,7 +231,7 @@ def _index_backward(grad, index, self_sym_sizes):
     place at ``index`` (``index_put_(index, grad, accumulate=True)``, which is PyTorch's
     ``_index_put_impl_``), so the result has version 1 (Note [Formulas that write their
     result in place] in _table.py) and create_graph records IndexPutImplBackward0."""
-    zeros = Tensor(np.zeros(self_sym_sizes, grad._data.dtype))
+    zeros = new_zeros(grad, self_sym_sizes)
     return zeros._index_put_impl_(index, grad)  # in _ops/inplace.py
 
 
@@ -313,6 +314,14 @@ def _index_put_impl_backward(grad, indices):
 
 INDEX_PUT_IMPL = REGISTRY["index_put_impl"]
 saves_index(INDEX_PUT_IMPL, "indices")  # IndexPutImplBackward0._saved_indices
+
+# The same op called by a user, ``x.index_put_(indices, values, accumulate=True)``: PyTorch
+# names its node IndexPutBackward0 (it goes through index_put_, which calls the impl).
+defop("index_put_accumulate", _index_put_impl_forward, inputs=("self", "values"),
+      attrs=("indices",), node_name="IndexPutBackward0",
+      math="grad_self = grad;  grad_values = grad[indices]  (summed to values' shape)"
+      )(_index_put_impl_backward)
+saves_index(REGISTRY["index_put_accumulate"], "indices")
 
 
 def _skips(part: slice, size: int) -> bool:

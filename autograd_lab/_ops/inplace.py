@@ -399,10 +399,9 @@ def index_put_(self: Tensor, indices, values: Tensor, accumulate: bool = False) 
     index then adds up rather than the last write winning). ``indices`` is a tuple of
     index tensors (``None`` takes a whole dimension), as PyTorch's.
 
-    accumulate=False is ``x[i] = v`` (node IndexPutBackward0); accumulate=True records
-    IndexPutImplBackward0, the node PyTorch's index formula records (index's backward is
-    ``zeros.index_put_(index, grad, accumulate=True)``; PyTorch's own Python
-    ``index_put_(..., accumulate=True)`` names its node IndexPutBackward0).
+    Either way the node is IndexPutBackward0, as PyTorch's. (Index's backward formula
+    calls the accumulating write as PyTorch's formula does, ``_index_put_impl_``: node
+    IndexPutImplBackward0.)
     """
     if not isinstance(indices, (tuple, list)):
         raise TypeError("index_put_(): argument 'indices' (position 1) must be tuple of Tensors, "
@@ -423,7 +422,8 @@ def index_put_(self: Tensor, indices, values: Tensor, accumulate: bool = False) 
         raise IndexError(f"too many indices for tensor of dimension {self._data.ndim} "
                          f"(got {len(parts)})")
     if accumulate:
-        return _index_put_impl_(self, parts, values)
+        return apply_inplace(REGISTRY["index_put_accumulate"], self, (values,), (parts,),
+                             casting="unsafe")
     return apply_inplace(REGISTRY["index_put"], self, (values,), (parts,), casting="unsafe")
 
 

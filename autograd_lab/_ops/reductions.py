@@ -23,6 +23,7 @@ from ._apply import apply_op, wrap_unrowed
 from ._args import ALL_DIMS, ints_arg, no_none_dim, not_a_tensor
 from ._kernels import BLAS_DTYPES, partial_sum, sum_to_forward
 from ._table import REGISTRY, defop
+from .conversion import new_empty, new_zeros
 from .indexing import cat, in_c_order, index_arrays, masked_fill, saves_index
 from .views import expand, flip, movedim, narrow, reshape, unsqueeze, view
 
@@ -195,7 +196,7 @@ def _evenly_distribute_backward(grad, self, result, dim, keepdim):
     in place where the mask holds (version 1: Note [Formulas that write their result in
     place] in _table.py)."""
     hit = (self != self) if bool((result != result)._data) else (self == result)
-    zeros = Tensor(np.zeros(self._data.shape, grad._data.dtype))
+    zeros = new_zeros(grad, self._data.shape)
     return zeros.masked_fill_(hit, grad / hit.sum())
 
 
@@ -237,7 +238,7 @@ def _select_dim_backward(grad, dim, keepdim, indices, self_sym_sizes):
     ``indices``. Its zeros are ``at::zeros``, empty memory then ``zero_``, a write of its
     own: the result has version 2 (Note [Formulas that write their result in place] in
     _table.py)."""
-    out = Tensor(np.empty(self_sym_sizes, grad._data.dtype))
+    out = new_empty(grad, self_sym_sizes)
     out.zero_()
     if not keepdim and self_sym_sizes:
         grad, indices = unsqueeze(grad, dim), unsqueeze(indices, dim)

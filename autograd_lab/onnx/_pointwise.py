@@ -269,6 +269,12 @@ def topk_indices(g, out, x, k, dim, largest, sorted):  # noqa: A002 - PyTorch's 
     return indices
 
 
+def new_zeros(g, out, like, size):
+    """A formula's zeros (or the memory it writes every element of): a constant of its
+    shape and dtype, made in the model, as the program makes it."""
+    return g.constant(np.zeros(size, out.dtype), name="zeros")
+
+
 UNROWED = {
     "eq": comparison("Equal"), "ne": comparison("Equal", negate=True),
     "lt": comparison("Less"), "le": comparison("LessOrEqual"),
@@ -277,4 +283,5 @@ UNROWED = {
     "logical_not": logical("Not"),
     "argmax": arg_reduce("ArgMax"), "argmin": arg_reduce("ArgMin"),
     "detach": identity, "topk_indices": topk_indices,
+    "new_zeros": new_zeros, "new_empty": new_zeros,
 }

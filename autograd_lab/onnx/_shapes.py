@@ -182,6 +182,17 @@ def gather(g, out, x, dim, index, self_sym_sizes):
     return g.op("GatherElements", x, _index_value(g, index), axis_i=axis(dim, len(x.shape)))
 
 
+def scatter(g, out, x, src, dim, index, src_sym_sizes):
+    """``ScatterElements``: src's corner of index's shape written at index along dim (a
+    repeated index: one of the writes wins, as in autograd_lab and PyTorch)."""
+    index = _index_value(g, index)
+    if tuple(src.shape) != tuple(index.shape):
+        n = len(index.shape)
+        src = slice_(g, src, [0] * n, list(index.shape), list(range(n)))
+    return g.op("ScatterElements", x, index, cast(g, src, out.dtype),
+                axis_i=axis(dim, len(x.shape)))
+
+
 def take_along_dim(g, out, x, indices, dim, self_sym_sizes):
     """``GatherElements``; ``dim=None`` reads the flattened tensor; indices (and x, off
     ``dim``) broadcast to the output's shape first, as ``take_along_dim`` broadcasts."""
@@ -274,8 +285,9 @@ ROWS = {
     "permute": permute, "unsqueeze": unsqueeze, "narrow": narrow,
     "select": basic_index, "slice": basic_index, "index": advanced_index,
     "select_int": select_int, "index_put_impl": index_put_impl,
+    "index_put_accumulate": index_put_impl,
     "select_backward": select_backward, "slice_backward": slice_backward,
-    "index_select": index_select, "gather": gather,
+    "index_select": index_select, "gather": gather, "scatter": scatter,
     "take_along_dim": take_along_dim, "cat": cat, "stack": stack,
     "split": split, "split_with_sizes": split, "unbind": split,
     "flip": flip, "roll": roll, "repeat": repeat, "tril": trilu(False), "triu": trilu(True),

@@ -5,7 +5,8 @@
 came from. A row's non-tensor arguments are keywords named as the row names them
 (``ops.sum(x, dim=(0,), keepdim=False, self_sym_sizes=(3,))``); an in-place op is its
 row's name with a trailing underscore (``ops.mul_scalar_(y, other=2.0)``). The few ops
-without a row (comparisons, ``argmax``, ``detach``) call the public function.
+without a row (comparisons, ``argmax``, ``detach``, a formula's ``new_zeros``) call the
+public function.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def _unrowed() -> dict:
     from .._ops import conversion, pointwise, reductions
 
     table = {"topk_indices": _topk_indices, "detach": conversion.detach,
+             "new_zeros": conversion.new_zeros, "new_empty": conversion.new_empty,
              "argmax": reductions.argmax, "argmin": reductions.argmin}
     for name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                  "logical_not"):

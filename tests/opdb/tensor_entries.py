@@ -607,3 +607,30 @@ _add(
     OpInfo("special.erfinv", al.special.erfinv, _special_samples(-0.9, 0.9), ref=_erfinv_ref,
            method="erfinv"),
 )
+
+
+def _index_put_samples(rng):
+    yield SampleInput(make(rng, (3, 4)), ((index([2, 0]),), make(rng, (2, 4))), name="rows")
+    yield SampleInput(make(rng, (3, 4)), ((index([0, 2, 0]), index([1, 3, 1])),
+                                          make(rng, (3,))), {"accumulate": True},
+                      name="accumulate_repeated")
+    yield SampleInput(make(rng, (3, 4)), ((index([1]),), make(rng, ())), name="broadcast_value")
+
+
+def _index_put(x, indices, values, accumulate=False):
+    """The out-of-place form PyTorch calls index_put: a clone written in place."""
+    return x.clone().index_put_(indices, values, accumulate)
+
+
+def _index_put_ref(a, indices, values, accumulate=False):
+    out = a.copy()
+    where = tuple(arr(i) for i in indices)
+    if accumulate:
+        np.add.at(out, where, arr(values))
+    else:
+        out[where] = arr(values)
+    return out
+
+
+_add(OpInfo("index_put", _index_put, _index_put_samples, ref=_index_put_ref,
+            inplace="index_put_"))
