@@ -168,11 +168,11 @@ def _topk_first(records: list) -> tuple[list, dict]:
 def _node_name(record) -> str:
     """The op's name as a value name: ``add`` for the row ``add_scalar`` (fx names values
     by op, not overload), ``mul_`` for an in-place ``mul``, ``topk`` for its indices."""
-    name = record.name.split("::")[-1].split(":")[-1].split(".")[0]
-    for suffix in ("_scalar", "_tensor"):
+    name = record.name.split("::")[-1].split(":")[-1].split(".")[0].lower()
+    for suffix in ("_scalar", "_tensor"):  # also PyTorch's overload names, div_Scalar
         if name.endswith(suffix):
             name = name[: -len(suffix)]
-    return name.lower() + ("_" if record.kind == "inplace" else "")
+    return name + ("_" if record.kind == "inplace" else "")
 
 
 def _returns_tuple(target) -> bool:
