@@ -791,8 +791,7 @@ MINIMUM = REGISTRY["minimum"]
 def _where_backward(grad, condition):
     """where(c, a, b): the gradient goes to a where c holds, to b elsewhere. The condition
     (bools) is no graph input: the node's edges are a's and b's alone, as in PyTorch."""
-    zero = grad * 0
-    return where(condition, grad, zero), where(condition, zero, grad)
+    return where(condition, grad, 0), where(condition, 0, grad)
 
 
 WHERE = REGISTRY["where"]

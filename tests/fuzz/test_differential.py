@@ -105,19 +105,6 @@ def _regenerated_views_agree(a, b) -> bool:
             and all(_regenerated_views_agree(x, y) for x, y in zip(a[1], b[1], strict=True)))
 
 
-# PyTorch backward formulas whose result has a version of its own, which ours do not have
-# yet: index backward writes its result in place (index_put_ into zeros), seen also through
-# the views later formulas make of it (sum's expand); ours is a NumPy formula whose result
-# is new memory (version 0).
-_FORMULAS_WRITING_IN_PLACE = frozenset({"IndexBackward0"})
-
-
-def _lower_version_from_formulas(s, w, a, b, c):
-    graph = c["grad_graph"]
-    return ("version" in w and a < b and graph is not None
-            and bool(graph & _FORMULAS_WRITING_IN_PLACE))
-
-
 def _formula_graphs_alike(chain):
     """Each graph a create_graph backward's formulas recorded (the marked grad_fn of a
     gradient autograd.grad returned, and all below it) as one placeholder."""
@@ -174,13 +161,6 @@ KNOWN = [
      {"match": lambda s, w, a, b, c: (
          s[0] == "inplace" and "value" in w
          and (c["inplace_theirs"] or {}).get("overlap") == "too hard")}),
-    ("engine (versions of gradients made by formulas)",
-     "a gradient autograd.grad returned (or a view of one) has a lower _version here when "
-     "its graph has a node whose PyTorch formula writes its result in place and ours does "
-     "not yet (index backward's index_put_: " + ", ".join(sorted(_FORMULAS_WRITING_IN_PLACE))
-     + ")",
-     {"match": _lower_version_from_formulas,
-      "why": lambda c: tuple(sorted((c["grad_graph"] or set()) & _FORMULAS_WRITING_IN_PLACE))}),
 ]
 
 

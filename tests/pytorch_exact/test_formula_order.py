@@ -59,7 +59,17 @@ def _var_no_dof(L):
     return L.autograd.grad(x.var(correction=2), [x], create_graph=True)
 
 
+def _where_grad(L):
+    x, y = _leaves(L, [1.0, -2.0, 3.0], [0.5, 0.5, 0.5])
+    u = L.where(x > y, x, y)
+    return L.autograd.grad((u * u).sum(), [x], create_graph=True)
+
+
 CASES = {
+    # where: grad_self = where(condition, grad, 0), the 0 a number (no edge), not grad * 0
+    "where": (_where_grad, [("WhereBackward0", (("AddBackward0", (
+        ("MulBackward0", (None, ("WhereBackward0", (ACC, ACC)))),
+        ("MulBackward0", (None, ("WhereBackward0", (ACC, ACC)))))), None))]),
     # a gradient summed back to a 0-d input: PyTorch's sum_to is a plain sum() then
     "mul_by_0d": (_mul_by_0d, [("SumBackward0", (("MulBackward0", (None, ACC)),))]),
     # N - correction <= 0 over all dims: grad * where(self == mean, nan, inf), nothing recorded
