@@ -261,17 +261,27 @@ def index_put_zeros(values: Tensor, index: tuple, shape: tuple) -> Tensor:
     return apply_op(INDEX_PUT_ZEROS, (values,), (index, tuple(shape)))
 
 
-def _index_put_forward(a, values, index):
+def _put(a, values, indices, write):
+    """A copy of ``a`` with ``values`` written (or added) at ``indices``: PyTorch's error
+    when values do not broadcast to the indexed shape."""
     out = a.copy()
-    index = index_arrays(index)
+    index = index_arrays(indices)
     try:
-        out[index] = values  # NumPy broadcasts values and casts them to a's dtype
+        write(out, index, values)
     except ValueError:
         raise RuntimeError(
             f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
             f"indexing result of shape {list(a[index].shape)}"
         ) from None
     return out
+
+
+def _assign(out, index, values):
+    out[index] = values  # NumPy broadcasts values and casts them to out's dtype
+
+
+def _index_put_forward(a, values, index):
+    return _put(a, values, index, _assign)
 
 
 @defop("index_put", _index_put_forward, inputs=("self", "values"), attrs=("indices",),
@@ -290,16 +300,7 @@ INDEX_PUT = REGISTRY["index_put"]
 
 
 def _index_put_impl_forward(a, values, indices):
-    out = a.copy()
-    index = index_arrays(indices)
-    try:
-        np.add.at(out, index, values)  # a repeated index adds up
-    except ValueError:
-        raise RuntimeError(
-            f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
-            f"indexing result of shape {list(a[index].shape)}"
-        ) from None
-    return out
+    return _put(a, values, indices, np.add.at)  # a repeated index adds up
 
 
 @defop("index_put_impl", _index_put_impl_forward, inputs=("self", "values"),
