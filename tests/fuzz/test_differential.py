@@ -131,10 +131,12 @@ KNOWN = [
      "grad_fn, autograd_lab replays the view's own nodes",
      {"relate": _regenerated_views_agree}),
     ("pointwise/reductions",
-     "the graph autograd.grad(create_graph=True) builds: the derivative formulas record "
-     "other ops than PyTorch's (seen in the last campaigns: ViewBackward0 over "
-     "SumBackward1 where PyTorch records SumBackward0, div's and prod's formulas with "
-     "their MulBackward0/DivBackward0 in another order)",
+     "the graph autograd.grad(create_graph=True) builds, where it runs through a view "
+     "regenerated after an in-place change: CopySlices' formula (and a stale view's) "
+     "records the view as AsStridedBackward0 in PyTorch, as the view's own ops here "
+     "(TBackward0, SliceBackward0, SliceBackwardBackward0...), the stale-view difference "
+     "inside a formula's graph; every op's own formula records PyTorch's ops (first and "
+     "second order: tests/pytorch_exact/test_create_graph_graphs.py, test_formula_order.py)",
      {"match": lambda s, w, a, b, c: s[0] == "grad" and w.endswith("grad_fn"),
       # the same graphs met below the node of an op on such a gradient
       "chain": ("ours", _formula_graphs_alike)}),
