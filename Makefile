@@ -2,6 +2,8 @@
 #   make lab    set up .venv (notebook extra) and open JupyterLab on notebooks/
 #   make test   set up .venv (test extra) and run pytest on tests/ plus nbval on notebooks/;
 #               installs graphviz and chromium with apt-get when root (tests/browser/ drives chromium)
+#   make notebooks  re-execute every notebook in place (fresh kernel, widget state kept):
+#               the stored outputs are what `make test` checks with nbval
 #   make bench  set up .venv (bench extra: HIPS autograd, MyGrad) and run benchmarks/run.py
 #   make clean  remove .venv, caches and build output
 # Variables: PYTHON (interpreter used to create .venv, 3.11+), LAB_ARGS (extra args for
@@ -37,11 +39,12 @@ TEST_PATHS := $(wildcard tests) $(wildcard notebooks)
 NBVAL_ARGS := $(if $(wildcard notebooks),--nbval --nbval-current-env) \
 	$(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebooks/sanitize.cfg)
 
-.PHONY: help venv setup-lab setup-test setup-bench dot chromium lab lint test bench clean
+.PHONY: help venv setup-lab setup-test setup-bench dot chromium lab lint test notebooks bench clean
 
 help:
 	@echo "make lab    # set up .venv and open JupyterLab on notebooks/ (LAB_ARGS=--no-browser ...)"
 	@echo "make test   # set up .venv with the test extra and run pytest + nbval notebooks"
+	@echo "make notebooks  # re-execute the notebooks in place (their outputs are what nbval checks)"
 	@echo "make bench  # run benchmarks/run.py (BENCH_ARGS=--quick), writes docs/benchmarks.md"
 	@echo "make clean  # remove .venv, caches and build output"
 
@@ -121,6 +124,16 @@ lint: setup-test
 test: setup-test $(ORACLE_STAMP) dot chromium lint
 	@color=; [ -t 1 ] || color=--color=no; \
 	set -x; $(VPY) -m pytest $$color --doctest-modules autograd_lab $(TEST_PATHS) $(NBVAL_ARGS) $(PYTEST_ARGS)
+
+# Each numbered notebook, executed top to bottom in a fresh kernel and saved with its
+# outputs and widget state (JupyterLab does not save widget state; nbconvert does).
+notebooks: setup-test dot
+	@cd notebooks && for nb in [0-9][0-9]_*.ipynb; do \
+		echo "executing $$nb"; \
+		../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.store_widget_state=True \
+			--ExecutePreprocessor.timeout=300 "$$nb" || exit 1; \
+	done
 
 # run.py pins every thread pool to one thread itself (it re-executes itself with
 # OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1); PyTorch is compared when it is
