@@ -158,8 +158,9 @@ for _name in ("broadcast_to", "chunk", "diagonal", "expand", "flatten", "flip", 
 del _name
 
 # The visual layers import graphviz, matplotlib and ipywidgets: loaded on first use
-# (``al.viz.draw_graph(...)``), so that ``import autograd_lab`` needs NumPy alone.
-_LAZY_SUBMODULES = ("viz", "widgets", "trace", "onnx")
+# (``al.viz.draw_graph(...)``), so that ``import autograd_lab`` needs NumPy alone; so are
+# the exercises (``al.exercises.progress()``).
+_LAZY_SUBMODULES = ("viz", "widgets", "trace", "onnx", "exercises")
 
 
 def __getattr__(name: str):

@@ -104,3 +104,7 @@ def test_check_backward_names_the_first_wrong_entry():
                r"expected 3 \(finite differences\), your backward gives 2$")
     with pytest.raises(Wrong, match=message):
         check_backward(_CubeWrong.apply, (x,))
+
+
+def test_reachable_as_al_exercises():
+    assert al.exercises is exercises and al.exercises.progress().rows
