@@ -7,6 +7,7 @@ copies them into ``autograd_lab/_curriculum/`` of the build. All other metadata 
 pyproject.toml.
 """
 
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -22,6 +23,7 @@ class BuildPyWithNotebooks(build_py):
             return
         source = Path(__file__).parent / "notebooks"
         target = Path(self.build_lib) / "autograd_lab" / "_curriculum"
+        shutil.rmtree(target, ignore_errors=True)  # a notebook deleted since the last build
         for pattern in CURRICULUM:
             for path in sorted(source.glob(pattern)):
                 destination = target / path.relative_to(source)

@@ -321,3 +321,14 @@ def test_python_number_operand_shows_an_empty_edge_as_pytorch(make):
     assert len(edges) == 2
     assert edges[0][0].name() == "AccumulateGrad" and edges[0][0].variable is x
     assert edges[1] == (None, 0)
+
+
+def test_calling_a_node_returns_one_gradient_per_edge_as_pytorch():
+    """A tuple with one entry per edge of next_functions (None for a number's edge), or
+    the gradient itself for a node with one edge (PyTorch's ``Node.__call__``)."""
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    g = al.ones(2)
+    scaled = (x * 0.5).grad_fn(g)
+    assert isinstance(scaled, tuple) and scaled[1] is None and scaled[0].tolist() == [0.5, 0.5]
+    assert (2 - x).grad_fn(g).tolist() == [-1.0, -1.0]  # RsubBackward1: one edge
+    np.testing.assert_allclose(x.sin().grad_fn(g).detach().numpy(), np.cos([1.0, 2.0]), rtol=1e-6)

@@ -118,8 +118,12 @@ class Node:
         return self.apply(grad_outputs)
 
     def __call__(self, *grad_outputs):
-        """Run this step by hand on the given output gradients."""
-        return self.apply(list(grad_outputs))
+        """Run this step by hand on the given output gradients. As PyTorch's: one gradient
+        per edge of ``next_functions`` (None for an edge a number fills, ``x * 0.5``), as a
+        tuple, or the gradient itself when the node has one edge."""
+        grads = tuple(self.apply(list(grad_outputs)))
+        grads += (None,) * (len(self.next_functions) - len(grads))
+        return grads[0] if len(grads) == 1 else grads
 
     def _release_variables(self) -> None:
         """Free what was saved for backward (called after backward unless retain_graph)."""

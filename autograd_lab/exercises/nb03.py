@@ -167,8 +167,9 @@ def _visited_engine(loss, leaves) -> list:
             return
         with al.no_grad():
             outs = node(grad)
-        # one gradient per edge; a Python-number operand's trailing None edge may get none
-        for (child, _), g in zip(node.next_functions, outs, strict=False):
+            if not isinstance(outs, tuple):  # one edge: the gradient itself (PyTorch's)
+                outs = (outs,)
+        for (child, _), g in zip(node.next_functions, outs, strict=True):
             if child is not None and g is not None:
                 visit(child, g)
 

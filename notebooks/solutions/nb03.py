@@ -48,8 +48,9 @@ def run_backward(loss, leaves):
             continue
         with al.no_grad():             # the gradients need no graph of their own
             outs = node(grad)
-        # one gradient per edge (a Python-number operand's None edge may get none: strict=False)
-        for (child, _), g in zip(node.next_functions, outs, strict=False):
+            if not isinstance(outs, tuple):  # one edge: the gradient itself (PyTorch's)
+                outs = (outs,)
+        for (child, _), g in zip(node.next_functions, outs, strict=True):
             if child is None:
                 continue
             if g is not None:
