@@ -288,10 +288,15 @@ def test_node_post_hook_gets_grad_inputs_and_grad_outputs():
 
 def test_node_post_hook_replaces_grad_inputs():
     a = vec(1.0, 2.0)
-    b = a * 3.0
-    b.grad_fn.register_hook(lambda gi, go: (gi[0] * 10.0,))
+    b = a * 3.0  # two edges, the number's None: a hook returns one value per edge
+    b.grad_fn.register_hook(lambda gi, go: (gi[0] * 10.0, None))
     b.sum().backward()
     close(a.grad, [30.0, 30.0])
+    c = a * 3.0
+    c.grad_fn.register_hook(lambda gi, go: (gi[0] * 10.0,))
+    with pytest.raises(RuntimeError, match=r"incorrect number of values \(got 1, but expected "
+                                           r"2\)"):  # as PyTorch
+        c.sum().backward()
 
 
 def test_node_post_hook_on_two_input_node_can_drop_one():
@@ -522,3 +527,16 @@ def test_error_in_a_hook_propagates_and_restores_grad_mode():
         (x * 2.0).sum().backward(create_graph=True)
     assert al.is_grad_enabled()
     assert x.grad is None
+
+
+def test_a_node_post_hook_sees_one_gradient_per_edge_as_pytorch():
+    """``x * 2`` has two edges (the number's is None): the hook gets (grad, None)."""
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    seen = []
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: seen.append(grad_inputs))
+    y.sum().backward()
+    (grads,) = seen
+    assert len(grads) == len(y.grad_fn.next_functions) == 2
+    assert grads[0].tolist() == [2.0, 2.0] and grads[1] is None
+    assert x.grad.tolist() == [2.0, 2.0]

@@ -483,6 +483,8 @@ def _apply(node: Node, grad_outputs, keep_graph: bool, on_arrays: bool, owned: b
     else:
         grad_inputs = node.apply(grad_outputs)
     if node._post_hooks is not None:
+        # a hook sees one gradient per edge, as PyTorch's: None for a number's (x * 2)
+        grad_inputs = tuple(grad_inputs) + (None,) * (len(node.next_functions) - len(grad_inputs))
         for hook in tuple(node._post_hooks.values()):
             result = hook(tuple(grad_inputs), tuple(grad_outputs))
             if result is not None:
