@@ -24,6 +24,8 @@ LAYERS = [
     ("nn", "optim", "library"),
     ("viz", "widgets", "trace", "onnx"),
     ("__init__",),
+    # the curriculum's helpers use the whole public API (``al``), like a learner's code
+    ("exercises", "notebooks"),
 ]
 STANDALONE = {"tape"}  # teaching module: NumPy and the standard library only
 
