@@ -14,7 +14,7 @@ from ._registry import Wrong
 
 def as_array(value, what: str) -> np.ndarray:
     """The answer as a NumPy array, or ``Wrong`` saying what it was instead."""
-    from .. import Tensor
+    from .._tensor import Tensor
 
     if isinstance(value, Tensor):
         return value.detach().numpy()
