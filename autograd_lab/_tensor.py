@@ -22,7 +22,9 @@ from __future__ import annotations
 import inspect
 import operator
 import sys
+import types
 import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +33,11 @@ from ._format import format_tensor
 from ._grad_state import state as _grad_state
 from ._views import VersionCounter
 
+if TYPE_CHECKING:  # the methods _tensor_methods.py binds, declared for type checkers
+    from ._tensor_bound import TensorBoundMethods as _Bound
+else:
+    _Bound = object
+
 __all__ = ["Tensor"]
 
 _NUMPY_NEEDS_DETACH = (
@@ -38,7 +45,7 @@ _NUMPY_NEEDS_DETACH = (
 )
 
 
-class Tensor:
+class Tensor(_Bound):
     """An n-dimensional array that can record the operations applied to it.
 
     Build tensors with ``autograd_lab.tensor(...)`` and the other creation functions;
@@ -63,7 +70,7 @@ class Tensor:
         self._requires_grad = requires_grad
         self._grad_fn = None
         self._output_nr = 0
-        self._vc = None
+        self._vc: VersionCounter | None = None
         self._view_fn = None
 
     # -- shape and type ---------------------------------------------------------
@@ -351,7 +358,8 @@ def wrong_type(value, expected: str, name: str = "dim", found: str | None = None
     naming the public function and its parameter (Note [Naming the bad argument]); a
     generic "argument 'dim' must be int, not str" when no function of ours took the value.
     ``found`` replaces "not str" (for a sequence with a bad element)."""
-    caller, frame = None, sys._getframe(1)
+    caller = None
+    frame: types.FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__", "").startswith(_OWN_PACKAGE):
         checks = frame.f_globals["__name__"] == _CHECKS
         where = None if checks else _parameter_holding(frame, value)

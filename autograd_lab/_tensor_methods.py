@@ -197,5 +197,6 @@ _OPERATORS = {
 for _name, _fn in {**_METHODS, **_OPERATORS}.items():
     setattr(Tensor, _name, _fn)
 
-Tensor.T = property(_T)
-Tensor.mT = property(views.mT)
+# The stub declares T and mT as properties; binding them here is what it describes.
+Tensor.T = property(_T)  # type: ignore[method-assign, assignment]
+Tensor.mT = property(views.mT)  # type: ignore[method-assign, assignment]
