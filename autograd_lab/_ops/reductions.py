@@ -31,8 +31,9 @@ __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "sum
            "normalize_dims", "prod", "var", "std", "logsumexp", "norm", "cumsum", "cumprod"]
 
 # PyTorch returns ``(values, indices)`` as a named tuple from max/min with a dim.
-max_result = namedtuple("max", ["values", "indices"])
-min_result = namedtuple("min", ["values", "indices"])
+# Named as PyTorch's results are (their repr shows the name), not after the variable.
+max_result = namedtuple("max", ["values", "indices"])  # type: ignore[name-match]
+min_result = namedtuple("min", ["values", "indices"])  # type: ignore[name-match]
 
 
 def _wrap_dim(dim, ndim: int) -> int:

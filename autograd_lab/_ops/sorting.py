@@ -18,7 +18,8 @@ from ._table import REGISTRY, defop
 
 __all__ = ["topk", "take_along_dim"]
 
-topk_result = namedtuple("topk", ["values", "indices"])
+# Named as PyTorch's result is (its repr shows the name), not after the variable.
+topk_result = namedtuple("topk", ["values", "indices"])  # type: ignore[name-match]
 
 
 def _take(a, indices, dim, self_shape):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from typing import Literal
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
            "is_anomaly_check_nan_enabled"]
@@ -53,7 +54,7 @@ class set_detect_anomaly:  # noqa: N801
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         _switch(*self._prev)
         return False
 
@@ -72,6 +73,6 @@ class detect_anomaly:  # noqa: N801
         self._prev = _switch(True, self.check_nan)
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         _switch(*self._prev)
         return False

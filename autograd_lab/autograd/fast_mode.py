@@ -23,6 +23,8 @@ The test suite runs the op database and the engine tests in both settings
 
 from __future__ import annotations
 
+from typing import Literal
+
 __all__ = ["fast_formulas", "set_fast_formulas", "is_fast_formulas_enabled"]
 
 # Read by the engine once per backward pass, and by ``apply_op`` for 0-d scalar math.
@@ -51,6 +53,6 @@ class fast_formulas:  # noqa: N801 - a context manager, named like set_grad_enab
         set_fast_formulas(self.mode)
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         set_fast_formulas(self._prev)
         return False

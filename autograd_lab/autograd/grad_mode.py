@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from typing import Literal
 
 import numpy as np
 
@@ -77,7 +78,7 @@ class _GradModeContext:
         self._switch()
         return None
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         state.enabled, state.inference = self._prev
         return False
 
@@ -127,7 +128,7 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
     def __enter__(self):
         return None
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         state.enabled, state.inference = self._prev
         return False
 

@@ -12,7 +12,7 @@ import itertools
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -329,7 +329,7 @@ class saved_tensors_hooks:  # noqa: N801 - mirrors torch.autograd.graph.saved_te
             saved_hooks_open[0] += 1
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         saved_hooks_state.stack.pop()
         with _saved_hooks_open_lock:
             saved_hooks_open[0] -= 1

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 from .._tensor import Tensor
 from ..autograd.function import attach
@@ -65,7 +65,7 @@ class autograd_fallback_mode:  # noqa: N801 - PyTorch's name
         _state.mode = self.mode
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         _state.mode = self._previous
         return False
 

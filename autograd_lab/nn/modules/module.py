@@ -13,7 +13,8 @@ from ..parameter import Parameter
 
 __all__ = ["Module"]
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+# Named as PyTorch names it (the repr shows it), not after the variable.
+_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])  # type: ignore[name-match]
 
 
 def _addindent(text: str, spaces: int) -> str:
