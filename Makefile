@@ -4,6 +4,8 @@
 #               installs graphviz and chromium with apt-get when root (tests/browser/ drives chromium)
 #   make notebooks  re-execute every notebook in place (fresh kernel, widget state kept):
 #               the stored outputs are what `make test` checks with nbval
+#   make docs   set up .venv (docs extra) and build the Sphinx site in docs/_build/html
+#               (warnings are errors; the notebooks are rendered from their stored outputs)
 #   make bench  set up .venv (bench extra: HIPS autograd, MyGrad) and run benchmarks/run.py
 #   make clean  remove .venv, caches and build output
 # Variables: PYTHON (interpreter used to create .venv, 3.11+), LAB_ARGS (extra args for
@@ -39,12 +41,14 @@ TEST_PATHS := $(wildcard tests) $(wildcard notebooks)
 NBVAL_ARGS := $(if $(wildcard notebooks),--nbval --nbval-current-env) \
 	$(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebooks/sanitize.cfg)
 
-.PHONY: help venv setup-lab setup-test setup-bench dot chromium lab lint test notebooks bench clean
+.PHONY: help venv setup-lab setup-test setup-bench setup-docs dot chromium lab lint test notebooks \
+	docs bench clean
 
 help:
 	@echo "make lab    # set up .venv and open JupyterLab on notebooks/ (LAB_ARGS=--no-browser ...)"
 	@echo "make test   # set up .venv with the test extra and run pytest + nbval notebooks"
 	@echo "make notebooks  # re-execute the notebooks in place (their outputs are what nbval checks)"
+	@echo "make docs   # build the Sphinx site (docs/_build/html/index.html), warnings as errors"
 	@echo "make bench  # run benchmarks/run.py (BENCH_ARGS=--quick), writes docs/benchmarks.md"
 	@echo "make clean  # remove .venv, caches and build output"
 
@@ -72,6 +76,10 @@ $(VENV)/.stamp-test: pyproject.toml | $(VPY)
 	$(VPY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
+$(VENV)/.stamp-docs: pyproject.toml | $(VPY)
+	$(VPY) -m pip install --quiet -e '.[docs]'
+	@touch $@
+
 $(VENV)/.stamp-bench: pyproject.toml | $(VPY)
 	$(VPY) -m pip install --quiet -e '.[bench]'
 	@touch $@
@@ -85,6 +93,7 @@ ORACLE_STAMP := $(if $(filter 1,$(ORACLE)),$(VENV)/.stamp-oracle)
 setup-lab: $(VENV)/.stamp-notebook
 setup-test: $(VENV)/.stamp-test
 setup-bench: $(VENV)/.stamp-bench
+setup-docs: $(VENV)/.stamp-docs
 
 # ---- Graphviz's `dot` (the graphviz Python package only calls it) ------------------------
 dot:
@@ -135,6 +144,11 @@ notebooks: setup-test dot
 			--ExecutePreprocessor.timeout=300 "$$nb" || exit 1; \
 	done
 
+# The site: docs/*.md, the notebooks (docs/notebooks links to notebooks/) from their stored
+# outputs, and the API reference that docs/conf.py writes from each public module's __all__.
+docs: setup-docs
+	$(VPY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
 # run.py pins every thread pool to one thread itself (it re-executes itself with
 # OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1); PyTorch is compared when it is
 # installed in .venv (`make test ORACLE=1` installs it), and skipped otherwise.
@@ -142,6 +156,7 @@ bench: setup-bench
 	$(VPY) benchmarks/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .ruff_cache .mypy_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .ruff_cache .mypy_cache \
+		docs/_build docs/api/_generated
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
 	find . -name .ipynb_checkpoints -type d -prune -not -path './.git/*' -exec rm -rf {} +

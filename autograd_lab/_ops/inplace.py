@@ -353,7 +353,7 @@ def copy_(self: Tensor, src) -> Tensor:
     """Copy ``src`` (broadcast to this shape, converted to this dtype) into this tensor.
 
     A ``src`` that is this tensor's own memory, laid out alike, changes nothing, so (as
-    PyTorch's copy_, which returns early) it may be copied even into an expanded tensor."""
+    PyTorch's ``copy_``, which returns early) it may be copied even into an expanded tensor."""
     src = as_tensor_arg(src, self)
     a, b = self._data, src._data
     same = (a is b or (_address(a) == _address(b) and a.shape == b.shape

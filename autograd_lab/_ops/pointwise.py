@@ -503,7 +503,7 @@ SIGN = REGISTRY["sign"]
 @defop("sgn", _sign_forward, node_name="SgnBackward0",
        math="grad_self = 0  (a constant)")
 def _sgn_backward(grad):
-    """sgn is sign for real numbers (x/|x| for complex ones); abs's formula reads it."""
+    """sgn is sign for real numbers (``x/|x|`` for complex ones); abs's formula reads it."""
     return _zeros_like(grad)
 
 
