@@ -45,6 +45,7 @@ def test_reads_as_a_lesson(path):
     first = _text(cells[0])
     assert cells[0]["cell_type"] == "markdown" and first.startswith(f"# {path.name[:2]} · ")
     markdown = "\n".join(_text(c) for c in cells if c["cell_type"] == "markdown")
+    assert re.search(r"what you will learn", markdown, re.I), "what the learner will learn"
     assert re.search(r"^## Summary", markdown, re.M), "a Summary section"
     if path != NOTEBOOKS[-1]:
         following = NOTEBOOKS[NOTEBOOKS.index(path) + 1].name
