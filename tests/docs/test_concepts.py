@@ -38,7 +38,9 @@ PAGES = sorted(MECHANISMS.values())
 DIFFERS = "## Where autograd_lab differs from PyTorch"
 FENCE = re.compile(r"^```(\S*)[^\n]*\n(.*?)^```\s*$", re.M | re.S)
 # What a path in backticks looks like: a file or folder of the repository.
-PATH = re.compile(r"^(autograd_lab|tests|docs|notebooks|benchmarks)(/[\w.-]+)*/?$")
+# A file named by its path from the repository's root.
+PATH = re.compile(r"^(autograd_lab|tests|docs|notebooks|benchmarks)(/[\w.-]+)*/?$"
+                  r"|^[\w./-]+\.(py|pyi|md|ipynb|toml|cfg)$")
 
 
 def text(page: str) -> str:
