@@ -24,7 +24,6 @@ import operator
 import sys
 import types
 import weakref
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,11 +32,6 @@ from ._format import format_tensor
 from ._grad_state import state as _grad_state
 from ._views import VersionCounter
 
-if TYPE_CHECKING:  # the methods _tensor_methods.py binds, declared for type checkers
-    from ._tensor_bound import TensorBoundMethods as _Bound
-else:
-    _Bound = object
-
 __all__ = ["Tensor"]
 
 _NUMPY_NEEDS_DETACH = (
@@ -45,7 +39,7 @@ _NUMPY_NEEDS_DETACH = (
 )
 
 
-class Tensor(_Bound):
+class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
     Build tensors with ``autograd_lab.tensor(...)`` and the other creation functions;
