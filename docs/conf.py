@@ -106,16 +106,17 @@ def _directive(modname: str, name: str) -> str:
     if inspect.ismodule(obj):
         if obj.__name__ in PUBLIC_MODULES and getattr(obj, "__all__", None):
             target = obj.__name__.replace(".", "_")
-            return (f".. py:data:: {full}\n   :no-index-entry:\n\n"
+            return (f".. py:data:: {name}\n   :module: {modname}\n   :no-index-entry:\n\n"
                     f"   The module :doc:`{obj.__name__} <{target}>`.\n")
-        return (f".. py:data:: {full}\n\n   The module ``{obj.__name__}``.\n")
+        return (f".. py:data:: {name}\n   :module: {modname}\n\n"
+                f"   The module ``{obj.__name__}``.\n")
     if inspect.isclass(obj):
         home = _class_home(obj)
         if home is not None and home != modname:
             # autodoc records a class under its defining module too (``:canonical:``), so
             # the class is documented once, on the page of the deepest public module that
             # exports it; here it gets an entry of its own that links there.
-            return (f".. py:class:: {full}\n   :no-index-entry:\n\n"
+            return (f".. py:class:: {name}\n   :module: {modname}\n   :no-index-entry:\n\n"
                     f"   The class :class:`{home}.{obj.__name__}`.\n")
         return (f".. autoclass:: {full}\n   :members:\n   :no-inherited-members:\n")
     if callable(obj) and not hasattr(obj, "dtype"):
