@@ -93,7 +93,7 @@ def partial_sum(a: np.ndarray, axes: tuple, keepdims: bool = False) -> np.ndarra
     if a.size < 4 * _SMALL:  # several runs: more calls, worth it from about 4096 elements
         out = np.sum(a, axis=axes, keepdims=keepdims)
         return out * factor if factor != 1 else out
-    runs = []  # [size, reduced] for runs of adjacent axes (size-1 axes dropped)
+    runs: list = []  # [size, reduced] for runs of adjacent axes (size-1 axes dropped)
     for axis, size in enumerate(a.shape):
         if size != 1:
             reduced = axis in axes
@@ -146,7 +146,7 @@ def sum_to_forward(a, shape):
 # of _RELU_ROW elements and compared with one row of zeros (broadcast down the rows), and
 # the few elements left over, if any, with the scalar. Same values, nan included.
 _RELU_ROW = 4096
-_RELU_ZEROS = {}  # dtype -> a read-only row of zeros
+_RELU_ZEROS: dict = {}  # dtype -> a read-only row of zeros
 
 
 def relu_forward(a: np.ndarray) -> np.ndarray:

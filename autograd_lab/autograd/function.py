@@ -46,7 +46,7 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
         data = out._data
         node._output_meta = ((data.shape, data.dtype),)
     else:
-        meta = []
+        meta: list = []
         for output_nr, out in enumerate(outputs):
             if out is None:  # a non-tensor or non-differentiable output of a Function
                 meta.append(None)
@@ -359,7 +359,7 @@ def _alias(t: Tensor) -> Tensor:
 def _save(cls, node: BackwardCFunction, outputs: tuple) -> tuple:
     """Turn ``ctx.to_save`` into SavedTensors (outputs without a reference cycle)."""
     output_ids = {id(o) for o in outputs if isinstance(o, Tensor)}
-    saved = []
+    saved: list = []
     for index, t in enumerate(node.to_save):
         if t is None:
             saved.append(None)

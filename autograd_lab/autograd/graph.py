@@ -76,11 +76,11 @@ class Node:
         self.next_functions: tuple = ()
         self._sequence_nr = next(_sequence)
         self._output_meta: tuple = ()
-        self._pre_hooks = None
-        self._post_hooks = None
-        self._tensor_pre_hooks = None
-        self._retains_grad = None
-        self._metadata = None
+        self._pre_hooks: _HookDict | None = None
+        self._post_hooks: _HookDict | None = None
+        self._tensor_pre_hooks: dict[int, _HookDict] | None = None
+        self._retains_grad: dict[int, weakref.ref[Any]] | None = None
+        self._metadata: dict[Any, Any] | None = None
         self._anomaly_trace = None
 
     # Run even when every incoming gradient is None (PyTorch runs every ready node).

@@ -42,7 +42,7 @@ class SavedTensor:
         self._vc = vc
         self._version = 0 if vc is None else vc.value
         self._unpack_hook = None
-        self._view_ref = None
+        self._view_ref: tuple | None = None
         if saved_hooks_open[0] and saved_hooks_state.stack:
             pack_hook, self._unpack_hook = saved_hooks_state.stack[-1]
             self._packed = pack_hook(tensor)

@@ -155,7 +155,7 @@ def _convert(type_: Type, value: Any) -> Any:
             return [_convert_scalar("int", value)] * (type_.size or 1)
         if isinstance(value, (str, bytes, Tensor)) or not isinstance(value, (list, tuple)):
             return _MISMATCH
-        out = []
+        out: list = []
         for item in value:
             if item is None and (type_.element_optional or type_.is_tensor):
                 out.append(None)

@@ -439,7 +439,7 @@ class _Parser:
         quote = self.text[self.pos]
         start = self.pos
         self.pos += 1
-        out = []
+        out: list = []
         escapes = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
         while self.pos < len(self.text):
             c = self.text[self.pos]

@@ -46,7 +46,7 @@ class Value:
     def __init__(self, name: str, dtype=None, shape=None) -> None:
         self.name = name
         self.dtype = None
-        self._shape = None
+        self._shape: tuple | None = None
         self.set_type(dtype, shape)
 
     @property

@@ -126,7 +126,7 @@ class Optimizer:
                                                                       strict=True)):
             raise ValueError("loaded state dict contains a parameter group that doesn't match "
                              "the size of optimizer's group")
-        by_index = {}
+        by_index: dict = {}
         for s, g in zip(saved, self.param_groups, strict=True):
             by_index.update(zip(s["params"], g["params"], strict=True))
             g.update({k: v for k, v in s.items() if k != "params"})

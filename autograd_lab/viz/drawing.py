@@ -52,7 +52,7 @@ class GraphDrawing:
         self.model = model
         self.digraph, self.prelaid = model_digraph(model)
         self.text = model_text(model)
-        self._svg = None
+        self._svg: str | None = None
 
     @property
     def source(self) -> str:
