@@ -48,7 +48,6 @@ root_doc = "index"
 # API reference.
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
-autodoc_default_options = {"show-inheritance": False}
 # Docstrings mention names as ``code``; cross-reference roles that cannot be resolved
 # (a PyTorch name, a private class) should not fail a -W build.
 nitpicky = False
@@ -121,7 +120,10 @@ def _directive(modname: str, name: str) -> str:
         return (f".. autoclass:: {full}\n   :members:\n   :no-inherited-members:\n")
     if callable(obj) and not hasattr(obj, "dtype"):
         return f".. autofunction:: {full}\n"
-    return f".. autodata:: {full}\n   :no-value:\n\n   ``{modname}.{name}`` = ``{obj!r}``\n"
+    kind = type(obj).__name__
+    # no value when it is the name itself, or an object's address (not stable across builds)
+    value = "" if repr(obj) == full or " at 0x" in repr(obj) else f": ``{obj!r}``"
+    return f".. autodata:: {full}\n   :no-value:\n\n   A ``{kind}``{value}.\n"
 
 
 def _write_api_pages(app) -> None:
