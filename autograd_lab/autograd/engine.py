@@ -36,7 +36,7 @@ from .._shapes import expands_to
 from .._tensor import Tensor
 from . import anomaly_mode, fast_mode
 from .grad_mode import state
-from .graph import AccumulateGrad, GraphRoot, Node, gradient_edge
+from .graph import AccumulateGrad, GraphRoot, Node, gradient_edge, per_edge
 from .inplace import NO_GRAD_MODE, ViewFn
 from .steps import BackwardStep, StepRecorder
 from .tensor_hooks import retain_grad
@@ -483,8 +483,7 @@ def _apply(node: Node, grad_outputs, keep_graph: bool, on_arrays: bool, owned: b
     else:
         grad_inputs = node.apply(grad_outputs)
     if node._post_hooks is not None:
-        # a hook sees one gradient per edge, as PyTorch's: None for a number's (x * 2)
-        grad_inputs = tuple(grad_inputs) + (None,) * (len(node.next_functions) - len(grad_inputs))
+        grad_inputs = per_edge(node, grad_inputs)  # a hook sees one gradient per edge
         for hook in tuple(node._post_hooks.values()):
             result = hook(tuple(grad_inputs), tuple(grad_outputs))
             if result is not None:

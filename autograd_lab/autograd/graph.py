@@ -121,8 +121,7 @@ class Node:
         """Run this step by hand on the given output gradients. As PyTorch's: one gradient
         per edge of ``next_functions`` (None for an edge a number fills, ``x * 0.5``), as a
         tuple, or the gradient itself when the node has one edge."""
-        grads = tuple(self.apply(list(grad_outputs)))
-        grads += (None,) * (len(self.next_functions) - len(grads))
+        grads = per_edge(self, self.apply(list(grad_outputs)))
         return grads[0] if len(grads) == 1 else grads
 
     def _release_variables(self) -> None:
@@ -334,3 +333,11 @@ class saved_tensors_hooks:  # noqa: N801 - mirrors torch.autograd.graph.saved_te
         with _saved_hooks_open_lock:
             saved_hooks_open[0] -= 1
         return False
+
+
+def per_edge(node: Node, grads) -> tuple:
+    """``grads`` with one entry per edge of ``node.next_functions``, as PyTorch hands them
+    out (to a caller of ``node(...)``, to a post hook): a formula gives none for the edge
+    of a number operand (``x * 2``), so that edge gets None."""
+    grads = tuple(grads)
+    return grads + (None,) * (len(node.next_functions) - len(grads))
