@@ -24,6 +24,7 @@ from ..viz import draw_graph
 from ..viz._dot import CURRENT, DONE, svg_id
 from ..viz._model import start_nodes, walk
 from ._values import panel_html, show_value
+from .filmstrip import _SHAPES, Filmstrip, Frame, _inline
 
 __all__ = ["BackwardStepper"]
 
@@ -142,23 +143,47 @@ class BackwardStepper(widgets.VBox):
     @property
     def current(self):
         """The step shown (None at position 0)."""
-        return self._steps[self.position - 1] if self.position else None
+        return self._step_at(self.position)
+
+    def _step_at(self, position: int):
+        return self._steps[position - 1] if position else None
 
     def leaf_grads(self) -> dict:
         """``{leaf name: .grad so far}`` as of the step shown (snapshots)."""
-        step = self.current
+        return self._leaf_grads_at(self.position)
+
+    def _leaf_grads_at(self, position: int) -> dict:
+        step = self._step_at(position)
         if step is None:
             return {}
         return {self._leaf_name(leaf): grad for leaf, grad in step.accumulated_grads}
 
     def state_text(self) -> str:
         """What the panel says, as plain text (deterministic: what nbval compares)."""
-        step = self.current
-        lines = [f"step {self.position}/{self.n_steps}: "
+        return self._text_at(self.position, self.feedback)
+
+    def filmstrip(self) -> Filmstrip:
+        """Every position, 0 to the end, as a ``Filmstrip``: HTML that steps without a
+        kernel (what a saved page, such as the docs site, can still step through).
+
+        It needs every step, so it runs the rest of the pass (as ``last()`` would, and the
+        leaves' ``.grad`` are then ``backward()``'s); the position shown stays where it is.
+        """
+        self._pull(None)
+        frames = []
+        for position in range(self.n_steps + 1):
+            text = self._text_at(position)
+            frames.append(Frame(caption=text.split("\n", 1)[0], text=text,
+                                styles=tuple(self._styles_at(position))))
+        return Filmstrip(frames, shared_svg=self._svg, title="backward, node by node")
+
+    def _text_at(self, position: int, feedback: str = "") -> str:
+        step = self._step_at(position)
+        lines = [f"step {position}/{self.n_steps}: "
                  + ("not started" if step is None else self._names.get(id(step.node),
                                                                      step.node.name()))]
-        if self.feedback:
-            lines.append(f"your prediction: {self.feedback}")
+        if feedback:
+            lines.append(f"your prediction: {feedback}")
         if step is None:
             first = self._first_node_name()
             lines.append(f"next: {first} receives the seed gradient (d loss / d loss = 1)")
@@ -195,7 +220,8 @@ class BackwardStepper(widgets.VBox):
                          f"gradients, has {has}")
         if step.accumulated_grads:
             lines.append("leaves' .grad so far:")
-            lines += [f"  {name} = {show_value(g)}" for name, g in self.leaf_grads().items()]
+            lines += [f"  {name} = {show_value(g)}"
+                      for name, g in self._leaf_grads_at(position).items()]
         return "\n".join(lines)
 
     def svg_source(self) -> str:
@@ -219,34 +245,37 @@ class BackwardStepper(widgets.VBox):
             self.goto(change["new"])
 
     def _show(self) -> None:
-        step = self.current
-        done = [s.node for s in self._steps[: max(self.position - 1, 0)]]
-        waiting = [] if step is None else [fn for fn, _, _ in step.waiting]
-        current = None if step is None else step.node
-        self.graph_view.value = self._graph_html(current, done, waiting)
+        self.graph_view.value = self._graph_html()
         self.panel.value = panel_html(self.state_text())
         self.slider.value = self.position  # its observer sees the same position: no-op
         self.back_button.disabled = self.first_button.disabled = self.position == 0
         self.next_button.disabled = self.last_button.disabled = self.position == self.n_steps
 
-    def _graph_html(self, current, done: list, waiting: list) -> str:
+    def _styles_at(self, position: int) -> list:
+        """How the drawing shows ``position``: ``(css, svg ids)`` for the nodes that ran
+        (green), those waiting for gradients (blue outline) and the current one (gold)."""
+        step = self._step_at(position)
+        done = [s.node for s in self._steps[: max(position - 1, 0)]]
+        waiting = [] if step is None else [fn for fn, _, _ in step.waiting]
+        current = [] if step is None else [step.node]
+
+        def ids(nodes) -> tuple:
+            return tuple(i for i in (self._svg_id(n) for n in nodes) if i)
+
+        return [(f"fill: {DONE}", ids(done)),
+                ("stroke: #1565c0; stroke-width: 2px", ids(waiting)),
+                (f"fill: {CURRENT}; stroke: #ff8f00; stroke-width: 3px", ids(current))]
+
+    def _graph_html(self) -> str:
+        """The SVG laid out once, with a ``<style>`` for the position shown."""
         scope = f".{self._scope}"
-        shapes = "polygon, path, ellipse"
-
-        def rule(nodes, style):
-            ids = [self._svg_id(n) for n in nodes]
-            ids = [i for i in ids if i]
-            if not ids:
-                return ""
-            selectors = ", ".join(f"{scope} #{i} > {s}" for i in ids for s in shapes.split(", "))
-            return f"{selectors} {{{style}}}\n"
-
-        css = (f"{scope} svg {{max-width: 100%; height: auto}}\n"
-               + rule(done, f"fill: {DONE}")
-               + rule(waiting, "stroke: #1565c0; stroke-width: 2px")
-               + (rule([current], f"fill: {CURRENT}; stroke: #ff8f00; stroke-width: 3px")
-                  if current is not None else ""))
-        current_id = self._svg_id(current) if current is not None else ""
+        css = f"{scope} svg {{max-width: 100%; height: auto}}\n"
+        for style, ids in self._styles_at(self.position):
+            if ids:
+                selectors = ", ".join(f"{scope} #{i} > {s}" for i in ids for s in _SHAPES)
+                css += f"{selectors} {{{style}}}\n"
+        step = self.current
+        current_id = self._svg_id(step.node) if step is not None else ""
         return (f'<div class="al-graph {self._scope}" data-current="{current_id}">'
                 f"<style>{css}</style>{self._svg}</div>")
 
@@ -334,11 +363,6 @@ def _side_by_side(graph: widgets.HTML, panel: widgets.HTML) -> widgets.HBox:
     graph.layout = widgets.Layout(flex="1 1 58%", min_width="320px", overflow="auto")
     panel.layout = widgets.Layout(flex="1 1 38%", min_width="300px")
     return widgets.HBox([graph, panel], layout=widgets.Layout(flex_flow="row wrap"))
-
-
-def _inline(svg: str) -> str:
-    """The SVG element alone (no XML prolog or doctype, which HTML does not want)."""
-    return svg[svg.index("<svg"):]
 
 
 def _count_nodes(loss) -> int:

@@ -22,6 +22,7 @@ from ..viz import draw_graph
 from ..viz._labels import type_shape
 from ._values import panel_html, show_value
 from .backward_stepper import _side_by_side
+from .filmstrip import Filmstrip, Frame, _inline
 
 __all__ = ["ForwardStepper", "ForwardFrame"]
 
@@ -144,13 +145,27 @@ class ForwardStepper(widgets.VBox):
 
     def state_text(self) -> str:
         """The panel as plain text (deterministic: what nbval compares)."""
-        frame = self.current
-        if frame is None:
+        return self._text_at(self.position)
+
+    def filmstrip(self) -> Filmstrip:
+        """Every position, 0 to the last op, as a ``Filmstrip``: HTML that steps without a
+        kernel, each frame with the drawing made when its op ran."""
+        frames = []
+        for position in range(self.n_steps + 1):
+            text = self._text_at(position)
+            frame = self.frames[position - 1] if position else None
+            drawing = None if frame is None or frame.drawing is None else frame.drawing.svg()
+            frames.append(Frame(caption=text.split("\n", 1)[0], text=text, svg=drawing))
+        return Filmstrip(frames, title="the forward tape, op by op")
+
+    def _text_at(self, position: int) -> str:
+        if position == 0:
             return (f"op 0/{self.n_steps}: nothing recorded yet\n"
                     "tape: (empty)")
-        lines = [f"op {self.position}/{self.n_steps}: {frame.line}", *frame.details]
+        frame = self.frames[position - 1]
+        lines = [f"op {position}/{self.n_steps}: {frame.line}", *frame.details]
         lines.append("tape so far:")
-        lines += [f"  {i}: {f.line}" for i, f in enumerate(self.frames[: self.position])]
+        lines += [f"  {i}: {f.line}" for i, f in enumerate(self.frames[:position])]
         return "\n".join(lines)
 
     # -- the widget -----------------------------------------------------------------------
@@ -163,9 +178,8 @@ class ForwardStepper(widgets.VBox):
         if frame is None or frame.drawing is None:
             self.graph_view.value = "<div class='al-graph'>(no graph yet)</div>"
         else:
-            svg = frame.drawing.svg()
             self.graph_view.value = ("<div class='al-graph'><style>.al-graph svg {max-width: "
-                                     f"100%; height: auto}}</style>{svg[svg.index('<svg'):]}"
+                                     f"100%; height: auto}}</style>{_inline(frame.drawing.svg())}"
                                      "</div>")
         self.panel.value = panel_html(self.state_text())
         self.slider.value = self.position
