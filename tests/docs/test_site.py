@@ -54,6 +54,29 @@ def test_the_steppers_widget_state_is_embedded(built_site: Path):
     assert 'type="application/vnd.jupyter.widget-view+json"' in html
 
 
+def _filmstrip_outputs(nb: Path) -> int:
+    cells = json.loads(nb.read_text())["cells"]
+    return sum('class="al-film"' in "".join(out.get("data", {}).get("text/html", ""))
+               for cell in cells for out in cell.get("outputs", []))
+
+
+def test_every_stored_filmstrip_is_on_its_page_whole(built_site: Path):
+    """A stepper's kernel-free form reaches the page as its own HTML (not as a picture),
+    every frame with its radio and the drawing inline."""
+    pages = 0
+    for nb in NOTEBOOKS:
+        stored = _filmstrip_outputs(nb)
+        html = (built_site / "notebooks" / f"{nb.stem}.html").read_text()
+        strips = re.findall(r'<div class="al-film" id="(al-film-\d+)">', html)
+        assert len(strips) == stored, (nb.name, strips)
+        for key in strips:
+            radios = re.findall(rf'<input type="radio" class="al-film-pick" name="{key}"', html)
+            frames = re.findall(rf'#{key} #{key}-\d+:checked ~ .al-film-body .al-film-f\d+ ', html)
+            assert len(radios) == len(frames) >= 3, (nb.name, key)
+        pages += bool(stored)
+    assert pages >= 2  # notebooks 03 and 05 step through backward (03 the tape too)
+
+
 def test_links_between_notebooks_resolve(built_site: Path):
     html = (built_site / "notebooks" / "00_tour.html").read_text()
     assert 'href="01_one_page_autograd.html"' in html

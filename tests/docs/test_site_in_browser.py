@@ -1,7 +1,8 @@
 """The built site, opened in a real browser (Debian's chromium, driven by Playwright, with
 no network), shows notebook 03's graph drawings: each is an ``<img>`` of an SVG file that
 loaded (its natural size is known) and takes room on the page. A screenshot of the first
-drawing goes to build/browser/docs-notebook-03.png, as the stepper's browser test does."""
+drawing goes to build/browser/docs-notebook-03.png, as the stepper's browser test does.
+The same page's filmstrip (the backward stepper's kernel-free form) steps when clicked."""
 
 from __future__ import annotations
 
@@ -40,4 +41,39 @@ def test_notebook_page_shows_its_drawings(built_site: Path, page):
     first.scroll_into_view_if_needed()
     assert first.is_visible()
     first.screenshot(path=str(shot))
+    assert shot.stat().st_size > 1000
+
+
+# The filmstrip frames shown, and the nodes its drawing fills gold (viz._dot.CURRENT).
+FILM_JS = """(root) => {
+    const shown = [...root.querySelectorAll('.al-film-frame')]
+        .filter(f => getComputedStyle(f).display !== 'none')
+        .map(f => f.querySelector('pre').textContent.split('\\n')[0]);
+    const gold = [...root.querySelectorAll('.al-film-graph g.node')]
+        .filter(g => g.querySelector('polygon') &&
+                     getComputedStyle(g.querySelector('polygon')).fill === 'rgb(255, 213, 79)')
+        .map(g => g.querySelector('title').textContent);
+    return {shown, gold};
+}"""
+
+
+def test_notebook_page_filmstrip_steps_without_a_kernel(built_site: Path, page):
+    url = (built_site / "notebooks" / "03_graph_and_engine.html").as_uri()
+    page.goto(url, wait_until="load")
+    film = page.locator("div.al-film").first
+    film.scroll_into_view_if_needed()
+    assert film.is_visible()
+    state = film.evaluate(FILM_JS)
+    assert state == {"shown": ["step 0/8: not started"], "gold": []}, state
+
+    film.locator(".al-film-f0 .al-film-next").click()
+    film.locator(".al-film-f1 .al-film-next").click()
+    state = film.evaluate(FILM_JS)
+    assert state["shown"] == ["step 2/8: n1 PowBackward0"], state
+    assert len(state["gold"]) == 1, state  # exactly one node is current
+
+    page.keyboard.press("ArrowRight")  # the radio clicked last has focus
+    assert film.evaluate(FILM_JS)["shown"] == ["step 3/8: n2 SigmoidBackward0"]
+    shot = SCREENSHOT_DIR / "docs-filmstrip-03.png"
+    film.screenshot(path=str(shot))
     assert shot.stat().st_size > 1000
