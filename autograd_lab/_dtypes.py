@@ -17,9 +17,9 @@ class dtype:  # noqa: N801 - the public name mirrors torch.dtype
 
     __slots__ = ("name", "np", "is_floating_point")
 
-    def __init__(self, name: str, np_dtype: np.dtype) -> None:
+    def __init__(self, name: str, scalar_type: type[np.generic]) -> None:
         self.name = name
-        self.np = np.dtype(np_dtype)
+        self.np = np.dtype(scalar_type)
         self.is_floating_point = self.np.kind == "f"
 
     def __repr__(self) -> str:

@@ -83,5 +83,7 @@ def quiet(np_fn, name: str | None = None):
     def forward(*args):
         return np_fn(*args)
 
-    forward.__name__ = forward.__qualname__ = name or getattr(np_fn, "__name__", "forward")
+    if not name:
+        name = getattr(np_fn, "__name__", "forward")
+    forward.__name__ = forward.__qualname__ = name
     return forward

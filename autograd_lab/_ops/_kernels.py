@@ -57,7 +57,9 @@ def partial_sum(a: np.ndarray, axes: tuple, keepdims: bool = False) -> np.ndarra
     """``np.sum(a, axis=axes, keepdims=keepdims)`` for sorted non-negative ``axes``, at
     memory speed for partial float sums (see Note [Fast partial sums])."""
     if a.dtype not in BLAS_DTYPES or a.size < _SMALL or not axes:
-        return add_reduce(a, axis=axes, keepdims=keepdims)
+        # NumPy's stubs give ufunc.reduce a keepdims of Literal[True] or Literal[False]
+        # (each its own overload), none for a bool known only at run time.
+        return add_reduce(a, axis=axes, keepdims=keepdims)  # type: ignore[call-overload]
     shape = a.shape
     factor = 1
     if 0 in a.strides:  # repeated along a reduced axis: read once, multiply
@@ -70,7 +72,8 @@ def partial_sum(a: np.ndarray, axes: tuple, keepdims: bool = False) -> np.ndarra
                 index.append(slice(None))
         a = a[tuple(index)]
     if len(axes) == a.ndim or not a.flags.c_contiguous:
-        out = add_reduce(a, axis=axes, keepdims=keepdims)
+        # a bool keepdims, which NumPy's stubs for reduce do not take (see above)
+        out = add_reduce(a, axis=axes, keepdims=keepdims)  # type: ignore[call-overload]
         return out * factor if factor != 1 else out
     if len(axes) == 1:  # the common case, with less bookkeeping
         axis = axes[0]

@@ -33,7 +33,7 @@ def keep_default_float(out: np.ndarray, tensors: tuple) -> np.ndarray:
 # float32 is float32 in PyTorch, float64 in NumPy. ``result_type`` follows PyTorch
 # (c10's ``result_type``/``combine_categories``) for the four dtypes we support.
 _RANK = {np.dtype(np.bool_): 0, np.dtype(np.int64): 1, np.dtype(np.float32): 2, _F64: 3}
-_BY_RANK = tuple(sorted(_RANK, key=_RANK.get))
+_BY_RANK = tuple(sorted(_RANK, key=_RANK.__getitem__))
 
 
 def _category(d) -> int:
@@ -66,6 +66,7 @@ def result_type(*operands) -> np.dtype:
             else:
                 zero = _promote(zero, x.dtype)
         else:
+            d: np.dtype
             if isinstance(x, (bool, np.bool_)):
                 d = np.dtype(np.bool_)
             elif isinstance(x, (int, np.integer)):
@@ -93,5 +94,7 @@ def promoting(np_fn, *, skip: int = 0, int_to_float: bool = False, name: str | N
         out = np_fn(*head, *cast)
         return out if out.dtype == dtype else out.astype(dtype)
 
-    forward.__name__ = forward.__qualname__ = name or getattr(np_fn, "__name__", "forward")
+    if not name:
+        name = getattr(np_fn, "__name__", "forward")
+    forward.__name__ = forward.__qualname__ = name
     return forward

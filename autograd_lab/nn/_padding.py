@@ -6,6 +6,7 @@ advanced indexing (an index array built by ``np.pad`` on ``arange``), so their g
 from __future__ import annotations
 
 from numbers import Integral
+from typing import Literal
 
 import numpy as np
 
@@ -14,7 +15,12 @@ from .._tensor import Tensor
 
 __all__ = ["pad"]
 
-_NUMPY_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+# PyTorch's name of each index-built mode, and np.pad's name for it.
+_NUMPY_MODE: dict[str, Literal["reflect", "edge", "wrap"]] = {
+    "reflect": "reflect",
+    "replicate": "edge",
+    "circular": "wrap",
+}
 
 
 def _pairs(pad, ndim: int) -> tuple:
