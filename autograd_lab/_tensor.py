@@ -24,6 +24,7 @@ import operator
 import sys
 import types
 import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,6 +33,16 @@ from ._format import format_tensor
 from ._grad_state import state as _grad_state
 from ._views import VersionCounter
 
+if TYPE_CHECKING:
+    # The methods _tensor_methods.py binds at import time, declared for type checkers in
+    # the generated stub _bound_methods.pyi (tools/gen_tensor_stub.py). At run time Tensor
+    # derives from object alone. The autograd types name the fields' types only.
+    from ._bound_methods import BoundMethods
+    from .autograd.graph import AccumulateGrad, Node, _HookDict
+    from .autograd.inplace import ViewFn
+else:
+    BoundMethods = object
+
 __all__ = ["Tensor"]
 
 _NUMPY_NEEDS_DETACH = (
@@ -39,7 +50,7 @@ _NUMPY_NEEDS_DETACH = (
 )
 
 
-class Tensor:
+class Tensor(BoundMethods):
     """An n-dimensional array that can record the operations applied to it.
 
     Build tensors with ``autograd_lab.tensor(...)`` and the other creation functions;
@@ -51,21 +62,21 @@ class Tensor:
     # defaults, stored per instance (in its __dict__) only once set.
     __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_vc", "_view_fn",
                  "__dict__", "__weakref__")
-    _grad = None
-    _base = None
+    _grad: Tensor | None = None
+    _base: Tensor | None = None
     _retains_grad = False
-    _hooks = None
-    _post_acc_hooks = None
-    _grad_acc = None
+    _hooks: _HookDict | None = None
+    _post_acc_hooks: _HookDict | None = None
+    _grad_acc: weakref.ref[AccumulateGrad] | None = None
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (2.0 * t)
 
     def __init__(self, data: np.ndarray, requires_grad: bool = False) -> None:
         self._data = data
         self._requires_grad = requires_grad
-        self._grad_fn = None
+        self._grad_fn: Node | None = None
         self._output_nr = 0
         self._vc: VersionCounter | None = None
-        self._view_fn = None
+        self._view_fn: ViewFn | None = None
 
     # -- shape and type ---------------------------------------------------------
     @property

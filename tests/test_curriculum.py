@@ -91,6 +91,9 @@ def test_a_wheel_carries_the_curriculum(tmp_path):
     (wheel,) = tmp_path.glob("autograd_lab-*.whl")
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
+    # and the type information editors and checkers read (tests/test_types.py)
+    assert (site / "autograd_lab" / "py.typed").is_file()
+    assert (site / "autograd_lab" / "_bound_methods.pyi").is_file()
     where = subprocess.run([sys.executable, "-c", "import autograd_lab.notebooks as n; "
                             "print(n.curriculum_dir())"], cwd=tmp_path,
                            env={"PYTHONPATH": str(site)}, capture_output=True, text=True,
