@@ -40,7 +40,21 @@ class Frame:
 
 
 class Filmstrip:
-    """A kernel-free stepper: ``frames`` over an optional ``shared_svg`` laid out once."""
+    """A kernel-free stepper: ``frames`` over an optional ``shared_svg`` laid out once.
+
+    The steppers make them (``BackwardStepper.filmstrip()``, ``ForwardStepper.filmstrip()``);
+    any sequence of frames will do:
+
+    >>> film = Filmstrip([Frame("start", "x = 1"), Frame("doubled", "x = 2")], title="demo")
+    >>> print(film)
+    demo: 2 frames that step without a kernel (◀ ▶, a number, the arrow keys)
+    ── frame 0 ──
+    x = 1
+    ── frame 1 ──
+    x = 2
+    >>> film.html().count('type="radio"')
+    2
+    """
 
     def __init__(self, frames: list[Frame], shared_svg: str | None = None,
                  title: str = "") -> None:
@@ -59,8 +73,7 @@ class Filmstrip:
         """Every frame's text, in order (deterministic)."""
         n = len(self.frames)
         head = f"{self.title}: " if self.title else ""
-        parts = [f"{head}a filmstrip of {n} frames (it steps without a kernel: ◀ ▶, the "
-                 "frame numbers, or the arrow keys)"]
+        parts = [f"{head}{n} frames that step without a kernel (◀ ▶, a number, the arrow keys)"]
         for k, frame in enumerate(self.frames):
             parts.append(f"── frame {k} ──\n{frame.text}")
         return "\n".join(parts)

@@ -134,7 +134,7 @@ def test_text_form_lists_every_frame_and_has_no_addresses():
     loss, params = _problem()
     film = BackwardStepper(loss, params=params).filmstrip()
     text = repr(film)
-    assert text.startswith("backward, node by node: a filmstrip of 9 frames")
+    assert text.startswith("backward, node by node: 9 frames that step without a kernel")
     assert [line for line in text.splitlines() if line.startswith("── frame")] == \
         [f"── frame {k} ──" for k in range(9)]
     assert "0x" not in text
