@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-Propagate = Callable[[list[np.ndarray]], list[np.ndarray]]
+# dL/d(outputs) -> dL/d(inputs); an output that L does not depend on has no gradient: None
+Propagate = Callable[[list[np.ndarray | None]], list[np.ndarray]]
 
 _next_id = 0
 

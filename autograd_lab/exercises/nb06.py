@@ -30,7 +30,7 @@ def check_clip_hook(make_clip_hook) -> str:
                         f"gradient), got {type(hook).__name__}")
         x.register_hook(hook)
         (x * al.tensor(weight)).sum().backward()
-        norm = np.linalg.norm(weight)
+        norm = float(np.linalg.norm(weight))  # a plain number, as min() below expects
         expected = weight * min(1.0, max_norm / norm)
         clipped_each = np.clip(weight, -max_norm, max_norm)
         mistakes = [(weight, "the gradient came through unchanged: does your hook return "

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from typing import cast
 
 from . import registry
 from .registry import Kernel, OpDef, normalize_key
@@ -213,8 +214,8 @@ def impl(qualname, types, func: Callable | None = None, *, lib: Library | None =
 
     The older form ``impl(lib, "name", dispatch_key)`` (a decorator) works too.
     """
-    if isinstance(qualname, Library):
-        target, name, key = qualname, types, func or ""
+    if isinstance(qualname, Library):  # the older form: the third argument is a dispatch key
+        target, name, key = qualname, types, cast(str, func) or ""
 
         def register_on_lib(fn: Callable) -> Callable:
             target.impl(name, fn, key)

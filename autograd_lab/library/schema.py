@@ -320,7 +320,7 @@ class _Parser:
         if self.accept(")"):
             return ()
         kwarg_only = False
-        seen: set[str] = set()
+        seen: set[str | None] = set()
         while True:
             self.skip_ws()
             star_pos = self.pos

@@ -33,8 +33,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     # result viewed back) when it is not one already.
     if input.ndim == 2:
         return linalg.addmm(bias, input, weight.t())
-    rows = input.reshape(-1, in_features)
-    return linalg.addmm(bias, rows, weight.t()).reshape(*input.shape[:-1], weight.shape[0])
+    as_matrix = input.reshape(-1, in_features)
+    return linalg.addmm(bias, as_matrix, weight.t()).reshape(*input.shape[:-1], weight.shape[0])
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:

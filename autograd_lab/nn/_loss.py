@@ -112,6 +112,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     per_class = logp if weight is None else logp * _weight_view(weight, input)
     smooth = masked_fill(-per_class.sum(dim), ignored, 0.0)
     if reduction == "mean":
+        total: float | Tensor  # how many targets count; with class weights, their weight
         if weight is None:
             total = float((~ignored._data).sum())
         else:

@@ -31,6 +31,7 @@ class Out(NamedTuple):
 
     @property
     def ndim(self) -> int:
+        assert self.shape is not None, "ndim is asked only of values whose shape is known"
         return len(self.shape)
 
 

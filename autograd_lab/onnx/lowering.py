@@ -22,6 +22,7 @@ that every mapping computes what autograd_lab computed.
 from __future__ import annotations
 
 import operator
+from typing import Any
 
 import numpy as np
 
@@ -171,7 +172,8 @@ class Lowering:
             raise UnsupportedOperatorError(op, row=row, node=node.name, functions=self.path,
                                            reason=reason, opset=self.g.opset)
         self.opaque += 1
-        values, attrs = [], {}
+        values: list[Value] = []
+        attrs: dict[str, Any] = {}
         for key, arg in [(None, a) for a in node.args] + list(node.kwargs.items()):
             loaded = self.load(arg)
             if isinstance(loaded, Value):

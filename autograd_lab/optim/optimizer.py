@@ -105,7 +105,8 @@ class Optimizer:
     def state_dict(self) -> dict:
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}``:
         parameters are referred to by their position, so a new model can load it."""
-        index, groups, i = {}, [], 0
+        index: dict[int, int] = {}  # id(parameter) -> its position, counted over all groups
+        groups, i = [], 0
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
             packed["params"] = []

@@ -125,7 +125,7 @@ class Graph:
 
     def call_function(self, target, args=(), kwargs=None, meta=None,
                       name: str | None = None) -> Node:
-        base = name or getattr(target, "__name__", "call")
+        base = name if name else getattr(target, "__name__", "call")
         return self._add("call_function", base, target, args, kwargs, meta)
 
     def output(self, value) -> Node:

@@ -12,6 +12,7 @@ public function.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -43,9 +44,11 @@ def _nll_picks(tensors, attrs) -> dict:
 
 # Rows whose attributes hold something computed from the values of their inputs: a
 # program recomputes it from its own inputs instead of reusing the traced one (a
-# program does not pass these; ``ops.max_dim(x, dim=0, ...)`` works out its indices).
-_RECOMPUTED = {"max_dim": (("indices",), _arg_indices(np.argmax)),
-               "min_dim": (("indices",), _arg_indices(np.argmin))}
+# program does not pass these; ``ops.max_dim(x, dim=0, ...)`` works out its indices):
+# row -> (those attributes' names, a function of (tensors, attrs) that computes them).
+_RECOMPUTED: dict[str, tuple[tuple[str, ...], Callable[[tuple, dict], dict]]] = {
+    "max_dim": (("indices",), _arg_indices(np.argmax)),
+    "min_dim": (("indices",), _arg_indices(np.argmin))}
 for _row in ("nll_loss", "nll_loss2d", "nll_loss_weighted", "nll_loss2d_weighted"):
     _RECOMPUTED[_row] = (("total_weight", "picks"), _nll_picks)
 

@@ -33,11 +33,12 @@ def size_in_bytes(n: int) -> str:
     """``12 B``, ``1.5 kB``, ``3.1 MB`` (powers of 1000, as a learner counts)."""
     if n < 1000:
         return f"{n} B"
+    size: float = n
     for unit in ("kB", "MB", "GB"):
-        n /= 1000
-        if n < 1000:
-            return f"{n:.3g} {unit}"
-    return f"{n:.3g} TB"
+        size /= 1000
+        if size < 1000:
+            return f"{size:.3g} {unit}"
+    return f"{size:.3g} TB"
 
 
 def is_finite(array: np.ndarray) -> bool:

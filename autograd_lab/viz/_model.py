@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .._tensor import Tensor
 from ..autograd.function import BackwardCFunction
@@ -23,6 +24,9 @@ from ..autograd.inplace import CopySlices
 from ..autograd.steps import BackwardStep, hooks_at
 from ._fold import fold_plan
 from ._labels import grad_summary, is_finite, size_in_bytes, type_shape
+
+if TYPE_CHECKING:  # the trace package imports viz: named here for type checkers only
+    from ..trace.graph_module import GraphModule
 
 __all__ = ["Box", "Link", "GraphModel", "build_model"]
 
@@ -59,7 +63,10 @@ class GraphModel:
     node_ids: dict  # id(node) -> box id, for the nodes drawn
     folded: int = 0  # how many nodes the folds hide (drawn + folded = the graph's nodes)
     fold_of: dict = field(default_factory=dict)  # id(hidden node) -> the fold box holding it
-    program: object = None  # the GraphModule drawn, for a traced program (``_program.py``)
+    program: GraphModule | None = None  # the program drawn, for a traced one (``_program.py``)
+    # What the drawing refers to by id() (the nodes walked, and what the boxes read), kept
+    # alive with it so that no id is reused for another object while the model exists.
+    _keep_alive: tuple = field(default=(), init=False, repr=False, compare=False)
 
     def box_of(self, node) -> Box | None:
         key = self.node_ids.get(id(node))

@@ -113,6 +113,7 @@ def program_text(model: GraphModel) -> str:
     relu = ops.relu(mul): f32[3] -> output
     output: return relu
     """
+    assert model.program is not None, "program_text is for the model of a traced program"
     boxes = model.boxes.values()
     count = {kind: sum(1 for b in boxes if b.kind == kind) for kind in _KIND.values()}
     lines = [f"program {model.program.class_name}: {_plural(count['input'], 'input')}, "

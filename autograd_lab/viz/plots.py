@@ -30,7 +30,7 @@ from ..autograd.gradcheck import GradcheckError, jacobians
 
 if TYPE_CHECKING:  # matplotlib is optional: imported inside the functions
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
 __all__ = ["plot_grad_flow", "plot_jacobians"]
 
@@ -63,7 +63,7 @@ def _new_figure(figsize: tuple[float, float]) -> Figure:
 # ---------------------------------------------------------------------------------------
 # gradient flow
 def plot_grad_flow(named_parameters: Iterable[tuple[str, Tensor]] | Mapping[str, Tensor],
-                   ax: Axes | None = None, log: bool = True) -> Figure:
+                   ax: Axes | None = None, log: bool = True) -> Figure | SubFigure:
     """A bar per parameter, the norm of its ``.grad``: the vanishing-gradient lesson.
 
     ``named_parameters`` is an iterable of ``(name, tensor)`` pairs, such as
@@ -78,8 +78,8 @@ def plot_grad_flow(named_parameters: Iterable[tuple[str, Tensor]] | Mapping[str,
       a "NaN"/"inf" note.
 
     ``log`` (default True) uses a log scale for the norms, so that 1e-8 and 1 fit on one
-    plot. ``ax`` draws into an existing matplotlib ``Axes`` (its figure is returned);
-    without it a new ``Figure`` is made. Returns the ``Figure``.
+    plot. ``ax`` draws into an existing matplotlib ``Axes``; without it a new ``Figure`` is
+    made. Returns the figure drawn into (the ``SubFigure`` of an ``ax`` that is in one).
 
     >>> import autograd_lab as al
     >>> from autograd_lab.viz.plots import plot_grad_flow   # also al.viz.plot_grad_flow
@@ -97,6 +97,7 @@ def plot_grad_flow(named_parameters: Iterable[tuple[str, Tensor]] | Mapping[str,
     kinds = [s[2] for s in stats]   # "ok", "none", "zero" or "nan"/"inf"
     bad = [k in ("NaN", "inf") for k in kinds]
 
+    fig: Figure | SubFigure
     if ax is None:
         fig = _new_figure((max(4.0, 2.0 + 0.45 * len(params)), 4.0))
         ax = fig.add_subplot()
@@ -123,7 +124,7 @@ def plot_grad_flow(named_parameters: Iterable[tuple[str, Tensor]] | Mapping[str,
     notes = {"none": ("no grad", _NO_GRAD_COLOR), "zero": ("0", _NO_GRAD_COLOR),
              "NaN": ("NaN", _BAD_COLOR), "inf": ("inf", _BAD_COLOR)}
     bottom = ax.get_xaxis_transform()   # x in data, y in axes coordinates
-    for k, kind in zip(x, kinds, strict=True):
+    for k, kind in enumerate(kinds):
         if kind in notes:
             text, color = notes[kind]
             ax.text(k, 0.02, text, transform=bottom, rotation=90, ha="center", va="bottom",
