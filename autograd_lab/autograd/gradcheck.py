@@ -462,15 +462,14 @@ def _numerical_jacobians(func, inputs, eps, only: int | None = None) -> list:
     """
     arrays = [np.array(x.detach().numpy(), copy=True, order="C") if _requires_grad(x) else None
               for x in inputs]
-    diff_positions = [p for p, a in enumerate(arrays) if a is not None]
+    varied = [a for a in arrays if a is not None]  # the arrays of the inputs that require grad
     if only is not None:
-        diff_positions = [diff_positions[only]]
+        varied = [varied[only]]
     base = _evaluate(func, inputs, arrays)
     # filled column by column: column-major, so that each column is contiguous
-    result = [[np.empty((out.size, arrays[p].size), order="F") for p in diff_positions]
-              for out in base]
-    for j, p in enumerate(diff_positions):
-        flat = arrays[p].reshape(-1)
+    result = [[np.empty((out.size, a.size), order="F") for a in varied] for out in base]
+    for j, array in enumerate(varied):
+        flat = array.reshape(-1)  # a view: writing flat[c] changes what _evaluate reads
         for c in range(flat.size):
             original = flat[c]
             flat[c] = original - eps

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
 from .._tensor import Tensor
 from ..autograd.function import Function
@@ -42,9 +42,19 @@ class AutogradInfo:
         self.setup_context = setup_context
 
 
+class AutogradKernel(Protocol):
+    """What ``make_autograd_kernel`` returns: the kernel, carrying the ``AutogradInfo`` it
+    reads (``register_autograd`` finds it there to change the formulas later)."""
+
+    _autograd_info: AutogradInfo
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
 def _flatten(schema_args, values) -> tuple[list, tuple]:
     """``Tensor[]`` values spread out; the spec holds each list's length (None: a single value)."""
-    flat, spec = [], []
+    flat: list = []
+    spec: list[int | None] = []
     for arg, value in zip(schema_args, values, strict=True):
         if arg.type.is_list and arg.type.is_tensor and isinstance(value, list):
             flat.extend(value)
@@ -76,7 +86,7 @@ def _requires_grad(values) -> bool:
     return False
 
 
-def make_autograd_kernel(opdef: OpDef, info: AutogradInfo) -> Callable:
+def make_autograd_kernel(opdef: OpDef, info: AutogradInfo) -> AutogradKernel:
     """An "Autograd" kernel for ``opdef`` that differentiates with ``info``'s formulas."""
     schema = opdef.schema
     generated = _generated_function(opdef, info)
@@ -92,9 +102,10 @@ def make_autograd_kernel(opdef: OpDef, info: AutogradInfo) -> Callable:
         *flat_outputs, output_spec = generated.apply(spec, *flat)
         return dispatch.pack_outputs(schema, tuple(_unflatten(flat_outputs, output_spec)))
 
-    autograd_kernel._autograd_info = info  # lets register_autograd update it later
+    kernel = cast(AutogradKernel, autograd_kernel)  # a function; the next line makes it one
+    kernel._autograd_info = info  # lets register_autograd update it later
     autograd_kernel.__name__ = f"autograd_kernel_{opdef.name}"
-    return autograd_kernel
+    return kernel
 
 
 def _positional(schema: FunctionSchema, values: list) -> tuple[tuple, dict]:

@@ -170,7 +170,7 @@ class CustomOpDef:
         self._init_fn = fn
         self._lib = Library(namespace, "FRAGMENT")
         self._lib.define(f"{name}{schema}")
-        opdef = registry.get(namespace, name)
+        opdef = self._lib._resolve(name)
         opdef.custom = self
         self._opdef = opdef
         self._autograd_info = AutogradInfo()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -96,7 +96,8 @@ def bind(opdef: OpDef, args: Sequence, kwargs: dict) -> list:
         raise SchemaMismatchError(
             f"{opdef.qualname}() expected at most {len(positional)} positional argument(s) "
             f"but received {len(args)}.\nDeclaration: {schema}")
-    given: dict[str, Any] = {a.name: v for a, v in zip(positional, args, strict=False)}
+    # by name; Argument.name is typed str | None: a return may have none (an argument never)
+    given: dict[str | None, Any] = {a.name: v for a, v in zip(positional, args, strict=False)}
     names = {a.name for a in schema.arguments}
     for name, value in kwargs.items():
         if name not in names:
@@ -253,10 +254,11 @@ def call_kernel(opdef: OpDef, kernel: Callable, values: list, key: str = "CPU") 
     """Call ``kernel`` with ``values`` (keyword-only arguments by name) and return its
     result as a tuple with one entry per declared return, checked against the schema."""
     schema = opdef.schema
-    args, kwargs = [], {}
+    args: list = []
+    kwargs: dict[str, Any] = {}
     for arg, value in zip(schema.arguments, values, strict=True):
         if arg.kwarg_only:
-            kwargs[arg.name] = value
+            kwargs[cast(str, arg.name)] = value  # an argument always has a name
         else:
             args.append(value)
     result = kernel(*args, **kwargs)
@@ -320,7 +322,8 @@ def _read_only_versions(schema: FunctionSchema, values: list) -> list:
     Tensors that share memory with a ``Tensor(a!)`` argument (the same tensor passed
     twice, or a view of it) are left out: writing to those is declared.
     """
-    written, watched = [], []
+    written: list[tuple[Argument, list]] = []  # (argument, its tensors)
+    watched: list[tuple[Argument, list]] = []
     for arg, value in zip(schema.arguments, values, strict=True):
         (written if arg.is_write else watched).append((arg, _tensors_of(arg, value)))
     written_ids = {id(t) for _, ts in written for t in ts}
