@@ -104,3 +104,13 @@ def test_the_api_pages_document_every_public_name(built_site: Path):
     html = (built_site / "api" / "_generated" / "autograd_lab.html").read_text()
     assert 'id="autograd_lab.Tensor.backward"' in html
     assert "Accumulate the gradient of this tensor into the leaves" in html
+
+
+def test_the_landing_page_example_gives_what_it_says():
+    import numpy as np
+
+    (block,) = re.findall(r"```python\n(.*?)```", (DOCS / "index.md").read_text(), flags=re.S)
+    namespace: dict = {}
+    exec(compile(block, "docs/index.md", "exec"), namespace)
+    x = np.array([1.0, 2.0, 3.0])
+    assert np.allclose(namespace["x"].grad.numpy(), np.cos(x) * x + np.sin(x))
