@@ -109,7 +109,7 @@ def _any_requires_grad(tensors: tuple) -> bool:
     """Does an input require grad? A view's flag may be stale (its base was modified in
     place since), so a view that says no regenerates its history first."""
     for t in tensors:
-        if t._requires_grad or (t._view_fn is not None and _view_requires_grad(t)):
+        if t._requires_grad or (t._view_fn is not None and _view_requires_grad(t, t._view_fn)):
             return True
     return False
 
@@ -153,7 +153,9 @@ def apply_multi_op(spec: OpSpec, tensors: tuple, attrs: tuple = ()) -> tuple:
     if spec.view:
         meta = MULTI_OUTPUT_NODE if state.enabled else NO_GRAD_MODE
         for i, result in enumerate(results):
-            _mark_view(result, tensors[0], *spec.output_view(attrs, i), meta)
+            # defop gives every multi-output row its output_view; the type says it may be None
+            # (single-output rows), and a check here would run on every call.
+            _mark_view(result, tensors[0], *spec.output_view(attrs, i), meta)  # type: ignore[misc, call-arg]
     if state.enabled and _any_requires_grad(tensors):
         node = spec.node_cls()
         attach(node, tensors, results)
@@ -181,6 +183,7 @@ def _replay_view(tensor: Tensor, spec: OpSpec, attrs: tuple) -> Tensor:
     return apply_op(spec, (tensor,), attrs)
 
 
-def _view_requires_grad(view: Tensor) -> bool:
-    view._view_fn.refresh(view)
+def _view_requires_grad(view: Tensor, view_fn: ViewFn) -> bool:
+    """``view``'s flag after ``view_fn`` (the view's own) regenerates its history."""
+    view_fn.refresh(view)
     return view._requires_grad

@@ -10,6 +10,7 @@ formulas] in ``_table.py``).
 from __future__ import annotations
 
 import functools
+from typing import Any, ClassVar, TypeVar, cast
 
 import numpy as np
 
@@ -26,7 +27,15 @@ class OpNode(Node):
     """The node of a built-in op (``MulBackward0``): saved values plus the row's formula."""
 
     __slots__ = ("_saved", "_attrs")
-    _spec = None  # the row (an OpSpec), set on each row's class by ``node_class``
+    # Set by ``apply_op`` when it records the node: the SavedTensors the row asked for
+    # (None in a slot it did not need), None once a backward freed them; and the op's
+    # non-tensor arguments.
+    _saved: tuple | None
+    _attrs: tuple
+    # The row (an OpSpec), set on each row's class by ``node_class``; None on these base
+    # classes, of which no node is made. Typed Any: naming OpSpec would import _table,
+    # which imports this module (tests/test_fast_formulas.py keeps _ops free of circles).
+    _spec: ClassVar[Any] = None
     _skip_if_no_grad = True
     # A row's formulas return gradients they made, or the incoming one unchanged: the
     # engine can tell which (Note [Owned gradients] in autograd/engine.py).
@@ -97,7 +106,7 @@ class OpNode(Node):
     def _keywords(self, owned: bool) -> dict:
         """What a NumPy formula asked for by keyword: which gradients are wanted, and
         whether it may write into the incoming gradient."""
-        keywords = {}
+        keywords: dict[str, object] = {}
         if self._spec.array_wants_needs_input_grad:
             keywords["needs_input_grad"] = self.needs_input_grad
         if self._takes_owned_grad:
@@ -208,7 +217,10 @@ def _without_double_backward(node: OpNode, grad_outputs: list, values: list) -> 
     return marked
 
 
-def node_class(name: str, base: type, spec) -> type:
+_NodeT = TypeVar("_NodeT", bound=OpNode)
+
+
+def node_class(name: str, base: type[_NodeT], spec) -> type[_NodeT]:
     """The Node class of one row, e.g. ``MulBackward0``.
 
     Like PyTorch's nodes, it shows what it saved as ``node._saved_self``, ``node._saved_dim``
@@ -223,7 +235,7 @@ def node_class(name: str, base: type, spec) -> type:
         fields[f"_raw_saved_{key}"] = property(functools.partial(_raw_saved, index=index))
     for index, key in enumerate(spec.attrs):
         fields.setdefault(f"_saved_{key}", property(functools.partial(_saved_attr, index=index)))
-    return type(name, (base,), fields)
+    return cast("type[_NodeT]", type(name, (base,), fields))
 
 
 def _saved_value(node: OpNode, index: int):

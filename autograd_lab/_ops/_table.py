@@ -79,6 +79,12 @@ class OpSpec:
                  "double_backward", "output_view", "array_backward",
                  "array_wants_needs_input_grad", "array_keywords", "scalar_forward",
                  "passes_gradient", "math", "save_needs", "result_writes")
+    # The fields that start as None, for the rows that have them set later (by defop or
+    # on_arrays); __init__ says what each is.
+    output_view: Callable[[tuple, int], tuple[OpSpec, tuple]] | None
+    array_backward: Callable | None
+    math: str | None
+    save_needs: tuple[int, ...] | None
 
     def __init__(self, name, forward, backward, inputs, save, attrs, node_name, view,
                  exact_dtype: bool = False) -> None:

@@ -13,6 +13,9 @@ every formula here is written with these rows and differentiates again.
 
 from __future__ import annotations
 
+from types import MemberDescriptorType
+from typing import Any
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
@@ -77,11 +80,16 @@ def _unpack_part(value, node):
     return value
 
 
+_ATTRS: MemberDescriptorType = vars(OpNode)["_attrs"]  # the slot, under the property below
+
+
 class SavesIndexNode(OpNode):
     """The node of a row whose formula reads an index tensor kept among its attributes:
     the index is saved, checked and freed as a saved tensor (Note [Saved index tensors])."""
 
     __slots__ = ("_saved_attrs",)
+    # (position in the row's attrs, the index as saved) per index; None once freed
+    _saved_attrs: tuple[tuple[int, Any], ...] | None
     _index_attrs: tuple = ()  # the positions, in the row's attrs, of the saved indices
 
     @property
@@ -91,14 +99,14 @@ class SavesIndexNode(OpNode):
         saved = self._saved_attrs
         if saved is None:
             raise freed_graph_error()
-        attrs = list(OpNode._attrs.__get__(self))
+        attrs = list(_ATTRS.__get__(self))
         for k, value in saved:
             attrs[k] = _unpack_part(value, self)
         return tuple(attrs)
 
     @_attrs.setter
     def _attrs(self, attrs: tuple) -> None:
-        OpNode._attrs.__set__(self, attrs)
+        _ATTRS.__set__(self, attrs)
         self._saved_attrs = tuple([(k, _save_part(attrs[k])) for k in self._index_attrs])
 
     def _release_variables(self) -> None:
@@ -343,7 +351,8 @@ def _as_view_chain(input: Tensor, index: tuple) -> Tensor | None:
     and for a negative step (NumPy's reversed view: the caller's single slice op)."""
     ndim = input._data.ndim
     explicit = sum(1 for p in index if p is not None and p is not Ellipsis)
-    steps, dim, shape = [], 0, list(input._data.shape)  # (kind, part, dim) of each op
+    steps: list[tuple[str, Any, int]] = []  # (kind, part, dim) of each op
+    dim, shape = 0, list(input._data.shape)
     for part in index:
         if part is Ellipsis:
             dim += ndim - explicit
@@ -367,15 +376,15 @@ def _as_view_chain(input: Tensor, index: tuple) -> Tensor | None:
         return None
     t = input
     for kind, part, dim in steps:
-        size = t._data.shape[dim] if kind != "unsqueeze" else None
         if kind == "unsqueeze":
             t = apply_op(REGISTRY["unsqueeze"], (t,), (dim,))
         elif kind == "slice":
-            start, stop, step = part.indices(size)
+            start, stop, step = part.indices(t._data.shape[dim])
             t = apply_op(REGISTRY["narrow"], (t,), (dim, start, max(stop, start), step,
                                                   t._data.shape))
         else:
             i = int(part)  # in range: checked by the caller
+            size = t._data.shape[dim]
             t = apply_op(REGISTRY["select_int"], (t,), (dim, i + size if i < 0 else i,
                                                         t._data.shape))
     return t
@@ -530,7 +539,7 @@ def _nonempty(shape: tuple) -> tuple:
 def _grid(index: np.ndarray, dim: int) -> tuple:
     """The NumPy index addressing ``self[i][index[i][j]][k]``-style positions (dim picked by
     ``index``, every other coordinate its own position in ``index``)."""
-    grid = list(np.indices(index.shape, sparse=True))
+    grid: list[np.ndarray] = list(np.indices(index.shape, sparse=True))
     grid[dim] = index
     return tuple(grid)
 

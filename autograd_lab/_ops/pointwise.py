@@ -9,6 +9,7 @@ to its input's shape (see ``_validate_grad`` in ``autograd/engine.py``).
 from __future__ import annotations
 
 import math
+from types import MemberDescriptorType
 
 import numpy as np
 
@@ -127,7 +128,7 @@ RSUB = REGISTRY["rsub"]
 # always three, (None, 0) for a bound that is not given. Their row's node class rewrites
 # the edges ``attach`` gives it, whoever runs the row (the public function, or a traced
 # program's ``ops.<row>``), and the row's formula returns one gradient per edge listed.
-_EDGES = Node.next_functions  # the slot itself, under the property below
+_EDGES: MemberDescriptorType = vars(Node)["next_functions"]  # the slot, under the property below
 
 
 def _with_edges(spec, count: int, rearrange) -> type:
