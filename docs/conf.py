@@ -172,6 +172,25 @@ def _relink_notebooks(app, doctree) -> None:
             node["reftarget"] = "notebooks/" + target[len(prefix):]
 
 
+# A class whose ``__new__`` comes from a library (ipywidgets' traitlets: ``__new__(*args,
+# **kwargs)``) would be documented with that signature, since autodoc prefers ``__new__`` to
+# ``__init__``. The arguments a user passes are ``__init__``'s: show those.
+
+
+def _init_signature(app, what, name, obj, options, signature, return_annotation):
+    if what != "class" or not inspect.isfunction(getattr(obj, "__new__", None)):
+        return None  # object's or a builtin's __new__: autodoc reads __init__ already
+    if (obj.__new__.__module__ or "").startswith("autograd_lab"):
+        return None
+    try:
+        init = inspect.signature(obj.__init__, eval_str=True)
+    except NameError:  # an annotation names a type imported for checkers only
+        init = inspect.signature(obj.__init__)
+    params = list(init.parameters.values())[1:]  # not self
+    return str(inspect.Signature(params)), return_annotation
+
+
 def setup(app):
     app.connect("builder-inited", _write_api_pages)
     app.connect("doctree-read", _relink_notebooks)
+    app.connect("autodoc-process-signature", _init_signature)

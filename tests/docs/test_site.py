@@ -114,3 +114,14 @@ def test_the_landing_page_example_gives_what_it_says():
     exec(compile(block, "docs/index.md", "exec"), namespace)
     x = np.array([1.0, 2.0, 3.0])
     assert np.allclose(namespace["x"].grad.numpy(), np.cos(x) * x + np.sin(x))
+
+
+def test_classes_are_documented_with_the_arguments_users_pass(built_site: Path):
+    """ipywidgets' classes have traitlets' ``__new__(*args, **kwargs)``, which autodoc
+    prefers to ``__init__``; docs/conf.py shows ``__init__``'s arguments instead."""
+    page = (built_site / "api" / "_generated" / "autograd_lab_widgets.html").read_text()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "BackwardStepper(loss, inputs=None, params=None, gradient=None" in text
+    assert "ForwardStepper(fn, *args, params=None" in text
+    for html in (built_site / "api" / "_generated").glob("*.html"):
+        assert "t.Any" not in re.sub(r"<[^>]+>", "", html.read_text()), html.name
