@@ -2,7 +2,8 @@
 
 The Markdown pages in docs/ are read by MyST; the curriculum notebooks are read by myst-nb
 through the ``docs/notebooks`` symlink (to ``../notebooks``) and rendered from their stored
-outputs: nothing is executed at build time. The API reference is written at build time by
+outputs: they are not executed at build time (the concept pages with figures are, see
+``nb_execution_mode``). The API reference is written at build time by
 ``_write_api_pages`` below, one page per public module, one entry per name in its ``__all__``.
 """
 
@@ -30,7 +31,10 @@ extensions = [
 ]
 
 # Stored outputs only: the notebooks are executed by `make notebooks`, checked by nbval.
+# The concept pages that draw opt in with `mystnb: execution_mode: force` in their front
+# matter (their code cells make the figures); an error in one fails the build.
 nb_execution_mode = "off"
+nb_execution_raise_on_error = True
 
 myst_enable_extensions = ["colon_fence", "dollarmath"]
 myst_heading_anchors = 3

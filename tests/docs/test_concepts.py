@@ -43,12 +43,28 @@ PATH = re.compile(r"^(autograd_lab|tests|docs|notebooks|benchmarks)(/[\w.-]+)*/?
                   r"|^[\w./-]+\.(py|pyi|md|ipynb|toml|cfg)$")
 
 
-def text(page: str) -> str:
+# A page with figures is a MyST text notebook: front matter, then ```{code-cell}``` blocks
+# that myst-nb runs in a kernel when the site is built (their outputs are the figures).
+FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n\n?", re.S)
+CODE_CELL = "{code-cell}"
+
+
+def source_of(page: str) -> str:
     return (CONCEPTS / f"{page}.md").read_text()
 
 
+def text(page: str) -> str:
+    """The page as a reader sees it: without its front matter."""
+    return FRONT_MATTER.sub("", source_of(page))
+
+
 def python_blocks(source: str) -> list[str]:
-    return [body for lang, body in FENCE.findall(source) if lang in ("python", "pycon")]
+    return [body for lang, body in FENCE.findall(source)
+            if lang in ("python", "pycon", CODE_CELL)]
+
+
+def code_cells(source: str) -> list[str]:
+    return [body for lang, body in FENCE.findall(source) if lang == CODE_CELL]
 
 
 def toctree(source: str) -> list[str]:
@@ -118,6 +134,35 @@ def test_examples_run_and_print_what_they_say(page):
                 namespace = test.globs  # a DocTest runs in a copy of the namespace given
             else:
                 exec(compile(_check_arrows(block), f"{page}.md[{i}]", "exec"), namespace)
+
+
+FIGURE_PAGES = [p for p in PAGES if code_cells(text(p))]
+
+
+def test_pages_with_figures_run_them_at_build_time():
+    """The pages that draw are text notebooks that myst-nb executes; the others are not."""
+    assert len(FIGURE_PAGES) >= 5, FIGURE_PAGES
+    for page in PAGES:
+        front = FRONT_MATTER.match(source_of(page))
+        if page in FIGURE_PAGES:
+            assert front and "execution_mode: force" in front.group(0), page
+        else:
+            assert front is None, page
+
+
+@pytest.mark.parametrize("page", FIGURE_PAGES)
+def test_figure_cells_stand_alone_and_end_in_a_figure(page):
+    """The kernel sees the code cells only (not the doctest blocks): they must run alone,
+    in a fresh namespace, and each ends in something drawn (SVG) or a filmstrip (HTML)."""
+    namespace: dict = {"__name__": f"figures_{page}"}
+    for i, cell in enumerate(code_cells(text(page))):
+        *body, last = ast.parse(cell).body
+        assert isinstance(last, ast.Expr), f"{page} cell {i} must end in an expression"
+        exec(compile(ast.Module(body=body, type_ignores=[]), f"{page}[{i}]", "exec"), namespace)
+        value = eval(compile(ast.Expression(last.value), f"{page}[{i}]", "eval"), namespace)
+        bundle = value._repr_mimebundle_() if hasattr(value, "_repr_mimebundle_") else {}
+        drawn = "image/svg+xml" in bundle or hasattr(value, "_repr_html_")
+        assert drawn, (page, i, type(value).__name__)
 
 
 def _backticked(source: str) -> list[str]:

@@ -125,3 +125,22 @@ def test_classes_are_documented_with_the_arguments_users_pass(built_site: Path):
     assert "ForwardStepper(fn, *args, params=None" in text
     for html in (built_site / "api" / "_generated").glob("*.html"):
         assert "t.Any" not in re.sub(r"<[^>]+>", "", html.read_text()), html.name
+
+
+def test_concept_pages_show_the_figures_their_code_cells_make(built_site: Path):
+    """myst-nb runs a concept page's code cells at build time: each leaves its drawing (an
+    SVG file) or filmstrip (inline HTML) on the page, and no error output."""
+    pages = 0
+    for md in sorted((DOCS / "concepts").glob("*.md")):
+        cells = re.findall(r"^```\{code-cell\}", md.read_text(), flags=re.M)
+        if not cells:
+            continue
+        html = (built_site / "concepts" / f"{md.stem}.html").read_text()
+        outputs = re.findall(r'<div class="cell_output docutils container">(.*?)</div>\s*</div>',
+                             html, flags=re.S)
+        assert len(outputs) == len(cells), md.name
+        for out in outputs:
+            assert re.search(r'src="\.\./_images/[0-9a-f]+\.svg"', out) or 'class="al-film"' in out
+        assert "Traceback" not in html and "stderr" not in html, md.name
+        pages += 1
+    assert pages >= 5
