@@ -29,6 +29,7 @@ import itertools
 import warnings
 from collections.abc import Iterator, Sequence
 from heapq import heappop, heappush
+from typing import cast
 
 import numpy as np
 
@@ -499,7 +500,7 @@ def _apply_with_anomaly_checks(node: Node, grad_outputs) -> tuple:
         grad_inputs = node.apply(grad_outputs)
     except Exception as err:
         err.add_note(f"Error detected in {node.name()}. {_forward_trace(node)}")
-        err.node = node  # so that al.viz.draw_graph(loss, highlight=err.node) shows where
+        _tag_with_node(err, node)
         raise
     if anomaly_mode._check_nan:
         _check_nan(node, grad_inputs)
@@ -641,7 +642,8 @@ def _run_tensor_pre_hooks(node: Node, grad_outputs) -> list:
 
 def _run_node_pre_hooks(node: Node, grad_outputs) -> list:
     """``node.register_prehook`` hooks: each may replace the whole grad_outputs."""
-    for hook in tuple(node._pre_hooks.values()):
+    hooks = cast(dict, node._pre_hooks)  # not None: called only for a node with some
+    for hook in tuple(hooks.values()):
         result = hook(tuple(grad_outputs))
         if result is not None:
             grad_outputs = list(_hook_result(result, len(grad_outputs), hook, node))
@@ -665,8 +667,15 @@ def _check_nan(node: Node, grad_inputs: Sequence) -> None:
                 f"Function '{node.name()}' returned nan values in its {i}th output.\n"
                 + _forward_trace(node)
             )
-            err.node = node  # the node to draw: al.viz.draw_graph(loss, highlight=err.node)
+            _tag_with_node(err, node)
             raise err
+
+
+def _tag_with_node(err: Exception, node: Node) -> None:
+    """Give ``err`` the node where backward failed, so that
+    ``al.viz.draw_graph(loss, highlight=err.node)`` shows where."""
+    # Any exception a formula raises gets the field, so no exception class declares it.
+    err.node = node  # type: ignore[attr-defined]
 
 
 def _forward_trace(node: Node) -> str:

@@ -67,6 +67,10 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
 class FunctionCtx:
     """What ``ctx`` offers inside ``forward``/``setup_context`` and ``backward``."""
 
+    # What save_for_backward kept, as SavedTensors (None for a saved None), set when the
+    # node joins the graph (a BackwardCFunction starts with ``()``); None once freed.
+    _saved_values: tuple[SavedTensor | None, ...] | None
+
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors (or None) for backward; checked against in-place changes."""
         self.to_save = tensors
@@ -106,7 +110,7 @@ class BackwardCFunction(FunctionCtx, Node):
     Unlike built-in nodes it has a ``__dict__``, so ``ctx.anything = value`` is kept.
     """
 
-    _forward_cls: type
+    _forward_cls: type[Function]
 
     def __init__(self) -> None:
         Node.__init__(self)
@@ -301,7 +305,9 @@ def _wrap_outputs(cls, node: BackwardCFunction, args: tuple, outputs: tuple, rec
     non_diff = {id(t) for t in node.non_differentiable}
     from . import inplace  # imported here: inplace.py itself builds on attach()
 
-    wrapped, joining, modified = [], [], []  # returned; given to attach; rebased after it
+    wrapped: list = []  # what the call returns
+    joining: list[Tensor | None] = []  # given to attach, one per output
+    modified: list[tuple[int, Tensor]] = []  # (output_nr, input): rebased after attach
     for out in outputs:
         joins = None  # the tensor that joins ``node`` as this output, if any
         if isinstance(out, Tensor):
@@ -356,7 +362,7 @@ def _alias(t: Tensor) -> Tensor:
     return out
 
 
-def _save(cls, node: BackwardCFunction, outputs: tuple) -> tuple:
+def _save(cls, node: BackwardCFunction, outputs: Sequence) -> tuple:
     """Turn ``ctx.to_save`` into SavedTensors (outputs without a reference cycle)."""
     output_ids = {id(o) for o in outputs if isinstance(o, Tensor)}
     saved: list = []

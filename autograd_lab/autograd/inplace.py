@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
 
@@ -112,10 +113,12 @@ class ViewFn:
         With ``strict=False`` (``requires_grad``) a view that may not be rebuilt (one of
         several outputs, or made under no_grad) is left as it is instead of raising.
         """
-        current = view._vc.value
+        # Not None: a view gets its base's version counter when it is made (left unchecked:
+        # this line runs on every read of a view's grad_fn).
+        current = view._vc.value  # type: ignore[union-attr]
         if self.version == current:
             return
-        base = view._base
+        base = cast(Tensor, view._base)  # not None: it is a view
         if self.creation_meta != DEFAULT and base._requires_grad:
             if not strict:  # reading requires_grad: PyTorch answers, refuses only grad_fn
                 return
@@ -140,7 +143,7 @@ def _regenerate(view: Tensor, view_fn: ViewFn) -> None:
     view._grad_fn = fresh._grad_fn
     view._output_nr = fresh._output_nr
     view._requires_grad = fresh._requires_grad
-    view_fn.version = view._vc.value
+    view_fn.version = view._version
     _move_retain_grad(view, old)
 
 
@@ -170,8 +173,8 @@ def check_inplace(tensor: Tensor, others: Sequence = ()) -> None:
     base = tensor._base
     if base is not None:
         view_fn = tensor._view_fn
-        meta = IN_CUSTOM_FUNCTION if view_fn is None else view_fn.creation_meta
-        if meta != DEFAULT:
+        if view_fn is None or view_fn.creation_meta != DEFAULT:
+            meta = IN_CUSTOM_FUNCTION if view_fn is None else view_fn.creation_meta
             if base._requires_grad or tensor._requires_grad or any(
                     isinstance(o, Tensor) and o._requires_grad for o in others):
                 raise _creation_meta_error(tensor, meta, indirect=False)

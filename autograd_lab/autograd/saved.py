@@ -170,8 +170,8 @@ class SavedTensor:
             return view_fn(base)
 
     def _modified_error(self, node, version: int) -> RuntimeError:
-        shape = list(self._data.shape if self._tensor is None else self._tensor._data.shape)
-        dtype = (self._data if self._tensor is None else self._tensor._data).dtype.name
+        array = self._array()  # not None: only values without a pack hook are version-checked
+        shape, dtype = list(array.shape), array.dtype.name
         where = ""
         if self._tensor is None:
             where = f", which is output {self._output_nr} of {node.name()},"
