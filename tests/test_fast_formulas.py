@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from source_imports import runtime_nodes
 
 import autograd_lab as al
 from autograd_lab._ops._table import REGISTRY
@@ -159,15 +160,22 @@ def test_defop_returns_the_formula_and_rows_have_names():
 
 
 def _imports(path: Path) -> set:
-    """Sibling modules of _ops that ``path`` imports, at any depth in the file."""
+    """Sibling modules of _ops that ``path`` imports, at any depth in the file (but not
+    under ``if TYPE_CHECKING:``: those name types for checkers and never run)."""
     names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in runtime_nodes(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.level == 1:
             if node.module:
                 names.add(node.module.split(".")[0])
             else:
                 names.update(alias.name for alias in node.names)
     return names & {p.stem for p in OPS.glob("*.py")}
+
+
+def test_imports_for_checkers_alone_are_not_counted():
+    checked = ast.parse("if TYPE_CHECKING:\n    from ._table import OpSpec\nfrom . import _args\n")
+    found = [n.module for n in runtime_nodes(checked) if isinstance(n, ast.ImportFrom)]
+    assert found == [None]  # `from . import _args` only
 
 
 def test_the_op_modules_import_each_other_without_a_circle():

@@ -12,6 +12,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from source_imports import runtime_nodes
 
 PACKAGE = Path(__file__).resolve().parent.parent / "autograd_lab"
 
@@ -44,7 +45,7 @@ def package_imports(path: Path, root: Path = PACKAGE) -> list[str]:
     rel_parts = path.relative_to(root).with_suffix("").parts
     here = list(rel_parts[:-1])
     found = []
-    for node in _runtime_nodes(ast.parse(path.read_text())):
+    for node in runtime_nodes(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = here[: len(here) - (node.level - 1)] if node.level > 1 else list(here)
@@ -60,17 +61,6 @@ def package_imports(path: Path, root: Path = PACKAGE) -> list[str]:
                 if alias.name.split(".")[0] == "autograd_lab":
                     found.append(".".join(alias.name.split(".")[1:]) or "__init__")
     return [f for f in found if f]
-
-
-def _runtime_nodes(tree: ast.AST):
-    """Every node but those under ``if TYPE_CHECKING:``: an import there names a type for
-    checkers (``Tensor._grad_fn: Node | None``) and never runs, so it adds no dependency."""
-    skip: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) \
-                and node.test.id == "TYPE_CHECKING":
-            skip |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
-    return (n for n in ast.walk(tree) if id(n) not in skip)
 
 
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))

@@ -10,7 +10,7 @@ formulas] in ``_table.py``).
 from __future__ import annotations
 
 import functools
-from typing import Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from ..autograd.function import attach
 from ..autograd.grad_mode import state
 from ..autograd.graph import Node
 from ..autograd.saved import freed_graph_error
+
+if TYPE_CHECKING:  # the row type, for checkers (_table imports this module at run time)
+    from ._table import OpSpec
 
 __all__ = ["OpNode", "MultiOutputOpNode", "NotImplementedBackward", "node_class"]
 
@@ -32,10 +35,9 @@ class OpNode(Node):
     # non-tensor arguments.
     _saved: tuple | None
     _attrs: tuple
-    # The row (an OpSpec), set on each row's class by ``node_class``; None on these base
-    # classes, of which no node is made. Typed Any: naming OpSpec would import _table,
-    # which imports this module (tests/test_fast_formulas.py keeps _ops free of circles).
-    _spec: ClassVar[Any] = None
+    # The row, set on each row's class by ``node_class`` (these base classes, of which no
+    # node is made, have none).
+    _spec: ClassVar[OpSpec]
     _skip_if_no_grad = True
     # A row's formulas return gradients they made, or the incoming one unchanged: the
     # engine can tell which (Note [Owned gradients] in autograd/engine.py).
@@ -44,7 +46,7 @@ class OpNode(Node):
     def formula(self) -> str:
         """The row's formula in one line of maths (``defop``'s ``math``); a multi-output
         row's too."""
-        spec = self._spec
+        spec = getattr(self, "_spec", None)
         if spec is None:  # the base class itself, no row
             return "grad_inputs = the row's formula(grad, saved values, attrs)"
         if spec.math:
@@ -220,7 +222,7 @@ def _without_double_backward(node: OpNode, grad_outputs: list, values: list) -> 
 _NodeT = TypeVar("_NodeT", bound=OpNode)
 
 
-def node_class(name: str, base: type[_NodeT], spec) -> type[_NodeT]:
+def node_class(name: str, base: type[_NodeT], spec: OpSpec) -> type[_NodeT]:
     """The Node class of one row, e.g. ``MulBackward0``.
 
     Like PyTorch's nodes, it shows what it saved as ``node._saved_self``, ``node._saved_dim``
