@@ -4,6 +4,8 @@ _tensor.py beside ``_wrap_dim``, its first user)."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import _dtypes
@@ -88,14 +90,12 @@ def takes_a_tensor(fn):
 
     first = fn.__code__.co_varnames[0]  # "input", or "tensor" for split
 
+    @functools.wraps(fn)  # name, docs, module; signature() follows __wrapped__ to fn's
     def checked(input, *args, **kwargs):
         if not isinstance(input, Tensor):
             raise not_a_tensor(fn.__name__, first, 1, input)
         return fn(input, *args, **kwargs)
 
-    checked.__name__, checked.__qualname__ = fn.__name__, fn.__qualname__
-    checked.__doc__, checked.__wrapped__ = fn.__doc__, fn
-    checked.__module__ = fn.__module__
     return checked
 
 

@@ -13,6 +13,7 @@ every formula here is written with these rows and differentiates again.
 
 from __future__ import annotations
 
+import functools
 from types import MemberDescriptorType
 from typing import Any
 
@@ -41,14 +42,13 @@ __all__ = ["getitem", "cat", "stack", "index_put_zeros", "normalize_index", "gat
 # ``clone`` keep their input's layout, as PyTorch's do.
 def in_c_order(forward):
     """``forward`` with its result in C order (a copy only when it is not already)."""
+    @functools.wraps(forward)
     def c_order_forward(*args):
         out = forward(*args)
         if type(out) is np.ndarray and not out.flags.c_contiguous:
             return out.copy(order="C")
         return out
 
-    c_order_forward.__name__ = getattr(forward, "__name__", "forward")
-    c_order_forward.__wrapped__ = forward
     return c_order_forward
 
 

@@ -855,7 +855,7 @@ MAX_POOL2D = REGISTRY["max_pool2d_with_indices"]
 def _max_pool2d_backward_forward(grad, self, *attrs):
     out = np.zeros(_planes(self).shape, dtype=np.result_type(grad, self))
     idx = _planes(max_pool2d_indices(self, *attrs))
-    lead = np.indices(idx.shape[:-1], sparse=True)
+    lead: tuple[np.ndarray, ...] = np.indices(idx.shape[:-1], sparse=True)
     np.add.at(out, (*[i[..., None] for i in lead], idx), _planes(grad))
     return out.reshape(self.shape)
 

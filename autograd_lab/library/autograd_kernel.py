@@ -92,9 +92,11 @@ def make_autograd_kernel(opdef: OpDef, info: AutogradInfo) -> AutogradKernel:
     generated = _generated_function(opdef, info)
     # an op without tensor outputs has nothing to differentiate (and no node to make)
     differentiable = any(r.type.is_tensor for r in schema.returns)
+    # an argument always has a name (only a return may not)
+    kwarg_names = [cast(str, a.name) for a in schema.arguments if a.kwarg_only]
 
     def autograd_kernel(*args, **kwargs):
-        values = list(args) + [kwargs[a.name] for a in schema.arguments if a.kwarg_only]
+        values = list(args) + [kwargs[name] for name in kwarg_names]
         if not (differentiable and is_grad_enabled() and _requires_grad(values)):
             key, kernel = dispatch.backend_kernel(opdef)
             return dispatch.pack_outputs(schema, dispatch.call_kernel(opdef, kernel, values, key))
@@ -114,7 +116,7 @@ def _positional(schema: FunctionSchema, values: list) -> tuple[tuple, dict]:
     return args, kwonly
 
 
-def _generated_function(opdef: OpDef, info: AutogradInfo) -> type:
+def _generated_function(opdef: OpDef, info: AutogradInfo) -> type[Function]:
     schema = opdef.schema
     qualname = opdef.qualname
     positional_args = [a for a in schema.arguments if not a.kwarg_only]
@@ -149,7 +151,7 @@ def _generated_function(opdef: OpDef, info: AutogradInfo) -> type:
         result = info.backward(ctx, *grads)
         result = result if isinstance(result, tuple) else (result,)
         if len(result) != len(positional_args):
-            names = ", ".join(a.name for a in positional_args)
+            names = ", ".join(str(a.name) for a in positional_args)
             raise RuntimeError(
                 f"the backward formula of {qualname} returned {len(result)} gradient(s), but the "
                 f"op has {len(positional_args)} positional input(s) ({names}): return one "

@@ -62,12 +62,17 @@ def basic_index(g, out, x, index, self_sym_sizes=None):
         n = x.shape[d]
         if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
             i = int(item) + n if item < 0 else int(item)
-            starts.append(i), ends.append(i + 1), dims.append(d), steps.append(1)
+            starts.append(i)
+            ends.append(i + 1)
+            dims.append(d)
+            steps.append(1)
             shape[d] = 1
         elif isinstance(item, slice):
             start, stop, step = item.indices(n)
             if (start, stop, step) != (0, n, 1):
-                starts.append(start), ends.append(max(stop, start)), dims.append(d)
+                starts.append(start)
+                ends.append(max(stop, start))
+                dims.append(d)
                 steps.append(step)
                 shape[d] = len(range(start, stop, step))
         else:
