@@ -353,13 +353,13 @@ def _execute(edges, grads, *, keep_graph, create_graph, targets=None, captures=N
     on_arrays = fast_mode._enabled and not create_graph
     # The nodes (AccumulateGrads, relu's) whose buffered gradient the engine owns; None
     # when it may own none in this pass (Note [Owned gradients]).
-    owned = set() if on_arrays and not observe else None
+    owned: set | None = set() if on_arrays and not observe else None
     # The input-buffer slots ``(node, nr)`` holding a gradient nothing else refers to, which
     # a second gradient may be added into in place; None when no sum may be in place
     # (Note [Summing in place]).
-    sole = set() if not create_graph and not observe else None
+    sole: set | None = set() if not create_graph and not observe else None
     recorder = StepRecorder(deps) if observe else None
-    _route(root, (), root.apply(()), buffers, deps, ready, needed, targets, owned, sole)
+    _route(root, (), root.apply([]), buffers, deps, ready, needed, targets, owned, sole)
     while ready:
         node = heappop(ready)[1]
         grad_outputs = buffers.pop(node)

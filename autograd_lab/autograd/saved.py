@@ -120,10 +120,11 @@ class SavedTensor:
         # grad_fn does: the view's values flow through CopySlices, not into ``node`` again.
         producer, output_nr = node, self._output_nr
         if self._view_ref is not None:
-            view = self._current_view()
+            view = self._current_view(self._view_ref)
             if view is not None and view.grad_fn is not None:
                 producer, output_nr = view.grad_fn, view._output_nr
-        tensor = Tensor(self._data, True)
+        # a saved output (no tensor kept, no pack hook: the cases returned above) holds its array
+        tensor = Tensor(self._data, True)  # type: ignore[arg-type]
         tensor._grad_fn = producer
         tensor._output_nr = output_nr
         tensor._vc = self._vc
@@ -156,8 +157,10 @@ class SavedTensor:
         """
         self._view_ref = (weakref.ref(view), weakref.ref(view._base), view._view_fn)
 
-    def _current_view(self):
-        view_ref, base_ref, view_fn = self._view_ref
+    @staticmethod
+    def _current_view(followed: tuple):
+        """The view a saved output follows (``follow_view``): itself, or made again."""
+        view_ref, base_ref, view_fn = followed
         view = view_ref()
         if view is not None:
             return view
