@@ -512,3 +512,12 @@ def test_outputs_that_have_no_graph_say_so():
                              "o0 output: f32[2]; a leaf: no graph behind it")
     assert graph_text(c, params={"c": c}).endswith(
         "o0 c: f32[2]; does not require grad: nothing was recorded")
+
+
+@pytest.mark.parametrize("n, text", [(12, "12 B"), (999, "999 B"), (1500, "1.5 kB"),
+                                     (3_100_000, "3.1 MB"), (2 * 10**9, "2 GB"),
+                                     (5 * 10**12, "5 TB"), (2 * 10**15, "2e+03 TB")])
+def test_sizes_are_written_in_powers_of_1000(n, text):
+    from autograd_lab.viz._labels import size_in_bytes
+
+    assert size_in_bytes(n) == text

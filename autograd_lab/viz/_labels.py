@@ -33,12 +33,12 @@ def size_in_bytes(n: int) -> str:
     """``12 B``, ``1.5 kB``, ``3.1 MB`` (powers of 1000, as a learner counts)."""
     if n < 1000:
         return f"{n} B"
-    size: float = n
-    for unit in ("kB", "MB", "GB"):
-        size /= 1000
+    size, unit = n / 1000, "kB"
+    for bigger in ("MB", "GB", "TB"):  # TB for anything larger, too
         if size < 1000:
-            return f"{size:.3g} {unit}"
-    return f"{size:.3g} TB"
+            break
+        size, unit = size / 1000, bigger
+    return f"{size:.3g} {unit}"
 
 
 def is_finite(array: np.ndarray) -> bool:
