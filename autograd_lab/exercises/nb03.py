@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..viz._model import walk
 from ._compare import compare
 from ._registry import Wrong, exercise
 
@@ -42,19 +43,6 @@ def _random_program(rng: np.random.Generator, n_leaves: int = 3, n_ops: int = 7)
     return loss, leaves
 
 
-def _reachable(root) -> list:
-    """Every node reachable from ``root`` by ``next_functions`` (None edges skipped)."""
-    seen, stack, out = set(), [root], []
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        out.append(node)
-        stack.extend(n for n, _ in node.next_functions if n is not None)
-    return out
-
-
 @exercise("03.1", "a topological order of the backward graph")
 def check_topo_order(topo_order) -> str:
     """``topo_order(root) -> list of nodes``: every node reachable from ``root`` once, each
@@ -68,7 +56,7 @@ def check_topo_order(topo_order) -> str:
             raise Wrong(f"graph {g}: topo_order should return a list of nodes, got "
                         f"{type(order).__name__}")
         order = list(order)
-        nodes = _reachable(loss.grad_fn)
+        nodes = walk([loss.grad_fn])  # every node reachable, as the drawings find them
         ids = [id(n) for n in order]
         if len(set(ids)) != len(ids):
             dup = next(n for k, n in enumerate(order) if id(n) in ids[:k])
